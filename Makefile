@@ -1,0 +1,37 @@
+# Top-level entry points. `make` builds; `make check` and `make demo` also
+# install what they need on Debian 12 (apt-get) first.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build asan check check-fast demo format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+asan:
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+# The whole suite, on the normal build and on the ASan+UBSan build.
+check: deps build asan
+	@./tests/run-all.sh $(BUILD) $(BUILD_ASAN)
+
+# Only the normal build (quicker, for development).
+check-fast: build
+	@./tests/run-all.sh $(BUILD)
+
+demo: deps build
+	@./scripts/demo.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,4 +1,151 @@
-int main(void)
+/*
+ * ttn-lw-migrate: argv → command.
+ *
+ * Forms accepted (the upstream tool's, old and new):
+ *   ttn-lw-migrate SOURCE device|application [ITEM...] [--flag...]
+ *   ttn-lw-migrate device|application --source SOURCE [--SOURCE.flag...] [ITEM...]
+ *   ttn-lw-migrate sources
+ * with the upstream aliases (application: applications apps app a; device:
+ * end-devices end-device devices devs dev d).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "ui/log.h"
+
+volatile int g_interrupted;
+
+static void on_signal(int sig)
 {
-	return 0;
+	(void)sig;
+	/* A second Ctrl-C is the user insisting: leave at once. The device in
+	 * flight was either not yet written or is durably on disk. */
+	if (g_interrupted)
+		_exit(EXIT_INTERRUPTED);
+	g_interrupted = 1;
+}
+
+static int mode_of(const char *w)
+{
+	static const char *const dev[] = {"device", "devices", "end-device", "end-devices",
+					  "devs", "dev", "d", NULL};
+	static const char *const app[] = {"application", "applications", "apps", "app", "a",
+					  NULL};
+	for (const char *const *p = dev; *p; p++)
+		if (strcmp(w, *p) == 0)
+			return EXPORT_DEVICES;
+	for (const char *const *p = app; *p; p++)
+		if (strcmp(w, *p) == 0)
+			return EXPORT_APPLICATIONS;
+	return -1;
+}
+
+static int usage(const char *msg)
+{
+	log_error("%s (see ttn-lw-migrate --help)", msg);
+	return EXIT_USAGE;
+}
+
+static int dispatch(const struct args *a)
+{
+	int help, version, has_source;
+	args_flag(a, "help", &help);
+	args_flag(a, "version", &version);
+	const char *source_name = args_flag(a, "source", &has_source);
+	struct invocation inv = {.args = a};
+
+	if (version) {
+		printf("ttn-lw-migrate %s\n", TTNM_VERSION);
+		return EXIT_OK;
+	}
+	if (a->nwords == 0) {
+		if (help) {
+			help_main();
+			return EXIT_OK;
+		}
+		return usage("no command given");
+	}
+	const char *w0 = a->words[0];
+	if (strcmp(w0, "help") == 0) {
+		help_main();
+		return EXIT_OK;
+	}
+	if (strcmp(w0, "sources") == 0) {
+		if (help) {
+			help_sources();
+			return EXIT_OK;
+		}
+		return cmd_sources(&inv);
+	}
+	int mode;
+	const struct source_ops *src = source_find(w0);
+	if (src) {
+		/* New form: SOURCE device|application ... */
+		mode = a->nwords > 1 ? mode_of(a->words[1]) : -1;
+		if (mode < 0) {
+			if (help) {
+				help_export(src, EXPORT_DEVICES, 0);
+				return EXIT_OK;
+			}
+			return usage(a->nwords > 1 ? "unknown command after the source (expected "
+						     "device or application)"
+						   : "missing command: device or application");
+		}
+		inv.items = a->words + 2;
+		inv.nitems = a->nwords - 2;
+	} else if ((mode = mode_of(w0)) >= 0) {
+		/* Deprecated form: device|application --source SOURCE ... */
+		src = source_find(source_name);
+		if (help) {
+			help_export(src, (enum export_mode)mode, 1);
+			return EXIT_OK;
+		}
+		if (!source_name)
+			return usage("--source is required with this form (e.g. --source tts), or "
+				     "write 'ttn-lw-migrate tts device ...'");
+		if (!src) {
+			char m[160];
+			snprintf(m, sizeof m, "unknown source \"%s\" (ttn-lw-migrate sources lists them)",
+				 source_name);
+			return usage(m);
+		}
+		inv.items = a->words + 1;
+		inv.nitems = a->nwords - 1;
+	} else {
+		char m[160];
+		snprintf(m, sizeof m, "unknown command \"%s\"", w0);
+		return usage(m);
+	}
+	if (help) {
+		help_export(src, (enum export_mode)mode, src && !source_find(w0));
+		return EXIT_OK;
+	}
+	inv.src = src;
+	inv.mode = (enum export_mode)mode;
+	return cmd_export(&inv);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe must surface as EPIPE from write(), handled per device,
+	 * not kill the process between an export and its retirement. */
+	signal(SIGPIPE, SIG_IGN);
+
+	struct args a;
+	char err[256];
+	if (args_split(argc, argv, &a, err, sizeof err) < 0) {
+		args_free(&a);
+		return usage(err);
+	}
+	int rc = dispatch(&a);
+	args_free(&a);
+	log_clear_secrets();
+	return rc;
 }

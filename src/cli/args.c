@@ -1,0 +1,235 @@
+#include "cli/args.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/log.h"
+
+static const struct opt_desc *table_find(const struct opt_desc *t, const char *name)
+{
+	for (; t && t->name; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+/* If name is "SRC.opt" for a registered source, returns that source and sets
+ * *rest to "opt". */
+static const struct source_ops *split_scoped(const char *name, const char **rest)
+{
+	const char *dot = strchr(name, '.');
+	if (!dot)
+		return NULL;
+	for (const struct source_ops *const *s = source_registry; *s; s++) {
+		size_t n = strlen((*s)->name);
+		if ((size_t)(dot - name) == n && strncmp(name, (*s)->name, n) == 0) {
+			*rest = dot + 1;
+			return *s;
+		}
+	}
+	return NULL;
+}
+
+/* Whether --name consumes the next argument. Unknown flags are taken as
+ * booleans here and rejected later by cfg_build. */
+static int takes_value(const char *name)
+{
+	const char *rest;
+	const struct source_ops *src = split_scoped(name, &rest);
+	const struct opt_desc *d = NULL;
+	if (src)
+		d = table_find(src->options, rest);
+	if (!d)
+		d = table_find(global_options, name);
+	for (const struct source_ops *const *s = source_registry; !d && *s; s++)
+		d = table_find((*s)->options, name);
+	return d && d->type != OPT_BOOL;
+}
+
+int args_split(int argc, char **argv, struct args *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	out->words = calloc((size_t)argc + 1, sizeof *out->words);
+	out->flags = calloc((size_t)argc + 1, sizeof *out->flags);
+	if (!out->words || !out->flags) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	bool only_words = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_words || a[0] != '-' || a[1] == '\0') {
+			out->words[out->nwords++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_words = true;
+			continue;
+		}
+		struct flag_arg *f = &out->flags[out->nflags++];
+		if (strcmp(a, "-h") == 0) {
+			f->name = "help";
+			continue;
+		}
+		if (strcmp(a, "-o") == 0 || strcmp(a, "-v") == 0 || strcmp(a, "-q") == 0) {
+			f->name = a[1] == 'o' ? "output" : a[1] == 'v' ? "verbose" : "quiet";
+			if (a[1] != 'o')
+				continue;
+		} else if (a[1] != '-') {
+			snprintf(err, errlen, "unknown flag %s", a);
+			return -1;
+		} else {
+			/* --name=value keeps the value in argv; split in place. */
+			char *eq = strchr(argv[i], '=');
+			if (eq) {
+				*eq = '\0';
+				f->name = argv[i] + 2;
+				f->value = eq + 1;
+				continue;
+			}
+			f->name = a + 2;
+			if (!takes_value(f->name))
+				continue;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, errlen, "flag --%s needs a value", f->name);
+			return -1;
+		}
+		f->value = argv[++i];
+	}
+	return 0;
+}
+
+void args_free(struct args *a)
+{
+	free(a->words);
+	free(a->flags);
+	memset(a, 0, sizeof *a);
+}
+
+const char *args_flag(const struct args *a, const char *name, int *present)
+{
+	const char *v = NULL;
+	*present = 0;
+	for (size_t i = 0; i < a->nflags; i++)
+		if (strcmp(a->flags[i].name, name) == 0) {
+			*present = 1;
+			v = a->flags[i].value;
+		}
+	return v;
+}
+
+static void add_table(struct config *cfg, const struct opt_desc *t, const char *scope)
+{
+	for (; t && t->name; t++) {
+		struct opt_value *v = &cfg->vals[cfg->nvals++];
+		v->desc = t;
+		v->scope = scope;
+		const char *env = t->env ? getenv(t->env) : NULL;
+		if (env && *env) {
+			v->value = env;
+			v->origin = ORIGIN_ENV;
+		} else if (t->def) {
+			v->value = t->def;
+			v->origin = ORIGIN_DEFAULT;
+		}
+	}
+}
+
+static size_t table_len(const struct opt_desc *t)
+{
+	size_t n = 0;
+	while (t && t[n].name)
+		n++;
+	return n;
+}
+
+static struct opt_value *cfg_slot(struct config *cfg, const char *scope, const char *name)
+{
+	for (size_t i = 0; i < cfg->nvals; i++) {
+		struct opt_value *v = &cfg->vals[i];
+		bool same = (!scope && !v->scope) || (scope && v->scope && !strcmp(scope, v->scope));
+		if (same && strcmp(v->desc->name, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static int check_value(const struct opt_value *v, char *err, size_t errlen)
+{
+	const char *how = v->origin == ORIGIN_ENV ? v->desc->env : NULL;
+	if (!v->value)
+		return 0;
+	if (v->desc->type == OPT_BOOL && opt_parse_bool(v->value) < 0) {
+		snprintf(err, errlen, "%s%s: \"%s\" is not a boolean (true or false)",
+			 how ? "$" : "--", how ? how : v->desc->name, v->value);
+		return -1;
+	}
+	if (v->desc->type == OPT_INT) {
+		char *end;
+		long n = strtol(v->value, &end, 10);
+		if (*v->value == '\0' || *end || n < 0) {
+			snprintf(err, errlen, "%s%s: \"%s\" is not a non-negative integer",
+				 how ? "$" : "--", how ? how : v->desc->name, v->value);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cfg_build(const struct args *a, const struct source_ops *src, struct config *cfg, char *err,
+	      size_t errlen)
+{
+	size_t n = table_len(global_options) + (src ? table_len(src->options) : 0);
+	cfg->nvals = 0;
+	cfg->vals = calloc(n + 1, sizeof *cfg->vals);
+	if (!cfg->vals) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	add_table(cfg, global_options, NULL);
+	if (src)
+		add_table(cfg, src->options, src->name);
+
+	for (size_t i = 0; i < a->nflags; i++) {
+		const struct flag_arg *f = &a->flags[i];
+		const char *rest;
+		struct opt_value *v = NULL;
+		const struct source_ops *scoped = split_scoped(f->name, &rest);
+		if (scoped && scoped == src)
+			v = cfg_slot(cfg, src->name, rest);
+		if (!v && !scoped)
+			v = cfg_slot(cfg, NULL, f->name);
+		if (!v && !scoped && src)
+			v = cfg_slot(cfg, src->name, f->name);
+		if (!v) {
+			if (scoped && scoped != src)
+				snprintf(err, errlen, "flag --%s is for the %s source, not %s",
+					 f->name, scoped->name, src ? src->name : "this command");
+			else
+				snprintf(err, errlen, "unknown flag --%s", f->name);
+			return -1;
+		}
+		if (!f->value && v->desc->type != OPT_BOOL) {
+			snprintf(err, errlen, "flag --%s needs a value", v->desc->name);
+			return -1;
+		}
+		v->value = f->value ? f->value : "true";
+		v->origin = ORIGIN_FLAG;
+	}
+	for (size_t i = 0; i < cfg->nvals; i++) {
+		if (check_value(&cfg->vals[i], err, errlen) < 0)
+			return -1;
+		if ((cfg->vals[i].desc->flags & OPT_SECRET) && cfg->vals[i].value)
+			log_add_secret(cfg->vals[i].value);
+	}
+	return 0;
+}
+
+void cfg_free(struct config *cfg)
+{
+	free(cfg->vals);
+	cfg->vals = NULL;
+	cfg->nvals = 0;
+}

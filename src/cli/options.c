@@ -1,0 +1,102 @@
+#include "cli/options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const struct opt_desc global_options[] = {
+	{"dry-run", OPT_BOOL, NULL, "false", NULL,
+	 "Export only: make no change at the source (no delete, no downlink disable)", 0},
+	{"verbose", OPT_BOOL, NULL, "false", NULL, "Log every request and decision on stderr", 0},
+	{"quiet", OPT_BOOL, NULL, "false", NULL, "Print errors only: no progress, no summary", 0},
+	{"dev-id-prefix", OPT_STRING, NULL, NULL, "PREFIX",
+	 "Prefix exported device IDs with PREFIX- (original kept as attribute old-id)", 0},
+	{"output", OPT_STRING, NULL, NULL, "FILE",
+	 "Write the export to FILE (created mode 0600, fsync'ed per device) instead of stdout",
+	 0},
+	{"fail-fast", OPT_BOOL, NULL, "false", NULL,
+	 "Stop at the first device that fails (default: go on, exit 1 at the end)", 0},
+	{"retries", OPT_INT, NULL, "5", "N",
+	 "Retry a request up to N times on 429, 502-504 and dropped connections", 0},
+	{"timeout", OPT_INT, NULL, "60", "SECONDS", "Give up on a request after SECONDS", 0},
+	{"frequency-plans-url", OPT_STRING, NULL, NULL, "URL",
+	 "Accepted for compatibility with the Go tool; not used by the tts source", OPT_HIDDEN},
+	{"source", OPT_STRING, NULL, NULL, "NAME",
+	 "Source for the deprecated top-level device/application commands (e.g. tts)", 0},
+	{"help", OPT_BOOL, NULL, "false", NULL, "Show help", 0},
+	{"version", OPT_BOOL, NULL, "false", NULL, "Print the version", 0},
+	{NULL, 0, NULL, NULL, NULL, NULL, 0},
+};
+
+static const struct opt_value *find(const struct config *cfg, const char *scope, const char *name)
+{
+	for (size_t i = 0; i < cfg->nvals; i++) {
+		const struct opt_value *v = &cfg->vals[i];
+		bool same_scope = (!scope && !v->scope) ||
+				  (scope && v->scope && strcmp(scope, v->scope) == 0);
+		if (same_scope && strcmp(v->desc->name, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+const char *cfg_str(const struct config *cfg, const char *scope, const char *name)
+{
+	const struct opt_value *v = find(cfg, scope, name);
+	if (!v || !v->value || !*v->value)
+		return NULL;
+	return v->value;
+}
+
+bool cfg_bool(const struct config *cfg, const char *scope, const char *name)
+{
+	const char *s = cfg_str(cfg, scope, name);
+	return s && opt_parse_bool(s) == 1;
+}
+
+long cfg_int(const struct config *cfg, const char *scope, const char *name, long def)
+{
+	const char *s = cfg_str(cfg, scope, name);
+	if (!s)
+		return def;
+	char *end;
+	long n = strtol(s, &end, 10);
+	return *end ? def : n;
+}
+
+enum opt_origin cfg_origin(const struct config *cfg, const char *scope, const char *name)
+{
+	const struct opt_value *v = find(cfg, scope, name);
+	return v ? v->origin : ORIGIN_UNSET;
+}
+
+int opt_parse_bool(const char *s)
+{
+	static const char *const yes[] = {"true", "1", "yes", "on"};
+	static const char *const no[] = {"false", "0", "no", "off", ""};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+void opt_print_help(const struct opt_desc *table, const char *prefix)
+{
+	for (const struct opt_desc *d = table; d->name; d++) {
+		if (d->flags & OPT_HIDDEN)
+			continue;
+		char flag[96];
+		snprintf(flag, sizeof flag, "--%s%s%s%s", prefix ? prefix : "", d->name,
+			 d->metavar ? " " : "", d->metavar ? d->metavar : "");
+		printf("  %-40s %s", flag, d->help);
+		if (d->env)
+			printf(" [$%s]", d->env);
+		if (d->def && d->type != OPT_BOOL && !(d->flags & OPT_SECRET))
+			printf(" (default %s)", d->def);
+		printf("\n");
+	}
+}

@@ -1,0 +1,42 @@
+/*
+ * Commands: one file each, one entry point each (as git's builtin/).
+ * main.c picks the command from the words of argv and hands it this.
+ */
+#ifndef TTNM_CMD_CMD_H
+#define TTNM_CMD_CMD_H
+
+#include <stddef.h>
+
+#include "cli/args.h"
+#include "sources/source.h"
+
+/* Exit statuses. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,      /* some device failed, or the run could not finish */
+	EXIT_USAGE = 2,       /* bad command line or configuration */
+	EXIT_INTERRUPTED = 130 /* stopped by Ctrl-C (SIGINT) or SIGTERM */
+};
+
+enum export_mode { EXPORT_DEVICES, EXPORT_APPLICATIONS };
+
+struct invocation {
+	const struct args *args;
+	const struct source_ops *src; /* NULL for commands without a source */
+	const char *const *items;     /* the words after the command */
+	size_t nitems;
+	enum export_mode mode;
+};
+
+int cmd_export(const struct invocation *inv);
+int cmd_sources(const struct invocation *inv);
+
+/* Help texts (help.c), also the source of the man page. */
+void help_main(void);
+void help_export(const struct source_ops *src, enum export_mode mode, int legacy);
+void help_sources(void);
+
+/* Set by the SIGINT/SIGTERM handler; long loops stop between devices. */
+extern volatile int g_interrupted;
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The HTTP engine: libcurl with TLS verification on, HTTP/2 where the server
+ * offers it, one connection reused for every request of a client, bounded
+ * response bodies, no redirects followed (a redirect must never carry the
+ * API key to another host), and bounded retries with jittered backoff for
+ * the failures that are worth retrying: 429 (honouring The Things Stack's
+ * X-Rate-Limit-Retry and a standard Retry-After), 502/503/504, and dropped
+ * or timed-out connections.
+ *
+ * Requests are logged (method, URL, status, time) at debug level; headers
+ * and bodies never are, so no key material reaches the log.
+ */
+#ifndef TTNM_NET_HTTP_H
+#define TTNM_NET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HTTP_MAX_BODY (32u << 20) /* TTS caps messages at 16 MiB; twice that is hostile */
+
+struct http_opts {
+	const char *bearer;  /* API key sent as "Authorization: Bearer ..." */
+	const char *ca_file; /* extra CA bundle (PEM), or NULL */
+	bool insecure;       /* skip TLS verification (only with --insecure) */
+	long timeout_s;      /* whole-request timeout */
+	int retries;         /* extra attempts after the first */
+};
+
+struct http_client;
+
+struct http_response {
+	long status;        /* 0 when no HTTP answer arrived */
+	char *body;         /* NUL-terminated, owned */
+	size_t len;
+	long long total_count; /* X-Total-Count, -1 when absent */
+	long rl_retry;         /* X-Rate-Limit-Retry or Retry-After seconds, -1 when absent */
+	int attempts;          /* how many times the request was sent */
+	char transport_error[256]; /* set when status is 0 */
+};
+
+struct http_client *http_client_new(const struct http_opts *opts);
+void http_client_free(struct http_client *c);
+
+/* Sends one request (body may be NULL) and fills *resp, retrying as above.
+ * Returns 0 when an HTTP answer arrived (any status), -1 otherwise, with the
+ * reason in resp->transport_error. Call http_response_free() either way. */
+int http_request(struct http_client *c, const char *method, const char *url, const char *body,
+		 struct http_response *resp);
+void http_response_free(struct http_response *resp);
+
+/* Test hook: when the environment variable TTNM_TEST_NO_SLEEP is set,
+ * backoff sleeps are capped at 10 ms so tests of retry paths stay fast. */
+
+#endif

@@ -1,0 +1,300 @@
+#include "net/tts_api.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void tts_error_clear(struct tts_error *e)
+{
+	json_decref(e->forbidden_paths);
+	memset(e, 0, sizeof *e);
+	e->grpc_code = -1;
+}
+
+bool tts_error_not_found(const struct tts_error *e)
+{
+	return e->status == 404;
+}
+
+bool tts_error_is(const struct tts_error *e, const char *suffix)
+{
+	size_t n = strlen(e->name), m = strlen(suffix);
+	return n >= m && strcmp(e->name + n - m, suffix) == 0;
+}
+
+static bool is_loopback_host(const char *host, size_t n)
+{
+	if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
+		return true;
+	if (n >= 4 && strncmp(host, "127.", 4) == 0)
+		return true;
+	return n == 5 && strncmp(host, "[::1]", 5) == 0;
+}
+
+char *tts_base_url(const char *url, bool insecure, char *err, size_t errlen)
+{
+	const char *scheme = "https://";
+	const char *rest = url;
+	if (strncasecmp(url, "https://", 8) == 0) {
+		rest = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		scheme = "http://";
+		rest = url + 7;
+	} else if (strstr(url, "://")) {
+		snprintf(err, errlen, "URL \"%s\": only http:// and https:// are supported", url);
+		return NULL;
+	}
+	size_t hostlen = strcspn(rest, "/?#");
+	const char *host = rest;
+	size_t namelen = hostlen;
+	if (host[0] != '[') {
+		const char *colon = memchr(host, ':', hostlen);
+		if (colon)
+			namelen = (size_t)(colon - host);
+	} else {
+		const char *br = memchr(host, ']', hostlen);
+		namelen = br ? (size_t)(br - host) + 1 : hostlen;
+	}
+	if (hostlen == 0 || strchr(rest, '@') || strpbrk(rest, " \t\r\n")) {
+		snprintf(err, errlen, "URL \"%s\": not a valid server address", url);
+		return NULL;
+	}
+	if (scheme[4] == ':' && !insecure && !is_loopback_host(host, namelen)) {
+		snprintf(err, errlen,
+			 "URL \"%s\": plain http:// would send the API key unencrypted; use "
+			 "https:// (or --insecure)",
+			 url);
+		return NULL;
+	}
+	/* Keep any path the user gave (a reverse proxy prefix), minus trailing
+	 * slashes, then make sure it ends in /api/v3. */
+	size_t len = strlen(rest);
+	while (len > hostlen && rest[len - 1] == '/')
+		len--;
+	size_t cap = strlen(scheme) + len + sizeof "/api/v3";
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	snprintf(out, cap, "%s%.*s", scheme, (int)len, rest);
+	size_t ol = strlen(out);
+	if (ol < 7 || strcmp(out + ol - 7, "/api/v3") != 0)
+		strcat(out, "/api/v3");
+	return out;
+}
+
+/* Percent-encodes an id for a URL path segment. Valid TTS ids never need it;
+ * this keeps a bad one from changing the route. */
+static void put_segment(char *dst, size_t cap, const char *s)
+{
+	size_t o = strlen(dst);
+	for (; *s && o + 4 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
+			dst[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(dst + o, cap - o, "%%%02X", ch);
+	}
+	dst[o] = '\0';
+}
+
+static char *device_url(const struct tts_api *api, enum tts_comp c, const char *app_id,
+			const char *dev_id, const char *query)
+{
+	size_t cap = strlen(api->base[c]) + 3 * (strlen(app_id) + (dev_id ? strlen(dev_id) : 0)) +
+		     (query ? strlen(query) : 0) + 64;
+	char *u = malloc(cap);
+	if (!u)
+		return NULL;
+	snprintf(u, cap, "%s%s/applications/", api->base[c], tts_comps[c].route);
+	put_segment(u, cap, app_id);
+	strcat(u, "/devices");
+	if (dev_id) {
+		strcat(u, "/");
+		put_segment(u, cap, dev_id);
+	}
+	if (query && *query) {
+		strcat(u, "?");
+		strcat(u, query);
+	}
+	return u;
+}
+
+char *tts_join_paths(const json_t *paths)
+{
+	size_t cap = 1, i;
+	json_t *p;
+	json_array_foreach(paths, i, p) cap += json_string_length(p) + 1;
+	char *s = calloc(1, cap);
+	if (!s)
+		return NULL;
+	json_array_foreach(paths, i, p)
+	{
+		if (i)
+			strcat(s, ",");
+		strcat(s, json_string_value(p));
+	}
+	return s;
+}
+
+/* Fills err from a non-2xx answer. TTS bodies are google.rpc.Status with an
+ * ErrorDetails in details[0]; gateway errors may have a message only. */
+static void decode_error(const struct http_response *r, struct tts_error *err)
+{
+	err->status = r->status;
+	err->attempts = r->attempts;
+	json_t *body = r->body ? json_loads(r->body, 0, NULL) : NULL;
+	const char *msg = NULL;
+	if (json_is_object(body)) {
+		json_t *code = json_object_get(body, "code");
+		if (json_is_integer(code))
+			err->grpc_code = (int)json_integer_value(code);
+		msg = json_string_value(json_object_get(body, "message"));
+		json_t *d0 = json_array_get(json_object_get(body, "details"), 0);
+		const char *ns = json_string_value(json_object_get(d0, "namespace"));
+		const char *nm = json_string_value(json_object_get(d0, "name"));
+		if (ns && nm)
+			snprintf(err->name, sizeof err->name, "%s:%s", ns, nm);
+		json_t *fp = json_object_get(json_object_get(d0, "attributes"), "forbidden_paths");
+		if (json_is_array(fp)) {
+			err->forbidden_paths = json_incref(fp);
+		} else if (json_is_string(fp)) {
+			/* Some versions flatten the list into one string. */
+			err->forbidden_paths = json_array();
+			char *dup = strdup(json_string_value(fp));
+			for (char *save = NULL, *t = dup ? strtok_r(dup, ", []\"", &save) : NULL; t;
+			     t = strtok_r(NULL, ", []\"", &save))
+				json_array_append_new(err->forbidden_paths, json_string(t));
+			free(dup);
+		}
+	}
+	if (msg && *msg)
+		snprintf(err->message, sizeof err->message, "HTTP %ld: %s", r->status, msg);
+	else if (r->status == 429)
+		snprintf(err->message, sizeof err->message, "HTTP 429: rate limited");
+	else
+		snprintf(err->message, sizeof err->message, "HTTP %ld%s", r->status,
+			 body ? "" : " (response is not TTS JSON)");
+	json_decref(body);
+}
+
+/* Sends one request and decodes the answer. 2xx with a JSON object body
+ * yields *out (when out is not NULL); anything else fills err. */
+static int call(struct tts_api *api, const char *method, const char *url, const json_t *body,
+		json_t **out, long long *total, struct tts_error *err)
+{
+	tts_error_clear(err);
+	if (out)
+		*out = NULL;
+	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct http_response r;
+	int rc = http_request(api->http, method, url, payload, &r);
+	if (payload) {
+		/* The body may hold keys: do not leave them in freed memory. */
+		memset(payload, 0, strlen(payload));
+		free(payload);
+	}
+	if (rc < 0) {
+		err->attempts = r.attempts;
+		snprintf(err->message, sizeof err->message, "%s", r.transport_error);
+		http_response_free(&r);
+		return -1;
+	}
+	if (r.status < 200 || r.status > 299) {
+		decode_error(&r, err);
+		http_response_free(&r);
+		return -1;
+	}
+	if (total)
+		*total = r.total_count;
+	json_error_t jerr;
+	json_t *j = json_loadb(r.body ? r.body : "", r.len, 0, &jerr);
+	if (r.body)
+		memset(r.body, 0, r.len);
+	http_response_free(&r);
+	if (!json_is_object(j)) {
+		err->status = r.status;
+		snprintf(err->message, sizeof err->message,
+			 "HTTP %ld with a malformed body (%s at byte %d)", r.status,
+			 j ? "not a JSON object" : jerr.text, j ? 0 : jerr.position);
+		json_decref(j);
+		return -1;
+	}
+	if (out)
+		*out = j;
+	else
+		json_decref(j);
+	return 0;
+}
+
+int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
+		   const json_t *paths, json_t **out, struct tts_error *err)
+{
+	char *mask = tts_join_paths(paths);
+	size_t qn = (mask ? strlen(mask) : 0) + 16;
+	char *q = malloc(qn);
+	if (!mask || !q) {
+		free(mask);
+		free(q);
+		return -1;
+	}
+	snprintf(q, qn, "field_mask=%s", mask);
+	char *url = device_url(api, c, app_id, dev_id, q);
+	int rc = url ? call(api, "GET", url, NULL, out, NULL, err) : -1;
+	free(url);
+	free(q);
+	free(mask);
+	return rc;
+}
+
+int tts_set_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
+		   const json_t *dev, const json_t *paths, json_t **out, struct tts_error *err)
+{
+	json_t *body = json_pack("{s:O,s:{s:O}}", "end_device", dev, "field_mask", "paths", paths);
+	char *url = device_url(api, c, app_id, dev_id, NULL);
+	int rc = body && url ? call(api, "PUT", url, body, out, NULL, err) : -1;
+	free(url);
+	json_decref(body);
+	return rc;
+}
+
+int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
+		      struct tts_error *err)
+{
+	json_t *body = json_pack("{s:O}", "end_device", dev);
+	char *url = device_url(api, TTS_IS, app_id, NULL, NULL);
+	int rc = body && url ? call(api, "POST", url, body, out, NULL, err) : -1;
+	free(url);
+	json_decref(body);
+	return rc;
+}
+
+int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id,
+		      const char *dev_id, struct tts_error *err)
+{
+	char *url = device_url(api, c, app_id, dev_id, NULL);
+	int rc = url ? call(api, "DELETE", url, NULL, NULL, NULL, err) : -1;
+	free(url);
+	return rc;
+}
+
+int tts_list_devices(struct tts_api *api, const char *app_id, const json_t *paths, int limit,
+		     int page, json_t **out, long long *total, struct tts_error *err)
+{
+	char *mask = tts_join_paths(paths);
+	size_t qn = (mask ? strlen(mask) : 0) + 96;
+	char *q = malloc(qn);
+	if (!mask || !q) {
+		free(mask);
+		free(q);
+		return -1;
+	}
+	snprintf(q, qn, "field_mask=%s&order=device_id&limit=%d&page=%d", mask, limit, page);
+	char *url = device_url(api, TTS_IS, app_id, NULL, q);
+	int rc = url ? call(api, "GET", url, NULL, out, total, err) : -1;
+	free(url);
+	free(q);
+	free(mask);
+	return rc;
+}

@@ -1,0 +1,21 @@
+#include <string.h>
+
+#include "sources/source.h"
+
+extern const struct source_ops tts_source;
+
+/* Every source the tool knows, in the order `sources` lists them. */
+const struct source_ops *const source_registry[] = {
+	&tts_source,
+	NULL,
+};
+
+const struct source_ops *source_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct source_ops *const *s = source_registry; *s; s++)
+		if (strcmp((*s)->name, name) == 0)
+			return *s;
+	return NULL;
+}

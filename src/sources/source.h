@@ -1,0 +1,64 @@
+/*
+ * A source: where devices are exported from. Each source (tts, later
+ * chirpstack, firefly, ...) is one file that fills in this small table; the
+ * commands only ever talk to it through these calls. Adding a source means
+ * adding its file and one line in registry.c.
+ *
+ * The contract that makes a migration safe: export_device() changes nothing
+ * at the source; the caller writes the export durably to disk and only then
+ * calls retire_device(), which is the one call allowed to delete or disable
+ * the device at the source.
+ */
+#ifndef TTNM_SOURCES_SOURCE_H
+#define TTNM_SOURCES_SOURCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/options.h"
+
+struct source; /* opaque, one per source kind */
+
+/* Where a device error came from, for a one-line message. */
+struct src_err {
+	char msg[768];
+	bool not_found; /* the device does not exist at the source */
+};
+
+typedef int (*src_device_cb)(void *ud, const char *dev_id);
+
+struct source_ops {
+	const char *name;
+	const char *description;
+	const struct opt_desc *options; /* this source's options; --NAME.opt at top level */
+
+	/* Reads and checks the configuration; no network traffic yet. */
+	int (*open)(const struct config *cfg, struct source **out, struct src_err *err);
+
+	/* Calls cb with every device id of the application, in a stable order. */
+	int (*list_devices)(struct source *s, const char *app_id, src_device_cb cb, void *ud,
+			    struct src_err *err);
+
+	/* Reads one device as The Things Stack JSON, ready to import. *out is
+	 * a new reference. Changes nothing at the source. */
+	int (*export_device)(struct source *s, const char *app_id, const char *dev_id,
+			     json_t **out, struct src_err *err);
+
+	/* Whether retire_device() will change the source in this run. */
+	bool (*retires)(const struct source *s);
+
+	/* After the export is durably on disk: delete the device at the source,
+	 * or make the source stop serving it. NULL when the source has no such
+	 * notion. ids are those the source knows (not the exported ones). */
+	int (*retire_device)(struct source *s, const char *app_id, const char *dev_id,
+			     const json_t *exported, struct src_err *err);
+
+	void (*close)(struct source *s);
+};
+
+/* The registry (registry.c). */
+extern const struct source_ops *const source_registry[];
+const struct source_ops *source_find(const char *name);
+
+#endif

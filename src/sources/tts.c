@@ -1,0 +1,538 @@
+/*
+ * Source "tts": The Things Stack (Sandbox / Community Edition, Cloud,
+ * Enterprise), over its HTTP API.
+ *
+ * A device is read from the Identity Server, then from the Join, Application
+ * and Network Servers, each with the field mask of what that component owns;
+ * the answers are merged, the identifiers checked against each other, and
+ * what ties the device to the source deployment is stripped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/jsonpath.h"
+#include "core/lorawan.h"
+#include "net/tts_api.h"
+#include "sources/source.h"
+#include "ui/log.h"
+
+static const struct opt_desc tts_options[] = {
+	{"app-id", OPT_STRING, "TTS_APP_ID", NULL, "ID", "Application ID at the source", 0},
+	{"app-api-key", OPT_STRING, "TTS_APP_API_KEY", NULL, "KEY",
+	 "Application API key with rights to read (and delete) devices and their keys",
+	 OPT_SECRET},
+	{"app-api-key-file", OPT_STRING, "TTS_APP_API_KEY_FILE", NULL, "FILE",
+	 "Read the API key from FILE (keeps it out of shell history and ps)", 0},
+	{"api-url", OPT_STRING, "TTS_API_URL", NULL, "URL",
+	 "Base URL of The Things Stack, e.g. https://eu1.cloud.thethings.network (/api/v3 is "
+	 "added)",
+	 0},
+	{"identity-server-url", OPT_STRING, "TTS_IDENTITY_SERVER_URL", NULL, "URL",
+	 "Identity Server base URL (default: --api-url)", 0},
+	{"join-server-url", OPT_STRING, "TTS_JOIN_SERVER_URL", NULL, "URL",
+	 "Join Server base URL (default: --api-url)", 0},
+	{"network-server-url", OPT_STRING, "TTS_NETWORK_SERVER_URL", NULL, "URL",
+	 "Network Server base URL (default: --api-url)", 0},
+	{"application-server-url", OPT_STRING, "TTS_APPLICATION_SERVER_URL", NULL, "URL",
+	 "Application Server base URL (default: --api-url)", 0},
+	{"ca-file", OPT_STRING, "TTS_CA_FILE", NULL, "FILE",
+	 "Also trust the CA certificates in FILE (PEM)", 0},
+	{"insecure", OPT_BOOL, "TTS_INSECURE", "false", NULL,
+	 "Allow plain http:// to non-loopback hosts and skip TLS certificate checks", 0},
+	{"no-session", OPT_BOOL, "TTS_NO_SESSION", "false", NULL,
+	 "Export without session and MAC state (devices must re-join)", 0},
+	{"delete-source-device", OPT_BOOL, "TTS_DELETE_SOURCE_DEVICE", "false", NULL,
+	 "After each export is on disk, delete the device from AS, NS, JS and IS", 0},
+	{"default-grpc-address", OPT_STRING, "TTS_DEFAULT_GRPC_ADDRESS", NULL, "HOST:PORT",
+	 "Go tool compatibility: used as https://HOST when no URL is set", 0},
+	{"identity-server-grpc-address", OPT_STRING, "TTS_IDENTITY_SERVER_GRPC_ADDRESS", NULL,
+	 "HOST:PORT", "Go tool compatibility (Identity Server)", OPT_HIDDEN},
+	{"join-server-grpc-address", OPT_STRING, "TTS_JOIN_SERVER_GRPC_ADDRESS", NULL, "HOST:PORT",
+	 "Go tool compatibility (Join Server)", OPT_HIDDEN},
+	{"network-server-grpc-address", OPT_STRING, "TTS_NETWORK_SERVER_GRPC_ADDRESS", NULL,
+	 "HOST:PORT", "Go tool compatibility (Network Server)", OPT_HIDDEN},
+	{"application-server-grpc-address", OPT_STRING, "TTS_APPLICATION_SERVER_GRPC_ADDRESS",
+	 NULL, "HOST:PORT", "Go tool compatibility (Application Server)", OPT_HIDDEN},
+	{NULL, 0, NULL, NULL, NULL, NULL, 0},
+};
+
+struct source {
+	struct tts_api api;
+	char *app_id;
+	char *api_key;
+	bool no_session;
+	bool delete_device;
+	bool dry_run;
+	/* Read masks, narrowed when a server of another version refuses paths. */
+	json_t *mask[TTS_NCOMP];
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+static char *read_key_file(const char *path, struct src_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err->msg, sizeof err->msg, "--app-api-key-file %s: cannot open", path);
+		return NULL;
+	}
+	char buf[1024];
+	char *line = fgets(buf, sizeof buf, f);
+	fclose(f);
+	if (!line) {
+		snprintf(err->msg, sizeof err->msg, "--app-api-key-file %s: empty", path);
+		return NULL;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *k = strdup(buf);
+	memset(buf, 0, sizeof buf);
+	return k;
+}
+
+/* "host:port" (the Go tool's gRPC address) → "https://host". */
+static char *grpc_to_url(const char *addr)
+{
+	const char *h = addr;
+	if (strstr(h, "://"))
+		h = strstr(h, "://") + 3;
+	size_t n = strcspn(h, ":/");
+	char *u = malloc(n + 9);
+	if (u)
+		snprintf(u, n + 9, "https://%.*s", (int)n, h);
+	return u;
+}
+
+static int resolve_urls(struct source *s, const struct config *cfg, bool insecure,
+			struct src_err *err)
+{
+	for (int c = 0; c < TTS_NCOMP; c++) {
+		const struct tts_comp_desc *d = &tts_comps[c];
+		char name[64];
+		snprintf(name, sizeof name, "%s-url", d->flag_key);
+		const char *url = cfg_str(cfg, "tts", name);
+		if (!url)
+			url = cfg_str(cfg, "tts", "api-url");
+		char *from_grpc = NULL;
+		if (!url) {
+			snprintf(name, sizeof name, "%s-grpc-address", d->flag_key);
+			const char *g = cfg_str(cfg, "tts", name);
+			if (!g)
+				g = cfg_str(cfg, "tts", "default-grpc-address");
+			if (g) {
+				from_grpc = grpc_to_url(g);
+				url = from_grpc;
+				if (from_grpc)
+					log_debug("%s: using %s, derived from the gRPC address %s",
+						  d->name, from_grpc, g);
+			}
+		}
+		if (!url) {
+			snprintf(err->msg, sizeof err->msg,
+				 "no address for the %s: set TTS_API_URL or --api-url "
+				 "(e.g. https://eu1.cloud.thethings.network)",
+				 d->name);
+			return -1;
+		}
+		char e[512];
+		s->api.base[c] = tts_base_url(url, insecure, e, sizeof e);
+		free(from_grpc);
+		if (!s->api.base[c]) {
+			snprintf(err->msg, sizeof err->msg, "%s: %s", d->name, e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void tts_close(struct source *s)
+{
+	if (!s)
+		return;
+	http_client_free(s->api.http);
+	for (int c = 0; c < TTS_NCOMP; c++) {
+		free(s->api.base[c]);
+		json_decref(s->mask[c]);
+	}
+	free(s->app_id);
+	if (s->api_key) {
+		memset(s->api_key, 0, strlen(s->api_key));
+		free(s->api_key);
+	}
+	free(s);
+}
+
+static int tts_open(const struct config *cfg, struct source **out, struct src_err *err)
+{
+	struct source *s = calloc(1, sizeof *s);
+	if (!s)
+		return -1;
+	bool insecure = cfg_bool(cfg, "tts", "insecure");
+	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
+	s->no_session = cfg_bool(cfg, "tts", "no-session");
+	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
+	if (s->dry_run && s->delete_device) {
+		log_warn("--dry-run: source devices will not be deleted");
+		s->delete_device = false;
+	}
+	const char *app = cfg_str(cfg, "tts", "app-id");
+	s->app_id = app ? strdup(app) : NULL;
+
+	const char *key = cfg_str(cfg, "tts", "app-api-key");
+	const char *key_file = cfg_str(cfg, "tts", "app-api-key-file");
+	if (key)
+		s->api_key = strdup(key);
+	else if (key_file && !(s->api_key = read_key_file(key_file, err)))
+		goto fail;
+	if (!s->api_key || !*s->api_key) {
+		snprintf(err->msg, sizeof err->msg,
+			 "no API key: set TTS_APP_API_KEY or --app-api-key (or --app-api-key-file)");
+		goto fail;
+	}
+	log_add_secret(s->api_key);
+	if (resolve_urls(s, cfg, insecure, err) < 0)
+		goto fail;
+	if (insecure)
+		log_warn("--insecure: TLS certificates are not checked");
+
+	struct http_opts ho = {
+		.bearer = s->api_key,
+		.ca_file = cfg_str(cfg, "tts", "ca-file"),
+		.insecure = insecure,
+		.timeout_s = cfg_int(cfg, NULL, "timeout", 60),
+		.retries = (int)cfg_int(cfg, NULL, "retries", 5),
+	};
+	s->api.http = http_client_new(&ho);
+	if (!s->api.http) {
+		snprintf(err->msg, sizeof err->msg, "cannot start the HTTP client");
+		goto fail;
+	}
+	for (int c = 0; c < TTS_NCOMP; c++) {
+		s->mask[c] = json_array();
+		for (const char *const *p = tts_comps[c].get_paths; *p; p++)
+			json_array_append_new(s->mask[c], json_string(*p));
+	}
+	*out = s;
+	return 0;
+fail:
+	tts_close(s);
+	return -1;
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+/* Removes the refused paths from the mask; returns how many were removed. */
+static size_t drop_paths(json_t *mask, const json_t *refused)
+{
+	size_t removed = 0, i, j;
+	json_t *r;
+	json_array_foreach(refused, j, r)
+	{
+		for (i = 0; i < json_array_size(mask); i++)
+			if (json_equal(json_array_get(mask, i), r)) {
+				json_array_remove(mask, i);
+				removed++;
+				break;
+			}
+	}
+	return removed;
+}
+
+/* GET from one component. A server of another version may refuse paths it
+ * does not know (400 field_mask_paths naming them): drop exactly those,
+ * say which fields will be missing, and retry once. The narrowed mask is
+ * kept for the following devices. */
+static int get_component(struct source *s, enum tts_comp c, const char *app, const char *dev,
+			 json_t **out, struct tts_error *e)
+{
+	int rc = tts_get_device(&s->api, c, app, dev, s->mask[c], out, e);
+	if (rc == 0 || e->status != 400 || !e->forbidden_paths ||
+	    json_array_size(e->forbidden_paths) == 0)
+		return rc;
+	if (drop_paths(s->mask[c], e->forbidden_paths) == 0)
+		return rc;
+	char *list = tts_join_paths(e->forbidden_paths);
+	log_warn("%s refused field paths %s (a server of another version?): these fields are "
+		 "not exported",
+		 tts_comps[c].name, list ? list : "?");
+	free(list);
+	return tts_get_device(&s->api, c, app, dev, s->mask[c], out, e);
+}
+
+static const char *const id_fields[] = {"device_id", "dev_eui", "join_eui",
+					"application_ids.application_id"};
+
+/* The upstream check: each identifier must agree wherever both sides have it. */
+static int check_ids(const json_t *a, const char *a_name, const json_t *b, const char *b_name,
+		     const char *dev, struct src_err *err)
+{
+	for (size_t i = 0; i < sizeof id_fields / sizeof *id_fields; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "ids.%s", id_fields[i]);
+		const char *va = json_string_value(jp_get(a, path));
+		const char *vb = json_string_value(jp_get(b, path));
+		if (!va || !vb || !*va || !*vb)
+			continue;
+		/* EUIs may differ in case only. */
+		if (strcasecmp(va, vb) != 0) {
+			snprintf(err->msg, sizeof err->msg,
+				 "device \"%s\": %s differs between the %s (\"%s\") and the %s "
+				 "(\"%s\")",
+				 dev, path, a_name, va, b_name, vb);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Keeps the earliest created_at and the latest updated_at. */
+static void merge_times(json_t *dst, const json_t *src)
+{
+	static const char *const keys[] = {"created_at", "updated_at"};
+	for (int i = 0; i < 2; i++) {
+		const char *s = json_string_value(json_object_get(src, keys[i]));
+		const char *d = json_string_value(json_object_get(dst, keys[i]));
+		if (!s)
+			continue;
+		int cmp = d ? lw_time_cmp(s, d) : (i == 0 ? -1 : 1);
+		if ((i == 0 && cmp < 0) || (i == 1 && cmp > 0))
+			json_object_set_new(dst, keys[i], json_string(s));
+	}
+}
+
+static void describe(struct src_err *err, const char *dev, enum tts_comp c,
+		     const struct tts_error *e, const char *doing)
+{
+	err->not_found = tts_error_not_found(e);
+	if (err->not_found)
+		snprintf(err->msg, sizeof err->msg, "device \"%s\": %s %s: not found (%s)", dev,
+			 doing, tts_comps[c].name, e->name[0] ? e->name : e->message);
+	else
+		snprintf(err->msg, sizeof err->msg, "device \"%s\": %s %s: %s", dev, doing,
+			 tts_comps[c].name, e->message);
+}
+
+static int tts_export_device(struct source *s, const char *app, const char *dev, json_t **out,
+			     struct src_err *err)
+{
+	struct tts_error e = {0};
+	json_t *is = NULL, *merged = json_object(), *part = NULL;
+	const char *merged_from = NULL;
+	int rc = -1;
+	*out = NULL;
+	if (!app) {
+		snprintf(err->msg, sizeof err->msg,
+			 "no application ID: set TTS_APP_ID or --app-id (--tts.app-id)");
+		goto done;
+	}
+	if (get_component(s, TTS_IS, app, dev, &is, &e) < 0) {
+		describe(err, dev, TTS_IS, &e, "reading from the");
+		goto done;
+	}
+	for (int k = 1; k < TTS_NCOMP; k++) {
+		enum tts_comp c = tts_export_order[k];
+		if (get_component(s, c, app, dev, &part, &e) < 0) {
+			if (c == TTS_JS && tts_error_not_found(&e)) {
+				log_warn("device \"%s\": not on the Join Server (ABP, or an external "
+					 "Join Server): no root keys exported",
+					 dev);
+				continue;
+			}
+			describe(err, dev, c, &e, "reading from the");
+			goto done;
+		}
+		if (merged_from && check_ids(merged, merged_from, part, tts_comps[c].name, dev,
+					     err) < 0)
+			goto done;
+		if (!merged_from)
+			jp_copy_paths(merged, part, (const char *const[]){"ids", NULL});
+		merged_from = tts_comps[c].name;
+		/* Only what this component owns, and only non-zero values. */
+		for (size_t i = 0; i < json_array_size(s->mask[c]); i++) {
+			const char *p = json_string_value(json_array_get(s->mask[c], i));
+			if (strcmp(p, "created_at") && strcmp(p, "updated_at"))
+				jp_copy_paths(merged, part, (const char *const[]){p, NULL});
+		}
+		merge_times(merged, part);
+		json_decref(part);
+		part = NULL;
+	}
+	if (merged_from && check_ids(is, tts_comps[TTS_IS].name, merged, merged_from, dev, err) < 0)
+		goto done;
+
+	/* The IS device, with every other component's fields laid over it. */
+	const char *key;
+	json_t *v;
+	json_object_foreach(merged, key, v)
+	{
+		if (strcmp(key, "created_at") && strcmp(key, "updated_at") && strcmp(key, "ids"))
+			json_object_set(is, key, v);
+	}
+	json_t *ids = json_object_get(merged, "ids");
+	if (ids)
+		jp_copy_paths(is, merged,
+			      (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
+	merge_times(is, merged);
+	for (const char *const *p = tts_export_strip_paths; *p; p++)
+		jp_del(is, *p);
+	if (s->no_session)
+		for (const char *const *p = tts_session_paths; *p; p++)
+			jp_del(is, *p);
+	*out = is;
+	is = NULL;
+	rc = 0;
+done:
+	tts_error_clear(&e);
+	json_decref(part);
+	json_decref(is);
+	json_decref(merged);
+	return rc;
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+#define LIST_PAGE 1000 /* the IS maximum */
+
+/* All ids are collected before the first callback: deleting devices while
+ * paging by page number would shift later pages and skip devices. */
+static int tts_list_devices_cb(struct source *s, const char *app, src_device_cb cb, void *ud,
+			       struct src_err *err)
+{
+	json_t *ids = json_array();
+	json_t *mask = json_pack("[s]", "ids.device_id");
+	struct tts_error e = {0};
+	int rc = -1;
+	for (int page = 1;; page++) {
+		json_t *res = NULL;
+		long long total = -1;
+		if (tts_list_devices(&s->api, app, mask, LIST_PAGE, page, &res, &total, &e) < 0) {
+			snprintf(err->msg, sizeof err->msg,
+				 "application \"%s\": listing devices on the Identity Server "
+				 "(page %d): %s",
+				 app, page, e.message);
+			err->not_found = tts_error_not_found(&e);
+			goto done;
+		}
+		json_t *devs = json_object_get(res, "end_devices");
+		size_t n = json_array_size(devs), i;
+		json_t *d;
+		json_array_foreach(devs, i, d)
+		{
+			const char *id = json_string_value(jp_get(d, "ids.device_id"));
+			if (id)
+				json_array_append_new(ids, json_string(id));
+		}
+		json_decref(res);
+		log_debug("application \"%s\": page %d: %zu devices (total %lld)", app, page, n,
+			  total);
+		if (n == 0 || (total >= 0 && (long long)page * LIST_PAGE >= total) ||
+		    (total < 0 && n < LIST_PAGE))
+			break;
+	}
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+	{
+		if (cb(ud, json_string_value(id)) < 0) {
+			snprintf(err->msg, sizeof err->msg, "stopped");
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	tts_error_clear(&e);
+	json_decref(mask);
+	json_decref(ids);
+	return rc;
+}
+
+/* ---- retiring at the source --------------------------------------------- */
+
+static bool tts_retires(const struct source *s)
+{
+	return !s->dry_run;
+}
+
+static int delete_everywhere(struct source *s, const char *app, const char *dev,
+			     struct src_err *err)
+{
+	struct tts_error e = {0};
+	char done[64] = "";
+	for (int k = 0; k < TTS_NCOMP; k++) {
+		enum tts_comp c = tts_delete_order[k];
+		if (tts_delete_device(&s->api, c, app, dev, &e) == 0 ||
+		    (tts_error_not_found(&e) && (c != TTS_IS || e.attempts > 1))) {
+			/* 404 from AS/NS/JS: not there (ABP devices are not on the
+			 * JS); from the IS after a retry: the first attempt took. */
+			strcat(done, done[0] ? ", " : "");
+			strcat(done, tts_comps[c].abbr);
+			continue;
+		}
+		snprintf(err->msg, sizeof err->msg,
+			 "device \"%s\": deleting from the %s: %s (already deleted from: %s; "
+			 "its export is saved)",
+			 dev, tts_comps[c].name, e.message, done[0] ? done : "none");
+		tts_error_clear(&e);
+		return -1;
+	}
+	log_debug("device \"%s\": deleted from %s", dev, done);
+	tts_error_clear(&e);
+	return 0;
+}
+
+/* What upstream does when not deleting: the source NS stops scheduling
+ * downlinks (and join-accepts), so it cannot disturb the device. */
+static int disable_downlinks(struct source *s, const char *app, const char *dev,
+			     const json_t *exported, struct src_err *err)
+{
+	json_t *d = json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", dev,
+			      "application_ids", "application_id", app, "mac_settings",
+			      "schedule_downlinks", 0);
+	jp_copy_paths(d, exported, (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
+	json_t *paths = json_pack("[s]", "mac_settings.schedule_downlinks");
+	struct tts_error e = {0};
+	int rc = tts_set_device(&s->api, TTS_NS, app, dev, d, paths, NULL, &e);
+	if (rc < 0)
+		describe(err, dev, TTS_NS, &e, "disabling downlinks on the");
+	tts_error_clear(&e);
+	json_decref(paths);
+	json_decref(d);
+	return rc;
+}
+
+static int tts_retire_device(struct source *s, const char *app, const char *dev,
+			     const json_t *exported, struct src_err *err)
+{
+	if (s->dry_run)
+		return 0;
+	if (!app)
+		app = s->app_id;
+	if (s->delete_device)
+		return delete_everywhere(s, app, dev, err);
+	return disable_downlinks(s, app, dev, exported, err);
+}
+
+static int tts_list_shim(struct source *s, const char *app, src_device_cb cb, void *ud,
+			 struct src_err *err)
+{
+	return tts_list_devices_cb(s, app, cb, ud, err);
+}
+
+static int tts_export_shim(struct source *s, const char *app, const char *dev, json_t **out,
+			   struct src_err *err)
+{
+	return tts_export_device(s, app ? app : s->app_id, dev, out, err);
+}
+
+const struct source_ops tts_source = {
+	.name = "tts",
+	.description = "Export devices from The Things Stack (Sandbox, Cloud, Enterprise)",
+	.options = tts_options,
+	.open = tts_open,
+	.list_devices = tts_list_shim,
+	.export_device = tts_export_shim,
+	.retires = tts_retires,
+	.retire_device = tts_retire_device,
+	.close = tts_close,
+};

@@ -1,0 +1,88 @@
+#include "ui/progress.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ui/log.h"
+
+static bool on;
+static bool drawn;
+static const char *label;
+static size_t total;
+static struct timespec t0, last;
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void clear_line(void)
+{
+	if (drawn) {
+		fputs("\r\033[K", stderr);
+		drawn = false;
+	}
+}
+
+void progress_start(const char *what, bool enabled)
+{
+	on = enabled && isatty(STDERR_FILENO);
+	label = what;
+	total = 0;
+	drawn = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	last = t0;
+	last.tv_sec -= 1;
+	log_set_before_hook(on ? clear_line : NULL);
+}
+
+void progress_set_total(size_t n)
+{
+	total = n;
+}
+
+double progress_elapsed(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return since(&t0, &now);
+}
+
+void progress_update(size_t done, size_t failed, const char *current)
+{
+	if (!on)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* Redraw at most ten times a second, and always for the last one. */
+	if (since(&last, &now) < 0.1 && !(total && done == total))
+		return;
+	last = now;
+	double el = since(&t0, &now);
+	double rate = el > 0 ? (double)done / el : 0;
+	clear_line();
+	if (total) {
+		int width = 24, fill = (int)((double)width * (double)done / (double)total);
+		char bar[32];
+		for (int i = 0; i < width; i++)
+			bar[i] = i < fill ? '#' : '-';
+		bar[width] = '\0';
+		double eta = rate > 0 ? (double)(total - done) / rate : 0;
+		fprintf(stderr, "%s [%s] %zu/%zu  %.1f/s  ETA %.0fs  failed %zu  %.30s", label, bar,
+			done, total, rate, eta, failed, current ? current : "");
+	} else {
+		fprintf(stderr, "%s %zu  %.1f/s  failed %zu  %.30s", label, done, rate, failed,
+			current ? current : "");
+	}
+	fflush(stderr);
+	drawn = true;
+}
+
+void progress_end(void)
+{
+	if (on)
+		clear_line();
+	log_set_before_hook(NULL);
+	on = false;
+}

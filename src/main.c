@@ -73,6 +73,10 @@ static int dispatch(const struct args *a)
 		help_main();
 		return EXIT_OK;
 	}
+	if (strcmp(w0, "man") == 0) { /* hidden: generates docs/ttn-lw-migrate.1 */
+		help_man();
+		return EXIT_OK;
+	}
 	if (strcmp(w0, "sources") == 0) {
 		if (help) {
 			help_sources();

@@ -35,6 +35,7 @@ int cmd_sources(const struct invocation *inv);
 void help_main(void);
 void help_export(const struct source_ops *src, enum export_mode mode, int legacy);
 void help_sources(void);
+void help_man(void); /* roff, from the option tables */
 
 /* Set by the SIGINT/SIGTERM handler; long loops stop between devices. */
 extern volatile int g_interrupted;

@@ -23,6 +23,7 @@ struct run {
 	bool retires;
 	bool fail_fast;
 	bool fatal;      /* the output failed: stop, touch nothing more */
+	bool config_error; /* the source's configuration cannot work: stop */
 	size_t total;    /* devices seen */
 	size_t exported; /* written durably */
 	size_t retired;
@@ -45,6 +46,7 @@ static int export_one(struct run *r, const char *app, const char *dev)
 	}
 	if (r->ops->export_device(r->src, app, dev, &d, &err) < 0) {
 		log_error("%s", err.msg);
+		r->config_error = err.config;
 		goto done;
 	}
 	if (ids_export_fixup(d, r->prefix, e, sizeof e) < 0 ||
@@ -86,7 +88,7 @@ done:
 
 static bool should_stop(const struct run *r)
 {
-	return r->fatal || g_interrupted || (r->fail_fast && r->failed);
+	return r->fatal || r->config_error || g_interrupted || (r->fail_fast && r->failed);
 }
 
 struct collect {
@@ -226,5 +228,7 @@ int cmd_export(const struct invocation *inv)
 	cfg_free(&cfg);
 	if (g_interrupted)
 		return EXIT_INTERRUPTED;
+	if (r.config_error)
+		return EXIT_USAGE;
 	return r.failed || r.fatal ? EXIT_FAILED : EXIT_OK;
 }

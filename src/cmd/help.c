@@ -62,3 +62,84 @@ void help_sources(void)
 	printf("Usage: ttn-lw-migrate sources\n\nLists the sources this build can export "
 	       "from.\n");
 }
+
+/* roff-escapes s: backslashes and leading dots/quotes. */
+static void roff(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", stdout);
+		else if (*s == '-')
+			fputs("\\-", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+static void man_options(const struct opt_desc *t, const char *prefix)
+{
+	for (; t->name; t++) {
+		if (t->flags & OPT_HIDDEN)
+			continue;
+		printf(".TP\n.B \\-\\-");
+		roff(prefix ? prefix : "");
+		roff(t->name);
+		if (t->metavar) {
+			printf(" \\fI");
+			roff(t->metavar);
+			printf("\\fR");
+		}
+		printf("\n");
+		roff(t->help);
+		if (t->env) {
+			printf(". Environment: \\fB");
+			roff(t->env);
+			printf("\\fR");
+		}
+		if (t->def && t->type != OPT_BOOL) {
+			printf(". Default: ");
+			roff(t->def);
+		}
+		printf(".\n");
+	}
+}
+
+void help_man(void)
+{
+	printf(".TH TTN\\-LW\\-MIGRATE 1 \"\" \"ttn-lw-migrate %s\" \"User Commands\"\n", TTNM_VERSION);
+	printf(".SH NAME\nttn\\-lw\\-migrate \\- move LoRaWAN end devices between network "
+	       "servers, sessions included\n");
+	printf(".SH SYNOPSIS\n"
+	       ".B ttn\\-lw\\-migrate\n\\fISOURCE\\fR \\fBdevice\\fR|\\fBapplication\\fR "
+	       "[\\fIID\\fR...] [\\fIflags\\fR]\n.br\n"
+	       ".B ttn\\-lw\\-migrate\n\\fBdevice\\fR|\\fBapplication\\fR \\-\\-source "
+	       "\\fISOURCE\\fR [\\-\\-\\fISOURCE\\fR.\\fIflag\\fR...] [\\fIID\\fR...]\n.br\n"
+	       ".B ttn\\-lw\\-migrate sources\n");
+	printf(".SH DESCRIPTION\nExports end devices, with their session (DevAddr, session "
+	       "keys, frame counters, MAC state) and root keys, as The Things Stack JSON, one "
+	       "device per line on standard output, ready for \\fBttn\\-lw\\-cli end\\-devices "
+	       "create\\fR or the Console's bulk import. IDs are read from standard input, one "
+	       "per line, when none are given.\n.PP\n"
+	       "Each line is written, and fsync'ed when the output is a regular file, before "
+	       "the device is changed at the source. When the output is a terminal or a pipe "
+	       "and the run changes the source, each export is also appended to a backup file "
+	       "(mode 0600) under \\fB$XDG_STATE_HOME/ttn\\-lw\\-migrate/\\fR (default "
+	       "\\fB~/.local/state/ttn\\-lw\\-migrate/\\fR).\n");
+	printf(".SH GLOBAL OPTIONS\n");
+	man_options(global_options, NULL);
+	for (const struct source_ops *const *s = source_registry; *s; s++) {
+		printf(".SH SOURCE %s\n", (*s)->name);
+		roff((*s)->description);
+		printf(". Each option is also accepted as \\fB\\-\\-%s.\\fIname\\fR.\n", (*s)->name);
+		man_options((*s)->options, NULL);
+	}
+	printf(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nsome device failed, or the run could "
+	       "not finish\n.TP\n2\nbad command line or configuration\n.TP\n130\ninterrupted "
+	       "(SIGINT or SIGTERM)\n");
+	printf(".SH EXAMPLES\n.nf\nexport TTS_APP_ID=my\\-app TTS_APP_API_KEY=NNSXS.... "
+	       "TTS_API_URL=https://eu1.cloud.thethings.network\n"
+	       "ttn\\-lw\\-migrate device \\-\\-source tts my\\-device > devices.json\n"
+	       "ttn\\-lw\\-migrate tts application my\\-app > devices.json\n"
+	       "ttn\\-lw\\-migrate device \\-\\-source tts my\\-device "
+	       "\\-\\-tts.delete\\-source\\-device\n.fi\n");
+}

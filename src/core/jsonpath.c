@@ -54,27 +54,32 @@ int jp_set(json_t *root, const char *path, json_t *value)
 	}
 }
 
-void jp_del(json_t *root, const char *path)
+/* Removes path below obj; returns whether something was removed, so that
+ * only parents emptied by this removal are pruned, not ones already empty. */
+static bool del_path(json_t *obj, const char *path)
 {
 	const char *dot = strchr(path, '.');
-	if (!json_is_object(root))
-		return;
-	if (!dot) {
-		json_object_del(root, path);
-		return;
-	}
+	if (!json_is_object(obj))
+		return false;
+	if (!dot)
+		return json_object_del(obj, path) == 0;
 	char seg[128];
 	size_t n = (size_t)(dot - path);
 	if (n == 0 || n >= sizeof seg)
-		return;
+		return false;
 	memcpy(seg, path, n);
 	seg[n] = '\0';
-	json_t *child = json_object_get(root, seg);
-	if (!json_is_object(child))
-		return;
-	jp_del(child, dot + 1);
+	json_t *child = json_object_get(obj, seg);
+	if (!del_path(child, dot + 1))
+		return false;
 	if (json_object_size(child) == 0)
-		json_object_del(root, seg);
+		json_object_del(obj, seg);
+	return true;
+}
+
+void jp_del(json_t *root, const char *path)
+{
+	del_path(root, path);
 }
 
 bool jp_is_zero(const json_t *v)

@@ -77,9 +77,15 @@ static int fsync_dir_of(const char *path)
 
 static int open_backup(struct out_sink *o, char *err, size_t errlen)
 {
-	char *dir = out_state_dir(err, errlen);
-	if (!dir)
+	char why[512];
+	char *dir = out_state_dir(why, sizeof why);
+	if (!dir) {
+		snprintf(err, errlen,
+			 "standard output is not a file and no backup file can be made (%s); "
+			 "use --output FILE or > FILE",
+			 why);
 		return -1;
+	}
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;

@@ -24,6 +24,7 @@ struct source; /* opaque, one per source kind */
 struct src_err {
 	char msg[768];
 	bool not_found; /* the device does not exist at the source */
+	bool config;    /* a configuration problem: no point trying other devices */
 };
 
 typedef int (*src_device_cb)(void *ud, const char *dev_id);

@@ -55,6 +55,8 @@ static const struct opt_desc tts_options[] = {
 	 "HOST:PORT", "Go tool compatibility (Network Server)", OPT_HIDDEN},
 	{"application-server-grpc-address", OPT_STRING, "TTS_APPLICATION_SERVER_GRPC_ADDRESS",
 	 NULL, "HOST:PORT", "Go tool compatibility (Application Server)", OPT_HIDDEN},
+	{"page-size", OPT_INT, NULL, "1000", "N",
+	 "Devices per Identity Server list page (1-1000)", OPT_HIDDEN},
 	{NULL, 0, NULL, NULL, NULL, NULL, 0},
 };
 
@@ -65,6 +67,7 @@ struct source {
 	bool no_session;
 	bool delete_device;
 	bool dry_run;
+	int page_size;
 	/* Read masks, narrowed when a server of another version refuses paths. */
 	json_t *mask[TTS_NCOMP];
 };
@@ -176,6 +179,9 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 		log_warn("--dry-run: source devices will not be deleted");
 		s->delete_device = false;
 	}
+	s->page_size = (int)cfg_int(cfg, "tts", "page-size", 1000);
+	if (s->page_size < 1 || s->page_size > 1000)
+		s->page_size = 1000;
 	const char *app = cfg_str(cfg, "tts", "app-id");
 	s->app_id = app ? strdup(app) : NULL;
 
@@ -324,6 +330,7 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 	if (!app) {
 		snprintf(err->msg, sizeof err->msg,
 			 "no application ID: set TTS_APP_ID or --app-id (--tts.app-id)");
+		err->config = true;
 		goto done;
 	}
 	if (get_component(s, TTS_IS, app, dev, &is, &e) < 0) {
@@ -392,8 +399,6 @@ done:
 
 /* ---- listing ------------------------------------------------------------ */
 
-#define LIST_PAGE 1000 /* the IS maximum */
-
 /* All ids are collected before the first callback: deleting devices while
  * paging by page number would shift later pages and skip devices. */
 static int tts_list_devices_cb(struct source *s, const char *app, src_device_cb cb, void *ud,
@@ -406,7 +411,7 @@ static int tts_list_devices_cb(struct source *s, const char *app, src_device_cb 
 	for (int page = 1;; page++) {
 		json_t *res = NULL;
 		long long total = -1;
-		if (tts_list_devices(&s->api, app, mask, LIST_PAGE, page, &res, &total, &e) < 0) {
+		if (tts_list_devices(&s->api, app, mask, s->page_size, page, &res, &total, &e) < 0) {
 			snprintf(err->msg, sizeof err->msg,
 				 "application \"%s\": listing devices on the Identity Server "
 				 "(page %d): %s",
@@ -426,8 +431,8 @@ static int tts_list_devices_cb(struct source *s, const char *app, src_device_cb 
 		json_decref(res);
 		log_debug("application \"%s\": page %d: %zu devices (total %lld)", app, page, n,
 			  total);
-		if (n == 0 || (total >= 0 && (long long)page * LIST_PAGE >= total) ||
-		    (total < 0 && n < LIST_PAGE))
+		if (n == 0 || (total >= 0 && (long long)page * s->page_size >= total) ||
+		    (total < 0 && n < (size_t)s->page_size))
 			break;
 	}
 	size_t i;

@@ -48,16 +48,21 @@ bool ids_valid(const char *id)
 
 /* A subset of lorawan-stack pkg/identityserver/blocklist/builtin.go. */
 static const char *const blocklist[] = {
-	"about", "access", "account", "activate", "add", "admin", "administrator", "all", "api",
-	"app", "application", "applications", "apps", "auth", "batch", "beta", "bulk", "cli",
-	"cluster", "config", "console", "create", "default", "delete", "demo", "dev", "device",
-	"devices", "edit", "empty", "end", "end-device", "end-devices", "error", "example",
-	"example-device", "exampledevice", "first", "gateway", "gateways", "get", "help", "home",
-	"index", "info", "join", "last", "list", "local", "localhost", "lora", "lorawan", "mac",
-	"master", "network", "new", "null", "old", "ping", "remove", "reset", "root", "search",
-	"server", "session", "sessions", "settings", "setup", "stage", "staging", "status",
-	"system", "test", "test1", "test2", "test3", "teste", "testing", "tests", "tmp", "ttn",
-	"tts", "undef", "update", "user", "your-device", "yourdevice", NULL};
+    "about",	     "access",	    "account",	   "activate", "add",	      "admin",
+    "administrator", "all",	    "api",	   "app",      "application", "applications",
+    "apps",	     "auth",	    "batch",	   "beta",     "bulk",	      "cli",
+    "cluster",	     "config",	    "console",	   "create",   "default",     "delete",
+    "demo",	     "dev",	    "device",	   "devices",  "edit",	      "empty",
+    "end",	     "end-device",  "end-devices", "error",    "example",     "example-device",
+    "exampledevice", "first",	    "gateway",	   "gateways", "get",	      "help",
+    "home",	     "index",	    "info",	   "join",     "last",	      "list",
+    "local",	     "localhost",   "lora",	   "lorawan",  "mac",	      "master",
+    "network",	     "new",	    "null",	   "old",      "ping",	      "remove",
+    "reset",	     "root",	    "search",	   "server",   "session",     "sessions",
+    "settings",	     "setup",	    "stage",	   "staging",  "status",      "system",
+    "test",	     "test1",	    "test2",	   "test3",    "teste",	      "testing",
+    "tests",	     "tmp",	    "ttn",	   "tts",      "undef",	      "update",
+    "user",	     "your-device", "yourdevice",  NULL};
 
 bool ids_blocklisted(const char *id)
 {
@@ -72,7 +77,7 @@ bool ids_blocklisted(const char *id)
 /* ---- Error messages ---------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						       ...)
+						      ...)
 {
 	if (err && errlen > 0) {
 		va_list ap;
@@ -147,7 +152,8 @@ static int id_from_eui(const json_t *dev, char out[2 * LW_EUI_LEN + 1], char *er
 	if (get_string(dev, PATH_DEV_EUI, &eui, err, errlen) != 0)
 		return -1;
 	if (!eui || !*eui)
-		return fail(err, errlen, PATH_DEVICE_ID " is empty and " PATH_DEV_EUI " is not set");
+		return fail(err, errlen,
+			    PATH_DEVICE_ID " is empty and " PATH_DEV_EUI " is not set");
 	if (lw_eui_normalize(eui, out) != 0)
 		return fail(err, errlen,
 			    PATH_DEVICE_ID " is empty and " PATH_DEV_EUI " \"%s\" is not an EUI",
@@ -175,8 +181,7 @@ static char *prefixed_id(const char *prefix, const char *id)
 }
 
 /* Steps 4 and 5, then stores the new id. orig is the source's id or NULL. */
-static int store_device_id(json_t *dev, const char *orig, const char *id, char *err,
-			   size_t errlen)
+static int store_device_id(json_t *dev, const char *orig, const char *id, char *err, size_t errlen)
 {
 	if (strlen(id) > IDS_MAX_LEN)
 		return fail_too_long_id(err, errlen, PATH_DEVICE_ID, id);
@@ -294,14 +299,16 @@ static int check_attribute(const char *key, const json_t *value, char *err, size
 {
 	char q[QUOTE_MAX + 4];
 	if (!ids_valid(key))
-		return fail(err, errlen, "attributes key \"%s\": must match %s and be at most %d characters",
+		return fail(err, errlen,
+			    "attributes key \"%s\": must match %s and be at most %d characters",
 			    quotable(key, q), IDS_PATTERN, IDS_MAX_LEN);
 	if (!json_is_string(value))
 		return fail(err, errlen, "attributes[\"%s\"]: not a string", key);
 	size_t n = utf8_chars(json_string_value(value));
 	if (n > IDS_ATTR_VALUE_MAX)
-		return fail(err, errlen, "attributes[\"%s\"]: value of %zu characters, at most %d allowed",
-			    key, n, IDS_ATTR_VALUE_MAX);
+		return fail(err, errlen,
+			    "attributes[\"%s\"]: value of %zu characters, at most %d allowed", key,
+			    n, IDS_ATTR_VALUE_MAX);
 	return 0;
 }
 

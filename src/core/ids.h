@@ -15,7 +15,7 @@
 #define IDS_PATTERN "^[a-z0-9](?:[-]?[a-z0-9]){2,}$"
 
 /* Upstream limits of EndDevice.ValidateFields, in characters (code points). */
-#define IDS_NAME_MAX        50
+#define IDS_NAME_MAX	    50
 #define IDS_DESCRIPTION_MAX 2000
 #define IDS_ATTR_MAX_PAIRS  10
 #define IDS_ATTR_VALUE_MAX  200

@@ -93,7 +93,7 @@ int lw_base64_decode(const char *in, unsigned char *out, size_t cap, size_t *out
 int lw_base64_encode(const unsigned char *in, size_t len, char *out, size_t cap)
 {
 	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t need = (len + 2) / 3 * 4 + 1;
 	if (!out || cap < need)
 		return -1;
@@ -188,31 +188,31 @@ struct lw_enum_value {
 /* LS api/ttn/lorawan/v3/lorawan.proto MACVersion (prefix "MAC", so the
  * prefix-less names are accepted too) and its json aliases. */
 static const struct lw_enum_value mac_versions[] = {
-	{0, {"MAC_UNKNOWN", "UNKNOWN", "unknown", NULL}},
-	{1, {"MAC_V1_0", "V1_0", "1.0", "1.0.0", NULL}},
-	{2, {"MAC_V1_0_1", "V1_0_1", "1.0.1", NULL}},
-	{3, {"MAC_V1_0_2", "V1_0_2", "1.0.2", NULL}},
-	{4, {"MAC_V1_1", "V1_1", "1.1", "1.1.0", NULL}},
-	{5, {"MAC_V1_0_3", "V1_0_3", "1.0.3", NULL}},
-	{6, {"MAC_V1_0_4", "V1_0_4", "1.0.4", NULL}},
+    {0, {"MAC_UNKNOWN", "UNKNOWN", "unknown", NULL}},
+    {1, {"MAC_V1_0", "V1_0", "1.0", "1.0.0", NULL}},
+    {2, {"MAC_V1_0_1", "V1_0_1", "1.0.1", NULL}},
+    {3, {"MAC_V1_0_2", "V1_0_2", "1.0.2", NULL}},
+    {4, {"MAC_V1_1", "V1_1", "1.1", "1.1.0", NULL}},
+    {5, {"MAC_V1_0_3", "V1_0_3", "1.0.3", NULL}},
+    {6, {"MAC_V1_0_4", "V1_0_4", "1.0.4", NULL}},
 };
 
 /* PHYVersion: an aliased enum (PHY_* and TS001_/RP001_ names share numbers;
  * the PHY_* one is declared first, so TTS prints it) plus json aliases. */
 static const struct lw_enum_value phy_versions[] = {
-	{0, {"PHY_UNKNOWN", "UNKNOWN", "unknown", NULL}},
-	{1, {"PHY_V1_0", "TS001_V1_0", "V1_0", "1.0", "1.0.0", NULL}},
-	{2, {"PHY_V1_0_1", "TS001_V1_0_1", "V1_0_1", "1.0.1", NULL}},
-	{3, {"PHY_V1_0_2_REV_A", "RP001_V1_0_2", "V1_0_2", "V1_0_2_REV_A", "1.0.2", "1.0.2-a", NULL}},
-	{4, {"PHY_V1_0_2_REV_B", "RP001_V1_0_2_REV_B", "V1_0_2_REV_B", "1.0.2-b", NULL}},
-	{5, {"PHY_V1_1_REV_A", "RP001_V1_1_REV_A", "V1_1_REV_A", "1.1-a", "1.1.0-a", NULL}},
-	{6, {"PHY_V1_1_REV_B", "RP001_V1_1_REV_B", "V1_1_REV_B", "1.1-b", "1.1.0-b", NULL}},
-	{7, {"PHY_V1_0_3_REV_A", "RP001_V1_0_3_REV_A", "V1_0_3_REV_A", "1.0.3-a", NULL}},
-	{8, {"RP002_V1_0_0", NULL}},
-	{9, {"RP002_V1_0_1", NULL}},
-	{10, {"RP002_V1_0_2", NULL}},
-	{11, {"RP002_V1_0_3", NULL}},
-	{12, {"RP002_V1_0_4", NULL}},
+    {0, {"PHY_UNKNOWN", "UNKNOWN", "unknown", NULL}},
+    {1, {"PHY_V1_0", "TS001_V1_0", "V1_0", "1.0", "1.0.0", NULL}},
+    {2, {"PHY_V1_0_1", "TS001_V1_0_1", "V1_0_1", "1.0.1", NULL}},
+    {3, {"PHY_V1_0_2_REV_A", "RP001_V1_0_2", "V1_0_2", "V1_0_2_REV_A", "1.0.2", "1.0.2-a", NULL}},
+    {4, {"PHY_V1_0_2_REV_B", "RP001_V1_0_2_REV_B", "V1_0_2_REV_B", "1.0.2-b", NULL}},
+    {5, {"PHY_V1_1_REV_A", "RP001_V1_1_REV_A", "V1_1_REV_A", "1.1-a", "1.1.0-a", NULL}},
+    {6, {"PHY_V1_1_REV_B", "RP001_V1_1_REV_B", "V1_1_REV_B", "1.1-b", "1.1.0-b", NULL}},
+    {7, {"PHY_V1_0_3_REV_A", "RP001_V1_0_3_REV_A", "V1_0_3_REV_A", "1.0.3-a", NULL}},
+    {8, {"RP002_V1_0_0", NULL}},
+    {9, {"RP002_V1_0_1", NULL}},
+    {10, {"RP002_V1_0_2", NULL}},
+    {11, {"RP002_V1_0_3", NULL}},
+    {12, {"RP002_V1_0_4", NULL}},
 };
 
 #define MAC_COUNT (sizeof mac_versions / sizeof mac_versions[0])
@@ -278,17 +278,18 @@ int lw_phy_version_number(const char *in)
 	return v ? v->number : -1;
 }
 
-/* Bit n set = PHY version number n allowed, indexed by MAC version number. */
+/* Bit n set = PHY version number n allowed, indexed by MAC version number
+ * (the MAC table lists the numbers 0..MAC_COUNT-1, so every index fits). */
 #define PHY_BIT(n)   (1u << (n))
 #define PHY_RP002ALL (PHY_BIT(8) | PHY_BIT(9) | PHY_BIT(10) | PHY_BIT(11) | PHY_BIT(12))
 static const unsigned mac_phy_pairs[MAC_COUNT] = {
-	[0] = 0,                                    /* MAC_UNKNOWN: nothing */
-	[1] = PHY_BIT(1),                           /* 1.0.0 */
-	[2] = PHY_BIT(2),                           /* 1.0.1 */
-	[3] = PHY_BIT(3) | PHY_BIT(4),              /* 1.0.2: REV_A, REV_B */
-	[4] = PHY_BIT(5) | PHY_BIT(6) | PHY_RP002ALL, /* 1.1 */
-	[5] = PHY_BIT(7),                           /* 1.0.3 */
-	[6] = PHY_RP002ALL,                         /* 1.0.4 */
+    [0] = 0,					  /* MAC_UNKNOWN: nothing */
+    [1] = PHY_BIT(1),				  /* 1.0.0 */
+    [2] = PHY_BIT(2),				  /* 1.0.1 */
+    [3] = PHY_BIT(3) | PHY_BIT(4),		  /* 1.0.2: REV_A, REV_B */
+    [4] = PHY_BIT(5) | PHY_BIT(6) | PHY_RP002ALL, /* 1.1 */
+    [5] = PHY_BIT(7),				  /* 1.0.3 */
+    [6] = PHY_RP002ALL,				  /* 1.0.4 */
 };
 
 bool lw_mac_phy_pair_valid(const char *mac, const char *phy)
@@ -492,8 +493,7 @@ int lw_time_parse(const char *s, int64_t *sec, uint32_t *nsec)
 	    !expect_char(&p, ':') || !read_digits(&p, 2, &se) || !read_fraction(&p, &ns) ||
 	    !expect_char(&p, 'Z') || *p)
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-	    se > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
 		return -1;
 	*sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	*nsec = ns;

@@ -43,6 +43,33 @@ static int mode_of(const char *w)
 	return -1;
 }
 
+static int run_man(const struct invocation *inv)
+{
+	(void)inv;
+	help_man();
+	return EXIT_OK;
+}
+
+static int run_help(const struct invocation *inv)
+{
+	(void)inv;
+	help_main();
+	return EXIT_OK;
+}
+
+/* Commands that are not SOURCE device|application. One line each. */
+static const struct command {
+	const char *name;
+	int (*run)(const struct invocation *inv);
+	void (*help)(void);
+} commands[] = {
+	{"sources", cmd_sources, help_sources},
+	{"import", cmd_import, help_import},
+	{"help", run_help, help_main},
+	{"man", run_man, help_man}, /* hidden: generates docs/ttn-lw-migrate.1 */
+	{NULL, NULL, NULL},
+};
+
 static int usage(const char *msg)
 {
 	log_error("%s (see ttn-lw-migrate --help)", msg);
@@ -69,20 +96,16 @@ static int dispatch(const struct args *a)
 		return usage("no command given");
 	}
 	const char *w0 = a->words[0];
-	if (strcmp(w0, "help") == 0) {
-		help_main();
-		return EXIT_OK;
-	}
-	if (strcmp(w0, "man") == 0) { /* hidden: generates docs/ttn-lw-migrate.1 */
-		help_man();
-		return EXIT_OK;
-	}
-	if (strcmp(w0, "sources") == 0) {
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(w0, c->name) != 0)
+			continue;
 		if (help) {
-			help_sources();
+			c->help();
 			return EXIT_OK;
 		}
-		return cmd_sources(&inv);
+		inv.items = a->words + 1;
+		inv.nitems = a->nwords - 1;
+		return c->run(&inv);
 	}
 	int mode;
 	const struct source_ops *src = source_find(w0);

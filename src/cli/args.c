@@ -14,36 +14,49 @@ static const struct opt_desc *table_find(const struct opt_desc *t, const char *n
 	return NULL;
 }
 
-/* If name is "SRC.opt" for a registered source, returns that source and sets
- * *rest to "opt". */
-static const struct source_ops *split_scoped(const char *name, const char **rest)
+extern const struct opt_desc dest_options[];
+
+size_t opt_known_scopes(struct opt_scope *out, size_t max)
+{
+	size_t n = 0;
+	for (const struct source_ops *const *s = source_registry; *s && n < max; s++)
+		out[n++] = (struct opt_scope){(*s)->name, (*s)->options, false};
+	if (n < max)
+		out[n++] = (struct opt_scope){"dest", dest_options, false};
+	return n;
+}
+
+/* If name is "SCOPE.opt" for a known scope, returns its index in scopes and
+ * sets *rest to "opt"; -1 otherwise. */
+static int split_scoped(const char *name, const struct opt_scope *scopes, size_t n,
+			const char **rest)
 {
 	const char *dot = strchr(name, '.');
 	if (!dot)
-		return NULL;
-	for (const struct source_ops *const *s = source_registry; *s; s++) {
-		size_t n = strlen((*s)->name);
-		if ((size_t)(dot - name) == n && strncmp(name, (*s)->name, n) == 0) {
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(scopes[i].name);
+		if ((size_t)(dot - name) == len && strncmp(name, scopes[i].name, len) == 0) {
 			*rest = dot + 1;
-			return *s;
+			return (int)i;
 		}
 	}
-	return NULL;
+	return -1;
 }
 
 /* Whether --name consumes the next argument. Unknown flags are taken as
  * booleans here and rejected later by cfg_build. */
 static int takes_value(const char *name)
 {
+	struct opt_scope all[16];
+	size_t n = opt_known_scopes(all, 16);
 	const char *rest;
-	const struct source_ops *src = split_scoped(name, &rest);
-	const struct opt_desc *d = NULL;
-	if (src)
-		d = table_find(src->options, rest);
+	int k = split_scoped(name, all, n, &rest);
+	const struct opt_desc *d = k >= 0 ? table_find(all[k].table, rest) : NULL;
 	if (!d)
 		d = table_find(global_options, name);
-	for (const struct source_ops *const *s = source_registry; !d && *s; s++)
-		d = table_find((*s)->options, name);
+	for (size_t i = 0; !d && i < n; i++)
+		d = table_find(all[i].table, name);
 	return d && d->type != OPT_BOOL;
 }
 
@@ -178,10 +191,12 @@ static int check_value(const struct opt_value *v, char *err, size_t errlen)
 	return 0;
 }
 
-int cfg_build(const struct args *a, const struct source_ops *src, struct config *cfg, char *err,
-	      size_t errlen)
+int cfg_build(const struct args *a, const struct opt_scope *scopes, size_t nscopes,
+	      struct config *cfg, char *err, size_t errlen)
 {
-	size_t n = table_len(global_options) + (src ? table_len(src->options) : 0);
+	size_t n = table_len(global_options);
+	for (size_t i = 0; i < nscopes; i++)
+		n += table_len(scopes[i].table);
 	cfg->nvals = 0;
 	cfg->vals = calloc(n + 1, sizeof *cfg->vals);
 	if (!cfg->vals) {
@@ -189,24 +204,27 @@ int cfg_build(const struct args *a, const struct source_ops *src, struct config 
 		return -1;
 	}
 	add_table(cfg, global_options, NULL);
-	if (src)
-		add_table(cfg, src->options, src->name);
+	for (size_t i = 0; i < nscopes; i++)
+		add_table(cfg, scopes[i].table, scopes[i].name);
 
+	struct opt_scope all[16];
+	size_t nall = opt_known_scopes(all, 16);
 	for (size_t i = 0; i < a->nflags; i++) {
 		const struct flag_arg *f = &a->flags[i];
 		const char *rest;
 		struct opt_value *v = NULL;
-		const struct source_ops *scoped = split_scoped(f->name, &rest);
-		if (scoped && scoped == src)
-			v = cfg_slot(cfg, src->name, rest);
-		if (!v && !scoped)
+		int k = split_scoped(f->name, all, nall, &rest);
+		if (k >= 0)
+			v = cfg_slot(cfg, all[k].name, rest);
+		if (!v && k < 0)
 			v = cfg_slot(cfg, NULL, f->name);
-		if (!v && !scoped && src)
-			v = cfg_slot(cfg, src->name, f->name);
+		for (size_t j = 0; !v && k < 0 && j < nscopes; j++)
+			if (scopes[j].bare)
+				v = cfg_slot(cfg, scopes[j].name, f->name);
 		if (!v) {
-			if (scoped && scoped != src)
-				snprintf(err, errlen, "flag --%s is for the %s source, not %s",
-					 f->name, scoped->name, src ? src->name : "this command");
+			if (k >= 0)
+				snprintf(err, errlen, "flag --%s does not apply to this command",
+					 f->name);
 			else
 				snprintf(err, errlen, "unknown flag --%s", f->name);
 			return -1;

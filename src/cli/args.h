@@ -9,6 +9,7 @@
 #ifndef TTNM_CLI_ARGS_H
 #define TTNM_CLI_ARGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/options.h"
@@ -34,11 +35,24 @@ void args_free(struct args *a);
  * --source and --help before the configuration is built. */
 const char *args_flag(const struct args *a, const char *name, int *present);
 
-/* Builds the configuration for the global options and, if src is not NULL,
- * that source's options. Rejects unknown flags and bad booleans/integers.
- * Secret values are registered with the log redactor. */
-int cfg_build(const struct args *a, const struct source_ops *src, struct config *cfg, char *err,
-	      size_t errlen);
+/* A named group of options: a source's ("tts") or the destination's
+ * ("dest"). Its flags are always accepted as --NAME.flag; with bare set, also
+ * as --flag (the scope the command is about). */
+struct opt_scope {
+	const char *name;
+	const struct opt_desc *table;
+	bool bare;
+};
+
+/* Every scope the tool knows, for telling whether a flag takes a value
+ * before the command is known (sources, then the destination). */
+size_t opt_known_scopes(struct opt_scope *out, size_t max);
+
+/* Builds the configuration for the global options and the given scopes.
+ * Rejects unknown flags and bad booleans/integers. Secret values are
+ * registered with the log redactor. */
+int cfg_build(const struct args *a, const struct opt_scope *scopes, size_t nscopes,
+	      struct config *cfg, char *err, size_t errlen);
 void cfg_free(struct config *cfg);
 
 #endif

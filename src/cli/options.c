@@ -20,6 +20,12 @@ const struct opt_desc global_options[] = {
 	{"retries", OPT_INT, NULL, "5", "N",
 	 "Retry a request up to N times on 429, 502-504 and dropped connections", 0},
 	{"timeout", OPT_INT, NULL, "60", "SECONDS", "Give up on a request after SECONDS", 0},
+	{"force", OPT_BOOL, NULL, "false", NULL,
+	 "import/migrate: import devices that would not work (ABP without session, session "
+	 "without MAC state, DevAddr mismatch)",
+	 0},
+	{"report", OPT_STRING, NULL, NULL, "FILE",
+	 "import/migrate: write a per-device JSON report to FILE", 0},
 	{"frequency-plans-url", OPT_STRING, NULL, NULL, "URL",
 	 "Accepted for compatibility with the Go tool; not used by the tts source", OPT_HIDDEN},
 	{"source", OPT_STRING, NULL, NULL, "NAME",

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cli/args.h"
 #include "sources/source.h"
 
@@ -30,11 +32,16 @@ struct invocation {
 
 int cmd_export(const struct invocation *inv);
 int cmd_sources(const struct invocation *inv);
+int cmd_import(const struct invocation *inv);
+
+/* Writes a JSON report (mode 0600, fsync'ed). */
+int write_report(const char *path, const json_t *report, char *err, size_t errlen);
 
 /* Help texts (help.c), also the source of the man page. */
 void help_main(void);
 void help_export(const struct source_ops *src, enum export_mode mode, int legacy);
 void help_sources(void);
+void help_import(void);
 void help_man(void); /* roff, from the option tables */
 
 /* Set by the SIGINT/SIGTERM handler; long loops stop between devices. */

@@ -186,7 +186,8 @@ int cmd_export(const struct invocation *inv)
 {
 	struct config cfg = {0};
 	char e[512];
-	if (cfg_build(inv->args, inv->src, &cfg, e, sizeof e) < 0) {
+	struct opt_scope scopes[] = {{inv->src->name, inv->src->options, true}};
+	if (cfg_build(inv->args, scopes, 1, &cfg, e, sizeof e) < 0) {
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;

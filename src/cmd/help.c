@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "dest/dest.h"
 
 void help_main(void)
 {
@@ -61,6 +62,21 @@ void help_sources(void)
 {
 	printf("Usage: ttn-lw-migrate sources\n\nLists the sources this build can export "
 	       "from.\n");
+}
+
+void help_import(void)
+{
+	printf("Usage: ttn-lw-migrate import [FILE...] [flags]\n\n"
+	       "Creates devices in the destination application from The Things Stack JSON:\n"
+	       "a stream of objects (one per line or pretty-printed) or one array, as written\n"
+	       "by the export or by `ttn-lw-cli end-devices get`. Reads standard input when\n"
+	       "no FILE is given. Per device, as ttn-lw-cli does: Identity Server create, then\n"
+	       "Join Server (OTAA), Network Server and Application Server sets; a device that\n"
+	       "fails is rolled back and reported, and the next one goes on.\n\n"
+	       "Destination flags (each also accepted as --dest.NAME):\n");
+	opt_print_help(dest_options, NULL);
+	printf("\nGlobal flags:\n");
+	opt_print_help(global_options, NULL);
 }
 
 /* roff-escapes s: backslashes and leading dots/quotes. */

@@ -15,32 +15,12 @@
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
 #include "net/tts_api.h"
+#include "net/tts_config.h"
 #include "sources/source.h"
 #include "ui/log.h"
 
 static const struct opt_desc tts_options[] = {
-	{"app-id", OPT_STRING, "TTS_APP_ID", NULL, "ID", "Application ID at the source", 0},
-	{"app-api-key", OPT_STRING, "TTS_APP_API_KEY", NULL, "KEY",
-	 "Application API key with rights to read (and delete) devices and their keys",
-	 OPT_SECRET},
-	{"app-api-key-file", OPT_STRING, "TTS_APP_API_KEY_FILE", NULL, "FILE",
-	 "Read the API key from FILE (keeps it out of shell history and ps)", 0},
-	{"api-url", OPT_STRING, "TTS_API_URL", NULL, "URL",
-	 "Base URL of The Things Stack, e.g. https://eu1.cloud.thethings.network (/api/v3 is "
-	 "added)",
-	 0},
-	{"identity-server-url", OPT_STRING, "TTS_IDENTITY_SERVER_URL", NULL, "URL",
-	 "Identity Server base URL (default: --api-url)", 0},
-	{"join-server-url", OPT_STRING, "TTS_JOIN_SERVER_URL", NULL, "URL",
-	 "Join Server base URL (default: --api-url)", 0},
-	{"network-server-url", OPT_STRING, "TTS_NETWORK_SERVER_URL", NULL, "URL",
-	 "Network Server base URL (default: --api-url)", 0},
-	{"application-server-url", OPT_STRING, "TTS_APPLICATION_SERVER_URL", NULL, "URL",
-	 "Application Server base URL (default: --api-url)", 0},
-	{"ca-file", OPT_STRING, "TTS_CA_FILE", NULL, "FILE",
-	 "Also trust the CA certificates in FILE (PEM)", 0},
-	{"insecure", OPT_BOOL, "TTS_INSECURE", "false", NULL,
-	 "Allow plain http:// to non-loopback hosts and skip TLS certificate checks", 0},
+	TTS_CONNECTION_OPTIONS("TTS_", "at the source"),
 	{"no-session", OPT_BOOL, "TTS_NO_SESSION", "false", NULL,
 	 "Export without session and MAC state (devices must re-join)", 0},
 	{"delete-source-device", OPT_BOOL, "TTS_DELETE_SOURCE_DEVICE", "false", NULL,
@@ -63,7 +43,6 @@ static const struct opt_desc tts_options[] = {
 struct source {
 	struct tts_api api;
 	char *app_id;
-	char *api_key;
 	bool no_session;
 	bool delete_device;
 	bool dry_run;
@@ -74,95 +53,14 @@ struct source {
 
 /* ---- configuration ------------------------------------------------------ */
 
-static char *read_key_file(const char *path, struct src_err *err)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err->msg, sizeof err->msg, "--app-api-key-file %s: cannot open", path);
-		return NULL;
-	}
-	char buf[1024];
-	char *line = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (!line) {
-		snprintf(err->msg, sizeof err->msg, "--app-api-key-file %s: empty", path);
-		return NULL;
-	}
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *k = strdup(buf);
-	memset(buf, 0, sizeof buf);
-	return k;
-}
-
-/* "host:port" (the Go tool's gRPC address) → "https://host". */
-static char *grpc_to_url(const char *addr)
-{
-	const char *h = addr;
-	if (strstr(h, "://"))
-		h = strstr(h, "://") + 3;
-	size_t n = strcspn(h, ":/");
-	char *u = malloc(n + 9);
-	if (u)
-		snprintf(u, n + 9, "https://%.*s", (int)n, h);
-	return u;
-}
-
-static int resolve_urls(struct source *s, const struct config *cfg, bool insecure,
-			struct src_err *err)
-{
-	for (int c = 0; c < TTS_NCOMP; c++) {
-		const struct tts_comp_desc *d = &tts_comps[c];
-		char name[64];
-		snprintf(name, sizeof name, "%s-url", d->flag_key);
-		const char *url = cfg_str(cfg, "tts", name);
-		if (!url)
-			url = cfg_str(cfg, "tts", "api-url");
-		char *from_grpc = NULL;
-		if (!url) {
-			snprintf(name, sizeof name, "%s-grpc-address", d->flag_key);
-			const char *g = cfg_str(cfg, "tts", name);
-			if (!g)
-				g = cfg_str(cfg, "tts", "default-grpc-address");
-			if (g) {
-				from_grpc = grpc_to_url(g);
-				url = from_grpc;
-				if (from_grpc)
-					log_debug("%s: using %s, derived from the gRPC address %s",
-						  d->name, from_grpc, g);
-			}
-		}
-		if (!url) {
-			snprintf(err->msg, sizeof err->msg,
-				 "no address for the %s: set TTS_API_URL or --api-url "
-				 "(e.g. https://eu1.cloud.thethings.network)",
-				 d->name);
-			return -1;
-		}
-		char e[512];
-		s->api.base[c] = tts_base_url(url, insecure, e, sizeof e);
-		free(from_grpc);
-		if (!s->api.base[c]) {
-			snprintf(err->msg, sizeof err->msg, "%s: %s", d->name, e);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void tts_close(struct source *s)
 {
 	if (!s)
 		return;
-	http_client_free(s->api.http);
-	for (int c = 0; c < TTS_NCOMP; c++) {
-		free(s->api.base[c]);
+	tts_api_release(&s->api);
+	for (int c = 0; c < TTS_NCOMP; c++)
 		json_decref(s->mask[c]);
-	}
 	free(s->app_id);
-	if (s->api_key) {
-		memset(s->api_key, 0, strlen(s->api_key));
-		free(s->api_key);
-	}
 	free(s);
 }
 
@@ -171,7 +69,6 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	struct source *s = calloc(1, sizeof *s);
 	if (!s)
 		return -1;
-	bool insecure = cfg_bool(cfg, "tts", "insecure");
 	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
 	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
@@ -185,33 +82,8 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	const char *app = cfg_str(cfg, "tts", "app-id");
 	s->app_id = app ? strdup(app) : NULL;
 
-	const char *key = cfg_str(cfg, "tts", "app-api-key");
-	const char *key_file = cfg_str(cfg, "tts", "app-api-key-file");
-	if (key)
-		s->api_key = strdup(key);
-	else if (key_file && !(s->api_key = read_key_file(key_file, err)))
-		goto fail;
-	if (!s->api_key || !*s->api_key) {
-		snprintf(err->msg, sizeof err->msg,
-			 "no API key: set TTS_APP_API_KEY or --app-api-key (or --app-api-key-file)");
-		goto fail;
-	}
-	log_add_secret(s->api_key);
-	if (resolve_urls(s, cfg, insecure, err) < 0)
-		goto fail;
-	if (insecure)
-		log_warn("--insecure: TLS certificates are not checked");
-
-	struct http_opts ho = {
-		.bearer = s->api_key,
-		.ca_file = cfg_str(cfg, "tts", "ca-file"),
-		.insecure = insecure,
-		.timeout_s = cfg_int(cfg, NULL, "timeout", 60),
-		.retries = (int)cfg_int(cfg, NULL, "retries", 5),
-	};
-	s->api.http = http_client_new(&ho);
-	if (!s->api.http) {
-		snprintf(err->msg, sizeof err->msg, "cannot start the HTTP client");
+	if (tts_api_configure(&s->api, cfg, "tts", err->msg, sizeof err->msg) < 0) {
+		err->config = true;
 		goto fail;
 	}
 	for (int c = 0; c < TTS_NCOMP; c++) {
@@ -299,8 +171,12 @@ static void merge_times(json_t *dst, const json_t *src)
 	for (int i = 0; i < 2; i++) {
 		const char *s = json_string_value(json_object_get(src, keys[i]));
 		const char *d = json_string_value(json_object_get(dst, keys[i]));
-		if (!s)
+		int64_t sec;
+		uint32_t nsec;
+		if (!s || lw_time_parse(s, &sec, &nsec) < 0)
 			continue;
+		if (d && lw_time_parse(d, &sec, &nsec) < 0)
+			d = NULL;
 		int cmp = d ? lw_time_cmp(s, d) : (i == 0 ? -1 : 1);
 		if ((i == 0 && cmp < 0) || (i == 1 && cmp > 0))
 			json_object_set_new(dst, keys[i], json_string(s));

@@ -1,0 +1,480 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/jsonpath.h"
+#include "core/lorawan.h"
+#include "dest/dest.h"
+#include "net/tts_api.h"
+#include "net/tts_config.h"
+#include "ui/log.h"
+
+const struct opt_desc dest_options[] = {
+    TTS_CONNECTION_OPTIONS("DEST_TTS_", "at the destination"),
+    {NULL, 0, NULL, NULL, NULL, NULL, 0},
+};
+
+struct dest {
+	struct tts_api api;
+	char *app_id;
+};
+
+int dest_open(const struct config *cfg, struct dest **out, char *err, size_t errlen)
+{
+	struct dest *d = calloc(1, sizeof *d);
+	if (!d)
+		return -1;
+	const char *app = cfg_str(cfg, "dest", "app-id");
+	if (!app) {
+		snprintf(err, errlen,
+			 "no destination application: set DEST_TTS_APP_ID or "
+			 "--dest.app-id");
+		free(d);
+		return -1;
+	}
+	if (!ids_valid(app)) {
+		snprintf(err, errlen, "destination application \"%s\" is not a valid ID", app);
+		free(d);
+		return -1;
+	}
+	if (tts_api_configure(&d->api, cfg, "dest", err, errlen) < 0) {
+		free(d);
+		return -1;
+	}
+	d->app_id = strdup(app);
+	*out = d;
+	return 0;
+}
+
+void dest_close(struct dest *d)
+{
+	if (!d)
+		return;
+	tts_api_release(&d->api);
+	free(d->app_id);
+	free(d);
+}
+
+const char *dest_app_id(const struct dest *d)
+{
+	return d->app_id;
+}
+
+/* ---- preparing a device --------------------------------------------------- */
+
+static const char *const drop_always[] = {"created_at",
+					  "updated_at",
+					  "application_server_address",
+					  "network_server_address",
+					  "join_server_address",
+					  "ids.dev_addr",
+					  NULL};
+
+typedef int (*normalizer)(const char *in, char *out);
+
+static int norm_eui(const char *in, char *out)
+{
+	return lw_eui_normalize(in, out);
+}
+static int norm_addr(const char *in, char *out)
+{
+	return lw_devaddr_normalize(in, out);
+}
+static int norm_key(const char *in, char *out)
+{
+	return lw_key_normalize(in, out);
+}
+
+/* Rewrites the string at path in canonical form; -1 names the field. */
+static int normalize_at(json_t *dev, const char *path, normalizer fn, const char *what, char *err,
+			size_t errlen)
+{
+	json_t *v = jp_get(dev, path);
+	if (!v || json_is_null(v))
+		return 0;
+	char out[64];
+	if (!json_is_string(v) || fn(json_string_value(v), out) < 0) {
+		char *shown = json_dumps(v, JSON_ENCODE_ANY);
+		snprintf(err, errlen, "%s: %.40s is not a valid %s", path, shown ? shown : "?",
+			 what);
+		free(shown);
+		return -1;
+	}
+	if (out[0] && lw_is_zero_hex(out) && strcmp(what, "EUI") != 0) {
+		jp_del(dev, path);
+		return 0;
+	}
+	json_string_set(v, out);
+	return 0;
+}
+
+static int version_at(json_t *dev, const char *path, bool phy, char *err, size_t errlen)
+{
+	json_t *v = jp_get(dev, path);
+	if (!v || json_is_null(v))
+		return 0;
+	const char *canon = NULL;
+	if (json_is_string(v))
+		canon = phy ? lw_phy_version_canonical(json_string_value(v))
+			    : lw_mac_version_canonical(json_string_value(v));
+	else if (json_is_integer(v)) {
+		char num[24];
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+		canon = phy ? lw_phy_version_canonical(num) : lw_mac_version_canonical(num);
+	}
+	if (!canon) {
+		char *shown = json_dumps(v, JSON_ENCODE_ANY);
+		snprintf(err, errlen, "%s: %.40s is not a known %s version", path,
+			 shown ? shown : "?", phy ? "LoRaWAN PHY" : "LoRaWAN MAC");
+		free(shown);
+		return -1;
+	}
+	jp_set(dev, path, json_string(canon));
+	return 0;
+}
+
+static bool owned_by_any(const char *path)
+{
+	if (jp_list_covers(tts_is_create_paths, path))
+		return true;
+	for (int c = 0; c < TTS_NCOMP; c++)
+		if (jp_list_covers(tts_comps[c].set_paths, path))
+			return true;
+	return false;
+}
+
+/* Drops leaves no component can store (read-only or unknown fields). */
+static void drop_unowned(json_t *dev, const char *dev_id)
+{
+	json_t *leaves = json_array();
+	jp_leaf_paths(dev, NULL, leaves);
+	size_t i;
+	json_t *p;
+	json_array_foreach(leaves, i, p)
+	{
+		const char *path = json_string_value(p);
+		if (!owned_by_any(path)) {
+			log_debug("device \"%s\": %s cannot be set at the destination; dropped",
+				  dev_id, path);
+			jp_del(dev, path);
+		}
+	}
+	json_decref(leaves);
+}
+
+int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, char *err,
+		 size_t errlen)
+{
+	if (!json_is_object(dev)) {
+		snprintf(err, errlen, "not a JSON object");
+		return -1;
+	}
+	json_t *ids = json_object_get(dev, "ids");
+	if (!json_is_object(ids)) {
+		snprintf(err, errlen, "ids: missing");
+		return -1;
+	}
+	const char *ids_addr = json_string_value(jp_get(dev, "ids.dev_addr"));
+	const char *sess_addr = json_string_value(jp_get(dev, "session.dev_addr"));
+	if (ids_addr && *ids_addr && sess_addr && strcasecmp(ids_addr, sess_addr) != 0 && !force) {
+		snprintf(err, errlen,
+			 "ids.dev_addr %s differs from session.dev_addr %s (--force imports the "
+			 "session's)",
+			 ids_addr, sess_addr);
+		return -1;
+	}
+	for (const char *const *p = drop_always; *p; p++)
+		jp_del(dev, *p);
+	/* The destination application replaces the file's. */
+	jp_set(dev, "ids.application_ids", json_pack("{s:s}", "application_id", d->app_id));
+	if (ids_export_fixup(dev, prefix, err, errlen) < 0)
+		return -1;
+	const char *dev_id = json_string_value(jp_get(dev, "ids.device_id"));
+
+	static const char *const eui_paths[] = {"ids.dev_eui", "ids.join_eui", NULL};
+	static const char *const addr_paths[] = {"session.dev_addr", "pending_session.dev_addr",
+						 NULL};
+	for (const char *const *p = eui_paths; *p; p++)
+		if (normalize_at(dev, *p, norm_eui, "EUI", err, errlen) < 0)
+			return -1;
+	for (const char *const *p = addr_paths; *p; p++)
+		if (normalize_at(dev, *p, norm_addr, "DevAddr", err, errlen) < 0)
+			return -1;
+	for (const char *const *p = tts_key_paths; *p; p++)
+		if (normalize_at(dev, *p, norm_key, "AES-128 key", err, errlen) < 0)
+			return -1;
+	if (version_at(dev, "lorawan_version", false, err, errlen) < 0 ||
+	    version_at(dev, "lorawan_phy_version", true, err, errlen) < 0 ||
+	    version_at(dev, "mac_state.lorawan_version", false, err, errlen) < 0 ||
+	    version_at(dev, "pending_mac_state.lorawan_version", false, err, errlen) < 0)
+		return -1;
+	json_t *sj = json_object_get(dev, "supports_join");
+	if (sj && !json_is_boolean(sj)) {
+		snprintf(err, errlen, "supports_join: must be true or false");
+		return -1;
+	}
+	if (!json_string_value(json_object_get(dev, "frequency_plan_id"))) {
+		snprintf(err, errlen, "frequency_plan_id: missing (the Network Server needs it)");
+		return -1;
+	}
+	if (!json_string_value(json_object_get(dev, "lorawan_version")) ||
+	    !json_string_value(json_object_get(dev, "lorawan_phy_version"))) {
+		snprintf(err, errlen, "%s: missing",
+			 json_object_get(dev, "lorawan_version") ? "lorawan_phy_version"
+								 : "lorawan_version");
+		return -1;
+	}
+	bool otaa = json_is_true(sj);
+	json_t *session = json_object_get(dev, "session");
+	if (otaa && !json_string_value(jp_get(dev, "ids.join_eui"))) {
+		snprintf(err, errlen, "ids.join_eui: missing (an OTAA device needs it)");
+		return -1;
+	}
+	if (otaa && !json_string_value(jp_get(dev, "ids.dev_eui"))) {
+		snprintf(err, errlen, "ids.dev_eui: missing (an OTAA device needs it)");
+		return -1;
+	}
+	if (!otaa && !session && !force) {
+		snprintf(err, errlen,
+			 "session: an ABP device without a session cannot work at "
+			 "the destination (--force imports it anyway)");
+		return -1;
+	}
+	if (session && !json_object_get(dev, "mac_state") && !force) {
+		snprintf(err, errlen,
+			 "mac_state: the session has no MAC state; the Network Server would make "
+			 "a default one and uplinks on other channels would be lost (--force "
+			 "imports it anyway)");
+		return -1;
+	}
+	drop_unowned(dev, dev_id ? dev_id : "?");
+	return 0;
+}
+
+/* ---- creating ------------------------------------------------------------- */
+
+/* The part of dev a component stores: the identifiers plus the non-zero
+ * leaves its write list covers. *paths receives those leaves (the mask). */
+static json_t *component_body(const json_t *dev, const char *const *owned, json_t **paths)
+{
+	json_t *leaves = json_array(), *body = json_object();
+	*paths = json_array();
+	jp_leaf_paths(dev, NULL, leaves);
+	size_t i;
+	json_t *p;
+	json_array_foreach(leaves, i, p)
+	{
+		const char *path = json_string_value(p);
+		if (jp_covers("ids", path) || !jp_list_covers(owned, path))
+			continue;
+		jp_set(body, path, json_deep_copy(jp_get(dev, path)));
+		json_array_append(*paths, p);
+	}
+	json_decref(leaves);
+	json_t *ids = json_deep_copy(json_object_get(dev, "ids"));
+	json_object_del(ids, "dev_addr");
+	json_object_set_new(body, "ids", ids);
+	return body;
+}
+
+static const char *dev_id_of(const json_t *dev)
+{
+	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
+	return id ? id : "";
+}
+
+int dest_delete(struct dest *d, const json_t *dev, char *err, size_t errlen)
+{
+	struct tts_error e = {0};
+	const char *id = dev_id_of(dev);
+	for (int k = 0; k < TTS_NCOMP; k++) {
+		enum tts_comp c = tts_delete_order[k];
+		if (tts_delete_device(&d->api, c, d->app_id, id, &e) < 0 &&
+		    !tts_error_not_found(&e)) {
+			snprintf(err, errlen, "deleting from the %s: %s", tts_comps[c].name,
+				 e.message);
+			tts_error_clear(&e);
+			return -1;
+		}
+	}
+	tts_error_clear(&e);
+	return 0;
+}
+
+static enum dest_fail classify(const struct tts_error *e)
+{
+	if (e->status == 409)
+		return DEST_EXISTS;
+	if (e->status == 0 || e->status == 429 || e->status >= 500)
+		return DEST_UNAVAILABLE;
+	return DEST_REJECTED;
+}
+
+enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char *err, size_t errlen)
+{
+	struct tts_error e = {0};
+	const char *id = dev_id_of(dev);
+	bool otaa = json_is_true(json_object_get(dev, "supports_join"));
+	enum dest_fail rc = DEST_OK;
+	bool created = false;
+	json_t *paths = NULL;
+	json_t *body = component_body(dev, tts_is_create_paths, &paths);
+	if (tts_create_device(&d->api, d->app_id, body, NULL, &e) == 0) {
+		created = true;
+	} else if (!(resume && tts_error_is(&e, "id_taken"))) {
+		rc = classify(&e);
+		snprintf(err, errlen, "creating on the Identity Server: %s%s", e.message,
+			 rc == DEST_EXISTS ? " (already registered at the destination)" : "");
+		goto done;
+	}
+	for (int k = 1; k < TTS_NCOMP; k++) {
+		enum tts_comp c = tts_create_order[k];
+		json_decref(body);
+		json_decref(paths);
+		body = component_body(dev, tts_comps[c].set_paths, &paths);
+		/* The JS only holds OTAA devices; the NS and AS always get a Set. */
+		if (c == TTS_JS && (!otaa || json_array_size(paths) == 0))
+			continue;
+		if (tts_set_device(&d->api, c, d->app_id, id, body, paths, NULL, &e) < 0) {
+			rc = classify(&e);
+			snprintf(err, errlen, "setting on the %s: %s", tts_comps[c].name,
+				 e.message);
+			goto rollback;
+		}
+	}
+	goto done;
+rollback:
+	/* Only what this call may have created: never an existing device. */
+	if (created || resume) {
+		char e2[256];
+		if (dest_delete(d, dev, e2, sizeof e2) < 0)
+			log_warn("device \"%s\": rolling back at the destination: %s", id, e2);
+		else
+			log_debug("device \"%s\": rolled back at the destination", id);
+	}
+done:
+	json_decref(body);
+	json_decref(paths);
+	tts_error_clear(&e);
+	return rc;
+}
+
+int dest_exists(struct dest *d, const char *dev_id, bool *exists, char *err, size_t errlen)
+{
+	struct tts_error e = {0};
+	json_t *mask = json_pack("[s]", "ids"), *out = NULL;
+	int rc = tts_get_device(&d->api, TTS_IS, d->app_id, dev_id, mask, &out, &e);
+	*exists = rc == 0;
+	if (rc < 0 && tts_error_not_found(&e))
+		rc = 0;
+	else if (rc < 0)
+		snprintf(err, errlen, "checking the destination: %s", e.message);
+	json_decref(out);
+	json_decref(mask);
+	tts_error_clear(&e);
+	return rc;
+}
+
+/* ---- verifying ------------------------------------------------------------ */
+
+struct field_check {
+	enum tts_comp comp;
+	const char *path;
+};
+
+/* What must have arrived for the session to go on where it was. The NS
+ * resets session.started_at on create, so it is not compared. */
+static const struct field_check verify_fields[] = {
+    {TTS_NS, "session.dev_addr"},
+    {TTS_NS, "session.keys.f_nwk_s_int_key.key"},
+    {TTS_NS, "session.keys.s_nwk_s_int_key.key"},
+    {TTS_NS, "session.keys.nwk_s_enc_key.key"},
+    {TTS_NS, "session.keys.session_key_id"},
+    {TTS_NS, "session.last_f_cnt_up"},
+    {TTS_NS, "session.last_n_f_cnt_down"},
+    {TTS_NS, "session.last_conf_f_cnt_down"},
+    {TTS_NS, "lorawan_version"},
+    {TTS_NS, "lorawan_phy_version"},
+    {TTS_NS, "frequency_plan_id"},
+    {TTS_NS, "mac_state.current_parameters.channels"},
+    {TTS_NS, "mac_state.desired_parameters.channels"},
+    {TTS_NS, "mac_state.current_parameters.rx1_delay"},
+    {TTS_NS, "mac_state.current_parameters.rx2_frequency"},
+    {TTS_NS, "mac_state.device_class"},
+    {TTS_AS, "session.dev_addr"},
+    {TTS_AS, "session.keys.app_s_key.key"},
+    {TTS_AS, "session.keys.session_key_id"},
+    {TTS_AS, "session.last_a_f_cnt_down"},
+    {TTS_JS, "root_keys.app_key.key"},
+    {TTS_JS, "root_keys.nwk_key.key"},
+};
+
+static void append(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf);
+	snprintf(buf + n, cap - n, "%s%s", n ? "; " : "", s);
+}
+
+int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
+{
+	const size_t nf = sizeof verify_fields / sizeof *verify_fields;
+	const char *id = dev_id_of(dev);
+	bool otaa = json_is_true(json_object_get(dev, "supports_join"));
+	diff[0] = '\0';
+	int rc = 0;
+	for (int c = 1; c < TTS_NCOMP; c++) {
+		if (c == TTS_JS && !otaa)
+			continue;
+		json_t *mask = json_array(), *got = NULL;
+		for (size_t i = 0; i < nf; i++)
+			if (verify_fields[i].comp == (enum tts_comp)c)
+				json_array_append_new(mask, json_string(verify_fields[i].path));
+		struct tts_error e = {0};
+		if (tts_get_device(&d->api, (enum tts_comp)c, d->app_id, id, mask, &got, &e) < 0) {
+			snprintf(diff, difflen, "reading back from the %s: %s", tts_comps[c].name,
+				 e.message);
+			tts_error_clear(&e);
+			json_decref(mask);
+			return -1;
+		}
+		tts_error_clear(&e);
+		for (size_t i = 0; i < nf; i++) {
+			if (verify_fields[i].comp != (enum tts_comp)c)
+				continue;
+			const char *p = verify_fields[i].path;
+			json_t *want = jp_get(dev, p), *have = jp_get(got, p);
+			/* 1.0.x: the NS derives the two other network keys. */
+			bool derived = strstr(p, "s_nwk_s_int_key") || strstr(p, "nwk_s_enc_key");
+			if (!want && derived)
+				continue;
+			if (jp_is_zero(want) && jp_is_zero(have))
+				continue;
+			if (want && have && json_equal(want, have))
+				continue;
+			char line[256];
+			bool secret = strstr(p, "key") != NULL;
+			char *ws = want && !secret
+				       ? json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT)
+				       : NULL;
+			char *hs = have && !secret
+				       ? json_dumps(have, JSON_ENCODE_ANY | JSON_COMPACT)
+				       : NULL;
+			snprintf(line, sizeof line, "%s %s: expected %.60s, destination has %.60s",
+				 tts_comps[c].abbr, p,
+				 secret ? (want ? "(a key)" : "none")
+				 : ws	? ws
+					: "none",
+				 secret ? (have ? "(another key)" : "none")
+				 : hs	? hs
+					: "none");
+			free(ws);
+			free(hs);
+			append(diff, difflen, line);
+			rc = 1;
+		}
+		json_decref(got);
+		json_decref(mask);
+	}
+	return rc;
+}

@@ -1,0 +1,135 @@
+#include "net/tts_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/log.h"
+
+static char *read_key_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "--app-api-key-file %s: cannot open", path);
+		return NULL;
+	}
+	char buf[1024];
+	char *line = fgets(buf, sizeof buf, f);
+	fclose(f);
+	if (!line) {
+		snprintf(err, errlen, "--app-api-key-file %s: empty", path);
+		return NULL;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *k = strdup(buf);
+	memset(buf, 0, sizeof buf);
+	return k;
+}
+
+/* "host:port" (the Go tool's gRPC address) → "https://host". */
+static char *grpc_to_url(const char *addr)
+{
+	const char *h = strstr(addr, "://") ? strstr(addr, "://") + 3 : addr;
+	size_t n = strcspn(h, ":/");
+	char *u = malloc(n + 9);
+	if (u)
+		snprintf(u, n + 9, "https://%.*s", (int)n, h);
+	return u;
+}
+
+/* The URL the user gave for component c: its own, else the common one, else
+ * (source only) one derived from the Go tool's gRPC addresses. */
+static char *component_url(const struct config *cfg, const char *scope,
+			   const struct tts_comp_desc *d)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s-url", d->flag_key);
+	const char *url = cfg_str(cfg, scope, name);
+	if (!url)
+		url = cfg_str(cfg, scope, "api-url");
+	if (url)
+		return strdup(url);
+	snprintf(name, sizeof name, "%s-grpc-address", d->flag_key);
+	const char *g = cfg_str(cfg, scope, name);
+	if (!g)
+		g = cfg_str(cfg, scope, "default-grpc-address");
+	if (!g)
+		return NULL;
+	char *u = grpc_to_url(g);
+	if (u)
+		log_debug("%s: using %s, derived from the gRPC address %s", d->name, u, g);
+	return u;
+}
+
+int tts_api_configure(struct tts_api *api, const struct config *cfg, const char *scope,
+		      char *err, size_t errlen)
+{
+	memset(api, 0, sizeof *api);
+	const char *env = strcmp(scope, "dest") == 0 ? "DEST_TTS_" : "TTS_";
+	const char *flag = strcmp(scope, "dest") == 0 ? "--dest." : "--";
+	bool insecure = cfg_bool(cfg, scope, "insecure");
+	char *key = NULL;
+	const char *k = cfg_str(cfg, scope, "app-api-key");
+	const char *key_file = cfg_str(cfg, scope, "app-api-key-file");
+	if (k)
+		key = strdup(k);
+	else if (key_file && !(key = read_key_file(key_file, err, errlen)))
+		return -1;
+	if (!key || !*key) {
+		snprintf(err, errlen, "no API key: set %sAPP_API_KEY or %sapp-api-key", env, flag);
+		free(key);
+		return -1;
+	}
+	log_add_secret(key);
+	for (int c = 0; c < TTS_NCOMP; c++) {
+		const struct tts_comp_desc *d = &tts_comps[c];
+		char *url = component_url(cfg, scope, d);
+		if (!url) {
+			snprintf(err, errlen,
+				 "no address for the %s: set %sAPI_URL or %sapi-url (e.g. "
+				 "https://eu1.cloud.thethings.network)",
+				 d->name, env, flag);
+			goto fail;
+		}
+		char e[512];
+		api->base[c] = tts_base_url(url, insecure, e, sizeof e);
+		free(url);
+		if (!api->base[c]) {
+			snprintf(err, errlen, "%s: %s", d->name, e);
+			goto fail;
+		}
+	}
+	if (insecure)
+		log_warn("%sinsecure: TLS certificates are not checked", flag);
+	struct http_opts ho = {
+		.bearer = key,
+		.ca_file = cfg_str(cfg, scope, "ca-file"),
+		.insecure = insecure,
+		.timeout_s = cfg_int(cfg, NULL, "timeout", 60),
+		.retries = (int)cfg_int(cfg, NULL, "retries", 5),
+	};
+	api->http = http_client_new(&ho);
+	memset(key, 0, strlen(key));
+	free(key);
+	key = NULL;
+	if (!api->http) {
+		snprintf(err, errlen, "cannot start the HTTP client");
+		goto fail;
+	}
+	return 0;
+fail:
+	if (key) {
+		memset(key, 0, strlen(key));
+		free(key);
+	}
+	tts_api_release(api);
+	return -1;
+}
+
+void tts_api_release(struct tts_api *api)
+{
+	http_client_free(api->http);
+	for (int c = 0; c < TTS_NCOMP; c++)
+		free(api->base[c]);
+	memset(api, 0, sizeof *api);
+}

@@ -65,6 +65,9 @@ static const struct command {
 } commands[] = {
 	{"sources", cmd_sources, help_sources},
 	{"import", cmd_import, help_import},
+	{"status", cmd_status, help_status},
+	{"resume", cmd_resume, help_resume},
+	{"restore", cmd_restore, help_restore},
 	{"help", run_help, help_main},
 	{"man", run_man, help_man}, /* hidden: generates docs/ttn-lw-migrate.1 */
 	{NULL, NULL, NULL},

@@ -20,6 +20,17 @@ const struct opt_desc global_options[] = {
 	{"retries", OPT_INT, NULL, "5", "N",
 	 "Retry a request up to N times on 429, 502-504 and dropped connections", 0},
 	{"timeout", OPT_INT, NULL, "60", "SECONDS", "Give up on a request after SECONDS", 0},
+	{"to-dest", OPT_BOOL, NULL, "false", NULL,
+	 "Migrate: export, retire at the source, import at the destination (DEST_TTS_*), "
+	 "verify; recorded in the journal",
+	 0},
+	{"journal", OPT_STRING, NULL, NULL, "FILE",
+	 "Migration journal (SQLite, mode 0600; default $XDG_STATE_HOME/ttn-lw-migrate/"
+	 "journal.db)",
+	 0},
+	{"keep-source", OPT_BOOL, NULL, "false", NULL,
+	 "Migrate: keep devices at the source with downlinks disabled instead of deleting them",
+	 0},
 	{"force", OPT_BOOL, NULL, "false", NULL,
 	 "import/migrate: import devices that would not work (ABP without session, session "
 	 "without MAC state, DevAddr mismatch)",

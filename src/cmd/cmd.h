@@ -33,6 +33,9 @@ struct invocation {
 int cmd_export(const struct invocation *inv);
 int cmd_sources(const struct invocation *inv);
 int cmd_import(const struct invocation *inv);
+int cmd_status(const struct invocation *inv);
+int cmd_resume(const struct invocation *inv);
+int cmd_restore(const struct invocation *inv);
 
 /* Writes a JSON report (mode 0600, fsync'ed). */
 int write_report(const char *path, const json_t *report, char *err, size_t errlen);
@@ -42,6 +45,9 @@ void help_main(void);
 void help_export(const struct source_ops *src, enum export_mode mode, int legacy);
 void help_sources(void);
 void help_import(void);
+void help_status(void);
+void help_resume(void);
+void help_restore(void);
 void help_man(void); /* roff, from the option tables */
 
 /* Set by the SIGINT/SIGTERM handler; long loops stop between devices. */

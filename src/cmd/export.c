@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/migrate.h"
 #include "core/ids.h"
 #include "io/output.h"
 #include "ui/log.h"
@@ -28,7 +29,30 @@ struct run {
 	size_t exported; /* written durably */
 	size_t retired;
 	size_t failed;
+	struct migration *mig;  /* --to-dest: each device goes through the journal */
+	const char *default_app; /* the source's app-id, for device IDs */
 };
+
+static int migrate_one(struct run *r, const char *app, const char *dev)
+{
+	r->total++;
+	progress_update(r->total - 1, r->failed, dev);
+	if (!app)
+		app = r->default_app;
+	int rc = -1;
+	if (!ids_valid(dev))
+		log_error("device \"%s\": not a valid device ID", dev);
+	else if (!app)
+		log_error("no application ID: set TTS_APP_ID or --app-id");
+	else
+		rc = migrate_device(r->mig, app, dev);
+	if (rc < 0)
+		r->failed++;
+	else
+		r->exported++;
+	progress_update(r->total, r->failed, dev);
+	return rc;
+}
 
 static int export_one(struct run *r, const char *app, const char *dev)
 {
@@ -36,6 +60,8 @@ static int export_one(struct run *r, const char *app, const char *dev)
 	json_t *d = NULL;
 	char e[512];
 	int rc = -1;
+	if (r->mig)
+		return migrate_one(r, app, dev);
 	r->total++;
 	progress_update(r->total - 1, r->failed, dev);
 	if (!ids_valid(dev)) {
@@ -182,12 +208,61 @@ static void summary(const struct run *r, const struct invocation *inv, bool dry_
 		 dry_run ? " (dry run: the source was not changed)" : "");
 }
 
+/* --to-dest: the same items, through the journaled migration. */
+static int run_migration(const struct invocation *inv, struct config *cfg)
+{
+	char e[512];
+	struct run r = {.ops = inv->src};
+	struct migration m = {.ops = inv->src};
+	char *path = NULL;
+	int rc = EXIT_OK;
+	if (cfg_bool(cfg, NULL, "dry-run")) {
+		log_error("--dry-run and --to-dest do not go together (a dry run changes nothing)");
+		return EXIT_USAGE;
+	}
+	if (migration_journal(cfg_str(cfg, NULL, "journal"), &m.journal, &path, e, sizeof e) <
+	    0) {
+		log_error("%s", e);
+		return EXIT_FAILED;
+	}
+	if (migration_open_ends(&m, cfg, inv->src->name, e, sizeof e) < 0) {
+		log_error("%s", e);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	log_info("migrating to application %s; journal: %s", dest_app_id(m.dest), path);
+	r.mig = &m;
+	r.src = m.src;
+	r.default_app = cfg_str(cfg, inv->src->name, "app-id");
+	bool quiet = cfg_bool(cfg, NULL, "quiet"), verbose = cfg_bool(cfg, NULL, "verbose");
+	progress_start("migrating", !quiet && !verbose);
+	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
+	progress_end();
+	log_info("%s: migrated (verified) %zu, already done %zu, failed %zu, in %.1f s",
+		 inv->src->name, m.done, m.skipped, m.failed + (r.failed - m.failed),
+		 progress_elapsed());
+	if (cfg_str(cfg, NULL, "report"))
+		migration_report(m.journal, cfg_str(cfg, NULL, "report"));
+	if (r.failed)
+		log_info("'ttn-lw-migrate status --journal %s' lists the failures; 'resume' retries",
+			 path);
+	rc = g_interrupted ? EXIT_INTERRUPTED : r.failed ? EXIT_FAILED : EXIT_OK;
+done:
+	migration_close_ends(&m);
+	journal_close(m.journal);
+	free(path);
+	return rc;
+}
+
 int cmd_export(const struct invocation *inv)
 {
 	struct config cfg = {0};
 	char e[512];
-	struct opt_scope scopes[] = {{inv->src->name, inv->src->options, true}};
-	if (cfg_build(inv->args, scopes, 1, &cfg, e, sizeof e) < 0) {
+	int to_dest;
+	args_flag(inv->args, "to-dest", &to_dest);
+	struct opt_scope scopes[] = {{inv->src->name, inv->src->options, true},
+				     {"dest", dest_options, false}};
+	if (cfg_build(inv->args, scopes, to_dest ? 2 : 1, &cfg, e, sizeof e) < 0) {
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;
@@ -195,6 +270,11 @@ int cmd_export(const struct invocation *inv)
 	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
 	bool dry_run = cfg_bool(&cfg, NULL, "dry-run");
+	if (cfg_bool(&cfg, NULL, "to-dest")) {
+		int rc = run_migration(inv, &cfg);
+		cfg_free(&cfg);
+		return rc;
+	}
 
 	struct run r = {.ops = inv->src};
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");

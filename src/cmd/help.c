@@ -79,6 +79,31 @@ void help_import(void)
 	opt_print_help(global_options, NULL);
 }
 
+void help_status(void)
+{
+	printf("Usage: ttn-lw-migrate status [--journal FILE] [--report FILE]\n\n"
+	       "Shows how many devices of the migration journal are in each state\n"
+	       "(pending, exported, retired, created, verified, restored) and every device\n"
+	       "whose last step failed, with the reason.\n");
+}
+
+void help_resume(void)
+{
+	printf("Usage: ttn-lw-migrate resume [--journal FILE] [flags]\n\n"
+	       "Takes every device of the journal that is not verified through the steps it\n"
+	       "has not completed, exactly once each, with the settings of the run that\n"
+	       "started it. Source (TTS_*) and destination (DEST_TTS_*) are configured as for\n"
+	       "the run itself.\n");
+}
+
+void help_restore(void)
+{
+	printf("Usage: ttn-lw-migrate restore [--journal FILE] DEVICE-ID|APP-ID/DEVICE-ID...\n\n"
+	       "Puts devices back into the source from their journal entry: removes them from\n"
+	       "the destination if they were created there, then re-creates them at the source\n"
+	       "(or re-enables downlinks there after a --keep-source migration).\n");
+}
+
 /* roff-escapes s: backslashes and leading dots/quotes. */
 static void roff(const char *s)
 {

@@ -131,7 +131,7 @@ int cmd_import(const struct invocation *inv)
 	struct import_run r = {0};
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.force = cfg_bool(&cfg, NULL, "force");
-	if (dest_open(&cfg, &r.dest, e, sizeof e) < 0) {
+	if (dest_open(&cfg, "dest", NULL, &r.dest, e, sizeof e) < 0) {
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;

@@ -18,7 +18,11 @@ extern const struct opt_desc dest_options[];
 
 struct dest;
 
-int dest_open(const struct config *cfg, struct dest **out, char *err, size_t errlen);
+/* Opens the deployment described by the options of scope ("dest"; or a
+ * source's, "tts", to write back to the source). app overrides the scope's
+ * app-id option when not NULL. */
+int dest_open(const struct config *cfg, const char *scope, const char *app, struct dest **out,
+	      char *err, size_t errlen);
 void dest_close(struct dest *d);
 const char *dest_app_id(const struct dest *d);
 
@@ -57,5 +61,8 @@ int dest_exists(struct dest *d, const char *dev_id, bool *exists, char *err, siz
 
 /* Deletes the device from every component (AS, NS, JS, IS; 404 = done). */
 int dest_delete(struct dest *d, const json_t *dev, char *err, size_t errlen);
+
+/* Sets mac_settings.schedule_downlinks on the Network Server. */
+int dest_set_downlinks(struct dest *d, const json_t *dev, bool on, char *err, size_t errlen);
 
 #endif

@@ -20,25 +20,28 @@ struct dest {
 	char *app_id;
 };
 
-int dest_open(const struct config *cfg, struct dest **out, char *err, size_t errlen)
+int dest_open(const struct config *cfg, const char *scope, const char *app, struct dest **out,
+	      char *err, size_t errlen)
 {
 	struct dest *d = calloc(1, sizeof *d);
 	if (!d)
 		return -1;
-	const char *app = cfg_str(cfg, "dest", "app-id");
+	bool is_dest = strcmp(scope, "dest") == 0;
+	if (!app)
+		app = cfg_str(cfg, scope, "app-id");
 	if (!app) {
-		snprintf(err, errlen,
-			 "no destination application: set DEST_TTS_APP_ID or "
-			 "--dest.app-id");
+		snprintf(err, errlen, "no %s application: set %s or --%s",
+			 is_dest ? "destination" : "source", is_dest ? "DEST_TTS_APP_ID" : "TTS_APP_ID",
+			 is_dest ? "dest.app-id" : "app-id");
 		free(d);
 		return -1;
 	}
 	if (!ids_valid(app)) {
-		snprintf(err, errlen, "destination application \"%s\" is not a valid ID", app);
+		snprintf(err, errlen, "application \"%s\" is not a valid ID", app);
 		free(d);
 		return -1;
 	}
-	if (tts_api_configure(&d->api, cfg, "dest", err, errlen) < 0) {
+	if (tts_api_configure(&d->api, cfg, scope, err, errlen) < 0) {
 		free(d);
 		return -1;
 	}
@@ -476,5 +479,23 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 		json_decref(got);
 		json_decref(mask);
 	}
+	return rc;
+}
+
+int dest_set_downlinks(struct dest *d, const json_t *dev, bool on, char *err, size_t errlen)
+{
+	const char *id = dev_id_of(dev);
+	json_t *body = json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", id,
+				 "application_ids", "application_id", d->app_id, "mac_settings",
+				 "schedule_downlinks", on);
+	jp_copy_paths(body, dev, (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
+	json_t *paths = json_pack("[s]", "mac_settings.schedule_downlinks");
+	struct tts_error e = {0};
+	int rc = tts_set_device(&d->api, TTS_NS, d->app_id, id, body, paths, NULL, &e);
+	if (rc < 0)
+		snprintf(err, errlen, "Network Server: %s", e.message);
+	tts_error_clear(&e);
+	json_decref(paths);
+	json_decref(body);
 	return rc;
 }

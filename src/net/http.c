@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,23 @@ struct http_client {
 };
 
 static bool curl_ready;
+
+/*
+ * Crash-test hook: with TTNM_TEST_KILL_AFTER_REQUESTS=N in the environment,
+ * the process kills itself (SIGKILL, no cleanup) right after the N-th request
+ * got its answer — the worst moment: the server acted, the journal does not
+ * know yet. Used by the crash-safety tests only.
+ */
+static long kill_after = -1;
+static long requests_sent;
+
+static void maybe_die(void)
+{
+	if (kill_after < 0)
+		return;
+	if (++requests_sent >= kill_after)
+		raise(SIGKILL);
+}
 
 struct http_client *http_client_new(const struct http_opts *opts)
 {
@@ -39,6 +57,9 @@ struct http_client *http_client_new(const struct http_opts *opts)
 	if (opts->ca_file)
 		c->ca_file = strdup(opts->ca_file);
 	c->no_sleep = getenv("TTNM_TEST_NO_SLEEP") != NULL;
+	const char *k = getenv("TTNM_TEST_KILL_AFTER_REQUESTS");
+	if (k && *k)
+		kill_after = strtol(k, NULL, 10);
 	c->headers = curl_slist_append(NULL, "Accept: application/json");
 	c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
 	c->headers = curl_slist_append(c->headers, "User-Agent: ttn-lw-migrate/" TTNM_VERSION);
@@ -245,6 +266,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		CURLcode rc = perform_once(c, method, url, body, resp, &sink);
+		maybe_die();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		if (rc == CURLE_OK)

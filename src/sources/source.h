@@ -55,6 +55,10 @@ struct source_ops {
 	int (*retire_device)(struct source *s, const char *app_id, const char *dev_id,
 			     const json_t *exported, struct src_err *err);
 
+	/* For the journaled migration: delete at the source (true) or only stop
+	 * serving the device (false), whatever the source's own flags say. */
+	void (*set_retire_delete)(struct source *s, bool delete_device);
+
 	void (*close)(struct source *s);
 };
 

@@ -406,6 +406,11 @@ static int tts_export_shim(struct source *s, const char *app, const char *dev, j
 	return tts_export_device(s, app ? app : s->app_id, dev, out, err);
 }
 
+static void tts_set_retire_delete(struct source *s, bool delete_device)
+{
+	s->delete_device = delete_device;
+}
+
 const struct source_ops tts_source = {
 	.name = "tts",
 	.description = "Export devices from The Things Stack (Sandbox, Cloud, Enterprise)",
@@ -415,5 +420,6 @@ const struct source_ops tts_source = {
 	.export_device = tts_export_shim,
 	.retires = tts_retires,
 	.retire_device = tts_retire_device,
+	.set_retire_delete = tts_set_retire_delete,
 	.close = tts_close,
 };

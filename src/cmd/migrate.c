@@ -1,0 +1,547 @@
+/*
+ * `SOURCE device|application ... --to-dest`, `resume`, `status`, `restore`.
+ */
+#include "cmd/migrate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/jsonpath.h"
+#include "io/output.h"
+#include "ui/log.h"
+#include "ui/progress.h"
+
+int migration_journal(const char *path, struct journal **out, char **path_out, char *err,
+		      size_t errlen)
+{
+	char *p = NULL;
+	if (path) {
+		p = strdup(path);
+	} else {
+		char *dir = out_state_dir(err, errlen);
+		if (!dir)
+			return -1;
+		size_t n = strlen(dir) + 16;
+		p = malloc(n);
+		if (p)
+			snprintf(p, n, "%s/journal.db", dir);
+		free(dir);
+	}
+	if (!p || journal_open(p, out, err, errlen) < 0) {
+		free(p);
+		return -1;
+	}
+	*path_out = p;
+	return 0;
+}
+
+static int fail(struct migration *m, const char *app, const char *dev, const char *msg)
+{
+	log_error("device \"%s\": %s", dev, msg);
+	journal_fail(m->journal, app, dev, msg);
+	m->failed++;
+	return -1;
+}
+
+/* The export as the destination will get it (a copy: the journal keeps the
+ * device as the source gave it). */
+static json_t *prepared(struct migration *m, const json_t *export, char *err, size_t errlen)
+{
+	json_t *d = json_deep_copy(export);
+	if (dest_prepare(m->dest, d, m->prefix, m->force, err, errlen) < 0) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+int migrate_device(struct migration *m, const char *app, const char *dev)
+{
+	char err[1024];
+	struct jdevice jd;
+	if (journal_add(m->journal, app, dev) < 0 || journal_get(m->journal, app, dev, &jd) != 1) {
+		snprintf(err, sizeof err, "journal: %s", journal_errmsg(m->journal));
+		log_error("device \"%s\": %s", dev, err);
+		m->failed++;
+		return -1;
+	}
+	json_t *export = json_incref(jd.export), *ready = NULL;
+	enum jstate state = jd.state;
+	jdevice_free(&jd);
+	int rc = -1;
+	if (state == J_VERIFIED || state == J_RESTORED) {
+		log_debug("device \"%s\": already %s", dev, jstate_name(state));
+		m->skipped++;
+		rc = 0;
+		goto out;
+	}
+	while (state != J_VERIFIED) {
+		if (g_interrupted)
+			goto out;
+		switch (state) {
+		case J_PENDING: {
+			struct src_err se = {0};
+			if (m->ops->export_device(m->src, app, dev, &export, &se) < 0) {
+				fail(m, app, dev, se.msg);
+				goto out;
+			}
+			/* Durable before anything else happens to the device. */
+			if (journal_advance(m->journal, app, dev, J_EXPORTED, export) < 0) {
+				fail(m, app, dev, "journal: cannot record the export");
+				goto out;
+			}
+			state = J_EXPORTED;
+			break;
+		}
+		case J_EXPORTED: {
+			/* Nothing is changed at the source for a device the
+			 * destination would refuse, or whose id is taken there. */
+			if (!(ready = prepared(m, export, err, sizeof err))) {
+				fail(m, app, dev, err);
+				goto out;
+			}
+			bool exists = false;
+			const char *id = json_string_value(jp_get(ready, "ids.device_id"));
+			if (dest_exists(m->dest, id, &exists, err, sizeof err) < 0) {
+				fail(m, app, dev, err);
+				goto out;
+			}
+			if (exists) {
+				snprintf(err, sizeof err,
+					 "a device \"%s\" already exists in the destination "
+					 "application %s; the source was not changed",
+					 id, dest_app_id(m->dest));
+				fail(m, app, dev, err);
+				goto out;
+			}
+			struct src_err se = {0};
+			if (m->ops->retire_device &&
+			    m->ops->retire_device(m->src, app, dev, export, &se) < 0) {
+				fail(m, app, dev, se.msg);
+				goto out;
+			}
+			journal_advance(m->journal, app, dev, J_RETIRED, NULL);
+			state = J_RETIRED;
+			break;
+		}
+		case J_RETIRED: {
+			if (!ready && !(ready = prepared(m, export, err, sizeof err))) {
+				fail(m, app, dev, err);
+				goto out;
+			}
+			/* resume: the device may exist there from an interrupted
+			 * attempt; it was checked absent before the source was
+			 * changed, so it is ours. */
+			if (dest_create(m->dest, ready, true, err, sizeof err) != DEST_OK) {
+				size_t n = strlen(err);
+				snprintf(err + n, sizeof err - n,
+					 "; the device is kept in the journal ('ttn-lw-migrate "
+					 "restore' puts it back at the source)");
+				fail(m, app, dev, err);
+				goto out;
+			}
+			journal_advance(m->journal, app, dev, J_CREATED, NULL);
+			state = J_CREATED;
+			break;
+		}
+		case J_CREATED: {
+			if (!ready && !(ready = prepared(m, export, err, sizeof err))) {
+				fail(m, app, dev, err);
+				goto out;
+			}
+			int v = dest_verify(m->dest, ready, err, sizeof err);
+			if (v != 0) {
+				char msg[1100];
+				snprintf(msg, sizeof msg, "verify: %s", err);
+				fail(m, app, dev, msg);
+				goto out;
+			}
+			journal_advance(m->journal, app, dev, J_VERIFIED, NULL);
+			state = J_VERIFIED;
+			m->done++;
+			rc = 0;
+			break;
+		}
+		default:
+			goto out;
+		}
+	}
+out:
+	json_decref(export);
+	json_decref(ready);
+	return rc;
+}
+
+/* ---- resume, status, restore ---------------------------------------------- */
+
+static void print_summary(struct journal *j, const char *path)
+{
+	long counts[J_NSTATES], failed;
+	journal_counts(j, counts, &failed);
+	char line[512] = "";
+	for (int s = 0; s < J_NSTATES; s++) {
+		size_t n = strlen(line);
+		snprintf(line + n, sizeof line - n, "%s%s %ld", n ? ", " : "",
+			 jstate_name((enum jstate)s), counts[s]);
+	}
+	log_info("journal %s: %s; with errors: %ld", path, line, failed);
+}
+
+struct each_ctx {
+	struct migration *m;
+	json_t *report;
+	const char *const *only;
+	size_t nonly;
+	int rc;
+	struct dest *source_as_dest;
+};
+
+static int resume_cb(void *ud, const struct jdevice *d)
+{
+	struct each_ctx *c = ud;
+	if (g_interrupted)
+		return -1;
+	progress_update(c->m->done + c->m->failed, c->m->failed, d->src_dev);
+	migrate_device(c->m, d->src_app, d->src_dev);
+	return 0;
+}
+
+static int report_cb(void *ud, const struct jdevice *d)
+{
+	struct each_ctx *c = ud;
+	json_t *e = json_pack("{s:s,s:s,s:s}", "application_id", d->src_app, "device_id",
+			      d->src_dev, "state", jstate_name(d->state));
+	if (d->error)
+		json_object_set_new(e, "error", json_string(d->error));
+	json_object_set_new(e, "attempts", json_integer(d->attempts));
+	json_array_append_new(c->report, e);
+	return 0;
+}
+
+/* Writes --report from the journal (every device, its state and error). */
+int migration_report(struct journal *j, const char *path)
+{
+	struct each_ctx c = {.report = json_array()};
+	journal_each(j, false, report_cb, &c);
+	char err[256];
+	int rc = write_report(path, c.report, err, sizeof err);
+	if (rc < 0)
+		log_error("%s", err);
+	json_decref(c.report);
+	return rc;
+}
+
+static int open_journal_arg(const struct config *cfg, struct journal **j, char **path)
+{
+	char err[512];
+	const char *p = cfg_str(cfg, NULL, "journal");
+	if (migration_journal(p, j, path, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_level(const struct config *cfg)
+{
+	bool quiet = cfg_bool(cfg, NULL, "quiet"), verbose = cfg_bool(cfg, NULL, "verbose");
+	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
+}
+
+int cmd_status(const struct invocation *inv)
+{
+	struct config cfg = {0};
+	char e[512];
+	struct journal *j = NULL;
+	char *path = NULL;
+	if (cfg_build(inv->args, NULL, 0, &cfg, e, sizeof e) < 0) {
+		log_error("%s", e);
+		cfg_free(&cfg);
+		return EXIT_USAGE;
+	}
+	set_level(&cfg);
+	if (open_journal_arg(&cfg, &j, &path) < 0) {
+		cfg_free(&cfg);
+		return EXIT_FAILED;
+	}
+	long counts[J_NSTATES], failed;
+	journal_counts(j, counts, &failed);
+	struct each_ctx c = {.report = json_array()};
+	journal_each(j, false, report_cb, &c);
+	for (int s = 0; s < J_NSTATES; s++)
+		printf("%-9s %ld\n", jstate_name((enum jstate)s), counts[s]);
+	printf("errors    %ld\n", failed);
+	size_t i;
+	json_t *d;
+	json_array_foreach(c.report, i, d)
+	{
+		const char *err = json_string_value(json_object_get(d, "error"));
+		if (err)
+			printf("%s/%s (%s): %s\n",
+			       json_string_value(json_object_get(d, "application_id")),
+			       json_string_value(json_object_get(d, "device_id")),
+			       json_string_value(json_object_get(d, "state")), err);
+	}
+	const char *report = cfg_str(&cfg, NULL, "report");
+	int rc = report && migration_report(j, report) < 0 ? EXIT_FAILED : EXIT_OK;
+	json_decref(c.report);
+	journal_close(j);
+	free(path);
+	cfg_free(&cfg);
+	return rc;
+}
+
+static int journal_from_args(const struct invocation *inv, struct journal **j, char **path)
+{
+	char e[512];
+	int present;
+	const char *jp = args_flag(inv->args, "journal", &present);
+	if (migration_journal(jp, j, path, e, sizeof e) < 0) {
+		log_error("%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_resume(const struct invocation *inv)
+{
+	struct config cfg = {0};
+	char e[512];
+	struct journal *j = NULL;
+	char *path = NULL;
+	if (journal_from_args(inv, &j, &path) < 0)
+		return EXIT_FAILED;
+	/* The source comes from the journal; its options then apply. */
+	char *src_name = journal_meta_get(j, "source");
+	const struct source_ops *ops = source_find(src_name);
+	int rc = EXIT_OK;
+	struct migration m = {.ops = ops, .journal = j};
+	if (!ops) {
+		log_error("journal %s: no migration recorded in it", path);
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	struct opt_scope scopes[] = {{ops->name, ops->options, true}, {"dest", dest_options, false}};
+	if (cfg_build(inv->args, scopes, 2, &cfg, e, sizeof e) < 0) {
+		log_error("%s", e);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	set_level(&cfg);
+	if (migration_open_ends(&m, &cfg, src_name, e, sizeof e) < 0) {
+		log_error("%s", e);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	struct each_ctx c = {.m = &m};
+	progress_start("resuming",
+		       !cfg_bool(&cfg, NULL, "quiet") && !cfg_bool(&cfg, NULL, "verbose"));
+	journal_each(j, true, resume_cb, &c);
+	progress_end();
+	log_info("resume: verified %zu, failed %zu, in %.1f s", m.done, m.failed,
+		 progress_elapsed());
+	print_summary(j, path);
+	if (cfg_str(&cfg, NULL, "report"))
+		migration_report(j, cfg_str(&cfg, NULL, "report"));
+	rc = g_interrupted ? EXIT_INTERRUPTED : m.failed ? EXIT_FAILED : EXIT_OK;
+done:
+	migration_close_ends(&m);
+	free(src_name);
+	journal_close(j);
+	free(path);
+	cfg_free(&cfg);
+	return rc;
+}
+
+struct find_ctx {
+	const char *app, *dev;
+	struct jdevice found;
+	int n;
+};
+
+static int find_cb(void *ud, const struct jdevice *d)
+{
+	struct find_ctx *f = ud;
+	if (strcmp(d->src_dev, f->dev) != 0 || (f->app && strcmp(d->src_app, f->app) != 0))
+		return 0;
+	if (f->n++ == 0) {
+		f->found = *d;
+		f->found.src_app = strdup(d->src_app);
+		f->found.src_dev = strdup(d->src_dev);
+		f->found.error = d->error ? strdup(d->error) : NULL;
+		f->found.export = json_incref(d->export);
+	}
+	return 0;
+}
+
+static int restore_one(struct journal *j, const struct config *cfg, const char *src_name,
+		       struct dest *dest, const char *item)
+{
+	char err[768];
+	char app_buf[64] = "";
+	const char *slash = strchr(item, '/');
+	struct find_ctx f = {.dev = slash ? slash + 1 : item};
+	if (slash && (size_t)(slash - item) < sizeof app_buf) {
+		memcpy(app_buf, item, (size_t)(slash - item));
+		f.app = app_buf;
+	}
+	journal_each(j, false, find_cb, &f);
+	int rc = -1;
+	struct dest *src_dest = NULL;
+	if (f.n == 0) {
+		log_error("device \"%s\": not in the journal", item);
+		return -1;
+	}
+	if (f.n > 1) {
+		log_error("device \"%s\": in several applications; write APP/DEVICE", item);
+		goto out;
+	}
+	if (!f.found.export || f.found.state == J_PENDING) {
+		log_error("device \"%s\": never exported; nothing to restore", item);
+		goto out;
+	}
+	if (f.found.state == J_RESTORED) {
+		log_info("device \"%s\": already restored", item);
+		rc = 0;
+		goto out;
+	}
+	if (f.found.state >= J_CREATED && dest_delete(dest, f.found.export, err, sizeof err) < 0) {
+		/* dest_delete works on the prepared id; try that too. */
+		log_error("device \"%s\": removing it from the destination: %s", item, err);
+		goto out;
+	}
+	if (dest_open(cfg, src_name, f.found.src_app, &src_dest, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	char *retire = journal_meta_get(j, "retire");
+	bool kept = retire && strcmp(retire, "disable") == 0;
+	free(retire);
+	if (f.found.state == J_EXPORTED) {
+		log_info("device \"%s\": the source was not changed; nothing to restore", item);
+	} else if (kept) {
+		json_t *sd = json_object_get(json_object_get(f.found.export, "mac_settings"),
+					     "schedule_downlinks");
+		if (dest_set_downlinks(src_dest, f.found.export, sd ? json_is_true(sd) : true, err,
+				       sizeof err) < 0) {
+			log_error("device \"%s\": re-enabling downlinks at the source: %s", item,
+				  err);
+			goto out;
+		}
+	} else {
+		json_t *d = json_deep_copy(f.found.export);
+		enum dest_fail df = DEST_REJECTED;
+		if (dest_prepare(src_dest, d, NULL, true, err, sizeof err) == 0)
+			df = dest_create(src_dest, d, false, err, sizeof err);
+		json_decref(d);
+		if (df == DEST_EXISTS) {
+			log_info("device \"%s\": already back at the source", item);
+		} else if (df != DEST_OK) {
+			log_error("device \"%s\": re-creating it at the source: %s", item, err);
+			goto out;
+		}
+	}
+	journal_advance(j, f.found.src_app, f.found.src_dev, J_RESTORED, NULL);
+	log_info("device \"%s\": restored to the source application %s", item, f.found.src_app);
+	rc = 0;
+out:
+	dest_close(src_dest);
+	jdevice_free(&f.found);
+	return rc;
+}
+
+int cmd_restore(const struct invocation *inv)
+{
+	struct config cfg = {0};
+	char e[512];
+	struct journal *j = NULL;
+	char *path = NULL;
+	struct dest *dest = NULL;
+	int rc = EXIT_OK;
+	if (inv->nitems == 0) {
+		log_error("restore: name the devices to put back (see --help)");
+		return EXIT_USAGE;
+	}
+	if (journal_from_args(inv, &j, &path) < 0)
+		return EXIT_FAILED;
+	char *src_name = journal_meta_get(j, "source");
+	const struct source_ops *ops = source_find(src_name);
+	if (!ops) {
+		log_error("journal %s: no migration recorded in it", path);
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	struct opt_scope scopes[] = {{ops->name, ops->options, true}, {"dest", dest_options, false}};
+	if (cfg_build(inv->args, scopes, 2, &cfg, e, sizeof e) < 0) {
+		log_error("%s", e);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	set_level(&cfg);
+	if (dest_open(&cfg, "dest", NULL, &dest, e, sizeof e) < 0) {
+		log_error("%s", e);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	for (size_t i = 0; i < inv->nitems; i++)
+		if (restore_one(j, &cfg, src_name, dest, inv->items[i]) < 0)
+			rc = EXIT_FAILED;
+done:
+	dest_close(dest);
+	free(src_name);
+	journal_close(j);
+	free(path);
+	cfg_free(&cfg);
+	return rc;
+}
+
+/* Opens the source and the destination for a migration and records (or, on
+ * resume, reads back) the run's settings in the journal. */
+int migration_open_ends(struct migration *m, const struct config *cfg, const char *src_name,
+			char *err, size_t errlen)
+{
+	struct src_err se = {0};
+	char *v;
+	m->prefix = cfg_str(cfg, NULL, "dev-id-prefix");
+	m->force = cfg_bool(cfg, NULL, "force");
+	m->keep_source = cfg_bool(cfg, NULL, "keep-source");
+	/* A resumed run does what the interrupted one did: same retirement,
+	 * same device ids at the destination. */
+	if ((v = journal_meta_get(m->journal, "retire"))) {
+		m->keep_source = strcmp(v, "disable") == 0;
+		free(v);
+	}
+	if ((v = journal_meta_get(m->journal, "prefix"))) {
+		m->owned_prefix = v;
+		m->prefix = *v ? v : NULL;
+	}
+	if (m->ops->open(cfg, &m->src, &se) < 0) {
+		snprintf(err, errlen, "%s", se.msg);
+		return -1;
+	}
+	if (m->ops->set_retire_delete)
+		m->ops->set_retire_delete(m->src, !m->keep_source);
+	if (dest_open(cfg, "dest", NULL, &m->dest, err, errlen) < 0) {
+		m->ops->close(m->src);
+		m->src = NULL;
+		return -1;
+	}
+	journal_meta_set(m->journal, "source", src_name);
+	journal_meta_set(m->journal, "retire", m->keep_source ? "disable" : "delete");
+	journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "");
+	journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest));
+	return 0;
+}
+
+void migration_close_ends(struct migration *m)
+{
+	dest_close(m->dest);
+	if (m->src)
+		m->ops->close(m->src);
+	free(m->owned_prefix);
+	m->dest = NULL;
+	m->src = NULL;
+	m->owned_prefix = NULL;
+}

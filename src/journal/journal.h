@@ -1,0 +1,62 @@
+/*
+ * The migration journal: one SQLite row per device, holding its export (keys
+ * included: the file is created mode 0600) and the last step it completed.
+ *
+ *   pending → exported → retired → created → verified      (restored: put back)
+ *
+ * The invariant: a step's row update is committed (WAL, synchronous=FULL)
+ * before the next remote action starts. So after a crash at any instant, the
+ * row says which remote actions may have happened, and each step is written
+ * so that repeating it is harmless (deletes treat 404 as done, creates take a
+ * device that already exists under the id as their own, sets are upserts).
+ */
+#ifndef TTNM_JOURNAL_JOURNAL_H
+#define TTNM_JOURNAL_JOURNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum jstate { J_PENDING = 0, J_EXPORTED, J_RETIRED, J_CREATED, J_VERIFIED, J_RESTORED, J_NSTATES };
+
+const char *jstate_name(enum jstate s);
+
+struct journal;
+
+struct jdevice {
+	char *src_app, *src_dev;
+	enum jstate state;
+	char *error; /* why the step after state failed, or NULL */
+	json_t *export; /* the exported device, NULL before J_EXPORTED */
+	long attempts;
+};
+
+void jdevice_free(struct jdevice *d);
+
+int journal_open(const char *path, struct journal **out, char *err, size_t errlen);
+void journal_close(struct journal *j);
+
+/* Run settings kept with the journal so that resume does as the run did. */
+int journal_meta_set(struct journal *j, const char *key, const char *value);
+char *journal_meta_get(struct journal *j, const char *key); /* malloc'd or NULL */
+
+/* Adds the device as pending unless the journal has it already. */
+int journal_add(struct journal *j, const char *app, const char *dev);
+/* Reads a device; returns 1 found, 0 not found, -1 error. */
+int journal_get(struct journal *j, const char *app, const char *dev, struct jdevice *out);
+/* Records that state was reached (and the export, when not NULL); clears the error. */
+int journal_advance(struct journal *j, const char *app, const char *dev, enum jstate state,
+		    const json_t *export);
+int journal_fail(struct journal *j, const char *app, const char *dev, const char *error);
+
+/* Calls cb for every device (in the order they were added), optionally only
+ * those not yet done (verified or restored). */
+typedef int (*journal_cb)(void *ud, const struct jdevice *d);
+int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *ud);
+
+/* Per-state counts and the number with an error. */
+int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed);
+
+const char *journal_errmsg(struct journal *j);
+
+#endif

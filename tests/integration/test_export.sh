@@ -72,10 +72,10 @@ assert_contains "36-char error names the id" "$ERR" "otaa-dev"
 # --- whole application ---------------------------------------------------------
 run_tool tts application my-app --dry-run
 assert_rc "tts application exits 0" 0
-assert_eq "application exports all devices" '["abp-dev","otaa-dev","otaa-nosess"]' \
+assert_eq "application exports all devices" '["abp-dev","classb-dev","otaa-dev","otaa-nosess"]' \
 	"$(jq -c -s '[.[].ids.device_id] | sort' "$OUT")"
 run_tool application --source tts my-app --dry-run
-assert_eq "legacy application form" 3 "$(wc -l <"$OUT")"
+assert_eq "legacy application form" 4 "$(wc -l <"$OUT")"
 
 # --- sources -------------------------------------------------------------------
 run_tool sources

@@ -1,0 +1,283 @@
+/* tts-emulator: options, start and clean stop. See README.md. */
+#include "emu.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct option_doc {
+	const char *name;
+	const char *arg;
+	const char *help;
+} options[] = {
+	{"host", "ADDR", "address to listen on (default 127.0.0.1)"},
+	{"port", "N", "port; 0 picks a free one (default 0). The port is printed on stdout"},
+	{"seed", "FILE", "JSON lines, one merged end device each, split into IS/JS/NS/AS"},
+	{"api-key", "KEY[=APP,..]",
+	 "accepted key NNSXS.<ID>.<SECRET>, optionally only for these applications;\n"
+	 "repeatable (default NNSXS.EMULATOR.SECRET for every application)"},
+	{"latency-ms", "N", "sleep N ms in every API request"},
+	{"rate-limit", "N", "requests per minute per key (token bucket); 0 = off"},
+	{"fail-every", "K", "every K-th API request fails with --fail-status"},
+	{"fail-status", "S", "HTTP status of those failures (default 503)"},
+	{"throttle-every", "K", "every K-th API request answers 429 rate_limit_exceeded"},
+	{"drop-every", "K", "every K-th API request: close the connection, no answer"},
+	{"reject-paths", "A,B", "field paths this server does not know (400 field_mask_paths)"},
+	{"net-id", "HEX", "NetID served by GET /api/v3/ns/net_id (default 000013)"},
+	{"dev-addr-prefix", "P/N",
+	 "DevAddr prefix, repeatable (default: the NetID's block, e.g. 26000000/7)"},
+	{"tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)"},
+	{"tls-key", "FILE", "PEM private key for --tls-cert"},
+	{"log-max", "N", "keep the last N API requests for /_emulator/requests (default 100000)"},
+	{"quiet", NULL, "no messages on stderr"},
+	{"help", NULL, "this text"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tts-emulator [options]\n\n"
+		   "A The Things Stack end-device API emulator for tests (see "
+		   "tests/emulator/README.md).\n\noptions:\n");
+	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+		char left[40];
+		snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
+			 options[i].arg ? options[i].arg : "");
+		fprintf(f, "  %-28s ", left);
+		for (const char *p = options[i].help; *p; p++) {
+			fputc(*p, f);
+			if (*p == '\n')
+				fprintf(f, "  %-28s ", "");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
+		   "GET|DELETE /_emulator/requests\n");
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return false;
+	*out = strtoul(s, &end, 10);
+	return !*end && *out <= max;
+}
+
+static bool upper_hex(char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		s[i] = (char)toupper((unsigned char)s[i]);
+	}
+	return true;
+}
+
+static int add_prefix(struct emu_config *c, const char *spec)
+{
+	char addr[16];
+	unsigned long len;
+	const char *slash = strchr(spec, '/');
+	if (!slash || slash - spec != 8 || !parse_uint(slash + 1, 32, &len))
+		return -1;
+	snprintf(addr, sizeof addr, "%.8s", spec);
+	if (!upper_hex(addr, 8))
+		return -1;
+	char **p = realloc(c->prefixes, (c->nprefixes + 2) * sizeof *p);
+	if (!p)
+		return -1;
+	c->prefixes = p;
+	char *s = malloc(16);
+	if (!s)
+		return -1;
+	snprintf(s, 16, "%s/%lu", addr, len);
+	p[c->nprefixes++] = s;
+	p[c->nprefixes] = NULL;
+	return 0;
+}
+
+/* The NetID's own DevAddr block: type prefix, then the NwkID (LoRaWAN Backend Interfaces). */
+static void default_prefix(struct emu_config *c)
+{
+	static const unsigned nwkid_bits[8] = {6, 6, 9, 11, 12, 13, 15, 17};
+	unsigned long netid = strtoul(c->net_id, NULL, 16);
+	unsigned type = (unsigned)(netid >> 21) & 7, bits = nwkid_bits[type];
+	unsigned plen = type + 1 + bits;
+	uint32_t type_prefix = ((1u << type) - 1u) << 1; /* type ones, then a zero */
+	uint32_t nwkid = (uint32_t)netid & ((1u << bits) - 1u);
+	uint32_t addr = (type_prefix << (32 - (type + 1))) | (nwkid << (32 - plen));
+	char spec[24];
+	snprintf(spec, sizeof spec, "%08X/%u", (unsigned)addr, plen);
+	add_prefix(c, spec);
+}
+
+static void free_config(struct emu_config *c)
+{
+	for (size_t i = 0; i < c->nkeys; i++) {
+		free(c->keys[i].id);
+		free(c->keys[i].secret);
+		emu_free_list(c->keys[i].apps);
+	}
+	free(c->keys);
+	emu_free_list(c->reject_paths);
+	emu_free_list(c->prefixes);
+}
+
+static int add_reject(struct emu_config *c, const char *list)
+{
+	size_t n = 0;
+	char **add = emu_split_list(list, ',', &n);
+	char **all = realloc(c->reject_paths, (c->nreject + n + 1) * sizeof *all);
+	if (!add || !all) {
+		emu_free_list(add);
+		return -1;
+	}
+	c->reject_paths = all;
+	for (size_t i = 0; i < n; i++) {
+		all[c->nreject++] = emu_snake_path(add[i]);
+		free(add[i]);
+	}
+	all[c->nreject] = NULL;
+	free(add);
+	return 0;
+}
+
+/* Returns 0 to run, 1 to exit successfully (--help), 2 on a usage error. */
+static int parse_args(struct emu_config *c, int argc, char **argv)
+{
+	char err[256];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		char name[32];
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "tts-emulator: unexpected argument %s\n", a);
+			return 2;
+		}
+		const char *eq = strchr(a, '=');
+		snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a - 2) : (int)strlen(a + 2),
+			 a + 2);
+		const struct option_doc *o = NULL;
+		for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
+			if (strcmp(options[k].name, name) == 0)
+				o = &options[k];
+		if (!o) {
+			fprintf(stderr, "tts-emulator: unknown option --%s (see --help)\n", name);
+			return 2;
+		}
+		if (o->arg) {
+			val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!val) {
+				fprintf(stderr, "tts-emulator: --%s needs %s\n", name, o->arg);
+				return 2;
+			}
+		}
+		unsigned long u = 0;
+		bool ok = true;
+		if (!strcmp(name, "help")) {
+			usage(stdout);
+			return 1;
+		} else if (!strcmp(name, "quiet")) {
+			c->quiet = true;
+		} else if (!strcmp(name, "host")) {
+			c->host = val;
+		} else if (!strcmp(name, "seed")) {
+			c->seed_path = val;
+		} else if (!strcmp(name, "tls-cert")) {
+			c->tls_cert = val;
+		} else if (!strcmp(name, "tls-key")) {
+			c->tls_key = val;
+		} else if (!strcmp(name, "api-key")) {
+			ok = emu_keys_add(c, val, err, sizeof err) == 0;
+			if (!ok)
+				fprintf(stderr, "tts-emulator: %s\n", err);
+		} else if (!strcmp(name, "reject-paths")) {
+			ok = add_reject(c, val) == 0;
+		} else if (!strcmp(name, "net-id")) {
+			snprintf(c->net_id, sizeof c->net_id, "%.6s", val);
+			ok = strlen(val) == 6 && upper_hex(c->net_id, 6);
+		} else if (!strcmp(name, "dev-addr-prefix")) {
+			ok = add_prefix(c, val) == 0;
+		} else if ((ok = parse_uint(val, 1000000000ul, &u))) {
+			if (!strcmp(name, "port"))
+				ok = u <= 65535, c->port = (unsigned)u;
+			else if (!strcmp(name, "latency-ms"))
+				c->latency_ms = (unsigned)u;
+			else if (!strcmp(name, "rate-limit"))
+				c->rate_limit = (unsigned)u;
+			else if (!strcmp(name, "fail-every"))
+				c->fail_every = (unsigned)u;
+			else if (!strcmp(name, "fail-status"))
+				ok = u >= 400 && u <= 599, c->fail_status = (unsigned)u;
+			else if (!strcmp(name, "throttle-every"))
+				c->throttle_every = (unsigned)u;
+			else if (!strcmp(name, "drop-every"))
+				c->drop_every = (unsigned)u;
+			else if (!strcmp(name, "log-max"))
+				c->log_max = u;
+		}
+		if (!ok) {
+			fprintf(stderr, "tts-emulator: bad value for --%s: %s\n", name, val);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct emu e;
+	struct emu_config *c = &e.cfg;
+	char err[512];
+	c->host = "127.0.0.1";
+	c->fail_status = 503;
+	c->log_max = 100000;
+	snprintf(c->net_id, sizeof c->net_id, "000013");
+
+	int rc = parse_args(c, argc, argv);
+	if (rc == 0 && c->nkeys == 0)
+		emu_keys_add(c, "NNSXS.EMULATOR.SECRET", err, sizeof err);
+	if (rc == 0 && c->nprefixes == 0)
+		default_prefix(c);
+	if (rc != 0) {
+		free_config(c);
+		return rc == 1 ? 0 : 2;
+	}
+
+	/* Before any thread exists: signals go to sigwait() in emu_http_run only. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	emu_rand_init();
+	json_object_seed(0);
+
+	pthread_mutex_init(&e.rl_lock, NULL);
+	pthread_mutex_init(&e.log_lock, NULL);
+	e.log = c->log_max ? calloc(c->log_max, sizeof *e.log) : NULL;
+	if ((c->log_max && !e.log) || emu_store_init(&e.store) != 0) {
+		fprintf(stderr, "tts-emulator: out of memory\n");
+		return 1;
+	}
+	rc = 0;
+	if (c->seed_path && emu_seed_load(&e, c->seed_path, err, sizeof err) != 0) {
+		fprintf(stderr, "tts-emulator: seed: %s\n", err);
+		rc = 1;
+	}
+	if (rc == 0)
+		rc = emu_http_run(&e);
+
+	emu_log_free(&e);
+	free(e.log);
+	emu_ratelimit_free(&e);
+	emu_store_free(&e.store);
+	pthread_mutex_destroy(&e.rl_lock);
+	pthread_mutex_destroy(&e.log_lock);
+	free_config(c);
+	return rc;
+}

@@ -137,9 +137,21 @@ static int export_application(struct run *r, const char *app)
 		json_decref(c.ids);
 		return -1;
 	}
+	if (r->mig && migration_note_app(r->mig, app) < 0) {
+		log_error("application \"%s\": cannot record it in the journal", app);
+		r->fatal = true;
+		json_decref(c.ids);
+		return -1;
+	}
 	if (r->ops->list_devices(r->src, app, collect_cb, &c, &err) < 0) {
 		log_error("%s", err.msg);
 		r->failed++;
+		json_decref(c.ids);
+		return -1;
+	}
+	if (r->mig && migration_enroll(r->mig, app, c.ids) < 0) {
+		log_error("application \"%s\": cannot record its devices in the journal", app);
+		r->fatal = true;
 		json_decref(c.ids);
 		return -1;
 	}
@@ -287,7 +299,7 @@ int cmd_export(const struct invocation *inv)
 	}
 	r.retires = inv->src->retires && inv->src->retires(r.src);
 	if (out_open(&r.out, cfg_str(&cfg, NULL, "output"), r.retires, e, sizeof e) < 0) {
-		log_error("%s", e);
+		log_error("%s; nothing was exported and the source was not changed", e);
 		out_close(&r.out);
 		inv->src->close(r.src);
 		cfg_free(&cfg);

@@ -174,6 +174,74 @@ out:
 	return rc;
 }
 
+int migration_note_app(struct migration *m, const char *app)
+{
+	char *apps = journal_meta_get(m->journal, "applications");
+	int rc = 0;
+	/* A comma-separated list: application ids have no commas. */
+	bool known = false;
+	for (char *save = NULL, *t = apps ? strtok_r(apps, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save))
+		known |= strcmp(t, app) == 0;
+	free(apps);
+	if (!known) {
+		apps = journal_meta_get(m->journal, "applications");
+		size_t n = (apps ? strlen(apps) : 0) + strlen(app) + 2;
+		char *v = malloc(n);
+		if (!v) {
+			free(apps);
+			return -1;
+		}
+		snprintf(v, n, "%s%s%s", apps && *apps ? apps : "", apps && *apps ? "," : "", app);
+		rc = journal_meta_set(m->journal, "applications", v);
+		free(v);
+		free(apps);
+	}
+	return rc;
+}
+
+int migration_enroll(struct migration *m, const char *app, const json_t *ids)
+{
+	char key[96];
+	if (journal_add_all(m->journal, app, ids) < 0)
+		return -1;
+	snprintf(key, sizeof key, "listed:%s", app);
+	return journal_meta_set(m->journal, key, "1");
+}
+
+static int enroll_cb(void *ud, const char *dev)
+{
+	json_array_append_new(ud, json_string(dev));
+	return g_interrupted ? -1 : 0;
+}
+
+/* Resume: applications whose listing was cut off are listed again. */
+static int relist_unlisted(struct migration *m)
+{
+	char *apps = journal_meta_get(m->journal, "applications");
+	int rc = 0;
+	for (char *save = NULL, *t = apps ? strtok_r(apps, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save)) {
+		char key[96];
+		snprintf(key, sizeof key, "listed:%s", t);
+		char *done = journal_meta_get(m->journal, key);
+		if (done) {
+			free(done);
+			continue;
+		}
+		json_t *ids = json_array();
+		struct src_err se = {0};
+		if (m->ops->list_devices(m->src, t, enroll_cb, ids, &se) < 0 ||
+		    migration_enroll(m, t, ids) < 0) {
+			log_error("%s", se.msg[0] ? se.msg : "journal: cannot record the listing");
+			rc = -1;
+		}
+		json_decref(ids);
+	}
+	free(apps);
+	return rc;
+}
+
 /* ---- resume, status, restore ---------------------------------------------- */
 
 static void print_summary(struct journal *j, const char *path)
@@ -335,6 +403,8 @@ int cmd_resume(const struct invocation *inv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	if (relist_unlisted(&m) < 0)
+		rc = EXIT_FAILED;
 	struct each_ctx c = {.m = &m};
 	progress_start("resuming",
 		       !cfg_bool(&cfg, NULL, "quiet") && !cfg_bool(&cfg, NULL, "verbose"));
@@ -345,7 +415,7 @@ int cmd_resume(const struct invocation *inv)
 	print_summary(j, path);
 	if (cfg_str(&cfg, NULL, "report"))
 		migration_report(j, cfg_str(&cfg, NULL, "report"));
-	rc = g_interrupted ? EXIT_INTERRUPTED : m.failed ? EXIT_FAILED : EXIT_OK;
+	rc = g_interrupted ? EXIT_INTERRUPTED : m.failed || rc ? EXIT_FAILED : EXIT_OK;
 done:
 	migration_close_ends(&m);
 	free(src_name);

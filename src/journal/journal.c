@@ -132,6 +132,22 @@ int journal_add(struct journal *j, const char *app, const char *dev)
 			 3, p);
 }
 
+int journal_add_all(struct journal *j, const char *app, const json_t *ids)
+{
+	if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+	{
+		if (journal_add(j, app, json_string_value(id)) < 0) {
+			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 static void fill(sqlite3_stmt *st, struct jdevice *d)
 {
 	memset(d, 0, sizeof *d);

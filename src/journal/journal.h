@@ -40,6 +40,9 @@ void journal_close(struct journal *j);
 int journal_meta_set(struct journal *j, const char *key, const char *value);
 char *journal_meta_get(struct journal *j, const char *key); /* malloc'd or NULL */
 
+/* Adds every id of the array (strings) as pending, in one transaction. */
+int journal_add_all(struct journal *j, const char *app, const json_t *ids);
+
 /* Adds the device as pending unless the journal has it already. */
 int journal_add(struct journal *j, const char *app, const char *dev);
 /* Reads a device; returns 1 found, 0 not found, -1 error. */

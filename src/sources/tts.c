@@ -262,6 +262,9 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 	if (s->no_session)
 		for (const char *const *p = tts_session_paths; *p; p++)
 			jp_del(is, *p);
+	/* The IS answers {} for version_ids and lora_alliance_profile_ids
+	 * it does not have; TTS omits empty values everywhere else. */
+	jp_prune_zero(is);
 	*out = is;
 	is = NULL;
 	rc = 0;
@@ -342,10 +345,10 @@ static int delete_everywhere(struct source *s, const char *app, const char *dev,
 	char done[64] = "";
 	for (int k = 0; k < TTS_NCOMP; k++) {
 		enum tts_comp c = tts_delete_order[k];
-		if (tts_delete_device(&s->api, c, app, dev, &e) == 0 ||
-		    (tts_error_not_found(&e) && (c != TTS_IS || e.attempts > 1))) {
-			/* 404 from AS/NS/JS: not there (ABP devices are not on the
-			 * JS); from the IS after a retry: the first attempt took. */
+		if (tts_delete_device(&s->api, c, app, dev, &e) == 0 || tts_error_not_found(&e)) {
+			/* 404 is done: ABP devices are not on the JS, a retried
+			 * request may have taken the first time, and a resumed
+			 * migration repeats deletes that went through before. */
 			strcat(done, done[0] ? ", " : "");
 			strcat(done, tts_comps[c].abbr);
 			continue;

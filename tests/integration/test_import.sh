@@ -32,7 +32,7 @@ assert_eq "ABP device not sent to the JS" "[]" \
 	"$(emu_devices "$DST" | jq -c '[.js[] | select(.ids.device_id == "abp-dev")]')"
 assert_eq "import order IS create, JS, NS, AS" \
 	'["POST /api/v3/applications/cloud-app/devices","PUT /api/v3/js/applications/cloud-app/devices/otaa-dev","PUT /api/v3/ns/applications/cloud-app/devices/otaa-dev","PUT /api/v3/as/applications/cloud-app/devices/otaa-dev"]' \
-	"$(emu_requests "$DST" | jq -c '[.[] | select(.method != "GET")][4:8] | map("\(.method) \(.path)")')"
+	"$(emu_requests "$DST" | jq -c '[.[] | select(.method != "GET") | "\(.method) \(.path)"] | index("PUT /api/v3/js/applications/cloud-app/devices/otaa-dev") as $i | .[$i-1:$i+3]')"
 
 # Again: every device exists; nothing is overwritten or rolled back.
 emu_clear_requests "$DST"

@@ -13,11 +13,11 @@ deps:
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- -s --no-print-directory
 
 asan:
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON >/dev/null
-	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+	@cmake --build $(BUILD_ASAN) -j $(JOBS) -- -s --no-print-directory
 
 # The whole suite, on the normal build and on the ASan+UBSan build.
 check: deps build asan

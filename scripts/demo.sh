@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
 
 start() { # NAME SEEDFILE → prints URL
 	"$EMU" --port 0 --quiet ${2:+--seed "$2"} >"$WORK/$1.port" 2>"$WORK/$1.log" &
@@ -51,8 +51,20 @@ echo "devices.json: $(wc -l <devices.json) devices, mode $(stat -c %a devices.js
 echo "left in the Sandbox: $(curl -s "$SANDBOX/_emulator/devices" | jq '[.[][]] | length') component records"
 echo "fields that tie a device to the Sandbox: $(jq -s '[.[] | (has("network_server_address") or has("application_server_address") or has("join_server_address") or (.ids | has("dev_addr")))] | any' devices.json)"
 
-say "3. Import into the Cloud application"
-echo "(ttn-lw-migrate import arrives with the next issue; devices.json is ready for"
-echo " 'ttn-lw-cli end-devices create --application-id my-app < devices.json')"
+say "3. Import devices.json into the Cloud application (as the Console / ttn-lw-cli would)"
+export DEST_TTS_APP_ID=my-app DEST_TTS_APP_API_KEY=NNSXS.EMULATOR.SECRET DEST_TTS_API_URL=$CLOUD
+run "$BIN" import devices.json
+echo "in the Cloud now: $(curl -s "$CLOUD/_emulator/devices" | jq '.is | length') devices"
+
+say "4. Or all in one command, journaled and verified: a second application"
+"$ROOT/tests/fixtures/gen-devices.sh" 50 fleet fleet >"$WORK/fleet.jsonl"
+SANDBOX2=$(start sandbox2 "$WORK/fleet.jsonl")
+CLOUD2=$(start cloud2 "")
+export TTS_API_URL=$SANDBOX2 DEST_TTS_API_URL=$CLOUD2 DEST_TTS_APP_ID=fleet
+run "$BIN" tts application fleet --to-dest --journal migration.db
+run "$BIN" status --journal migration.db
+echo
+echo "A migrated session, read back from the Cloud (keys shortened):"
+curl -s "$CLOUD2/_emulator/devices" | jq -c '.ns[0] | {device: .ids.device_id, dev_addr: .session.dev_addr, f_cnt_up: .session.last_f_cnt_up, f_nwk_s_int_key: (.session.keys.f_nwk_s_int_key.key[0:6] + "..."), channels: (.mac_state.current_parameters.channels | length)}'
 echo
 echo "Done. Work files are in $WORK"

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "io/output.h"
+#include "net/http.h"
 #include "ui/log.h"
 
 volatile int g_interrupted;
@@ -160,6 +162,7 @@ static int dispatch(const struct args *a)
 
 int main(int argc, char **argv)
 {
+	out_guard_std_fds();
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -175,6 +178,7 @@ int main(int argc, char **argv)
 		return usage(err);
 	}
 	int rc = dispatch(&a);
+	http_shutdown();
 	args_free(&a);
 	log_clear_secrets();
 	return rc;

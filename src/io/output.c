@@ -9,6 +9,23 @@
 #include <time.h>
 #include <unistd.h>
 
+static bool stdout_was_closed;
+
+void out_guard_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+		if (fd == 1)
+			stdout_was_closed = true;
+	}
+}
+
 static int write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
@@ -129,6 +146,10 @@ int out_open(struct out_sink *o, const char *path, bool need_backup, char *err, 
 	} else {
 		o->fd = STDOUT_FILENO;
 		o->path = strdup("stdout");
+		if (stdout_was_closed) {
+			snprintf(err, errlen, "stdout is closed");
+			return -1;
+		}
 	}
 	struct stat st;
 	if (fstat(o->fd, &st) < 0) {

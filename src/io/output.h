@@ -27,6 +27,12 @@ struct out_sink {
 	size_t lines;
 };
 
+/* Call first thing in main: a closed standard descriptor would be taken by
+ * the next open() or socket() (the export would then go into a socket).
+ * Closed ones are pointed at /dev/null and remembered, so that out_open()
+ * refuses a closed stdout instead of writing into the void. */
+void out_guard_std_fds(void);
+
 /* path NULL means stdout. need_backup: the run will change the source, so
  * a non-durable output gets a backup file. */
 int out_open(struct out_sink *o, const char *path, bool need_backup, char *err, size_t errlen);

@@ -1,8 +1,19 @@
+/*
+ * The HTTP engine. One libcurl multi handle, driven by one event-loop
+ * thread, carries the requests of every caller: connections are reused
+ * across requests and threads, and HTTP/2 streams are multiplexed on one
+ * connection where the server offers it. Callers (worker threads) use a
+ * plain blocking call, http_request(): it hands an easy handle to the loop
+ * and sleeps until the transfer is done. Retries and pacing happen in the
+ * caller's thread, so a sleeping retry never holds up other transfers.
+ */
 #include "net/http.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +22,134 @@
 
 #include "ui/log.h"
 
-struct http_client {
+/* ---- the engine (one per process) ----------------------------------------- */
+
+struct xfer {
 	CURL *easy;
+	struct xfer *next;
+	CURLcode result;
+	bool done;
+	pthread_cond_t cond;
+};
+
+static struct {
+	pthread_once_t once;
+	bool ok;
+	CURLM *multi;
+	pthread_t thread;
+	pthread_mutex_t mu; /* guards queue, stop and every xfer's done/result */
+	struct xfer *queue;  /* submitted, not yet added to the multi handle */
+	bool stop;
+} eng = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void *loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&eng.mu);
+		bool stop = eng.stop;
+		struct xfer *q = eng.queue;
+		eng.queue = NULL;
+		pthread_mutex_unlock(&eng.mu);
+		/* The multi handle is only ever touched by this thread. */
+		for (struct xfer *x = q, *next; x; x = next) {
+			next = x->next;
+			curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+			if (curl_multi_add_handle(eng.multi, x->easy) != CURLM_OK) {
+				pthread_mutex_lock(&eng.mu);
+				x->result = CURLE_FAILED_INIT;
+				x->done = true;
+				pthread_cond_signal(&x->cond);
+				pthread_mutex_unlock(&eng.mu);
+			}
+		}
+		int running = 0;
+		curl_multi_perform(eng.multi, &running);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(eng.multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			CURLcode rc = m->data.result;
+			curl_multi_remove_handle(eng.multi, m->easy_handle);
+			pthread_mutex_lock(&eng.mu);
+			x->result = rc;
+			x->done = true;
+			pthread_cond_signal(&x->cond);
+			pthread_mutex_unlock(&eng.mu);
+		}
+		if (stop && running == 0)
+			return NULL;
+		curl_multi_poll(eng.multi, NULL, 0, 1000, NULL);
+	}
+}
+
+static void engine_start(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return;
+	eng.multi = curl_multi_init();
+	if (!eng.multi)
+		return;
+	curl_multi_setopt(eng.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(eng.multi, CURLMOPT_MAX_HOST_CONNECTIONS, 256L);
+	curl_multi_setopt(eng.multi, CURLMOPT_MAXCONNECTS, 512L);
+	/* The loop thread must not take the process's signals (Ctrl-C is
+	 * handled by the main thread between devices). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	eng.ok = pthread_create(&eng.thread, NULL, loop, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void http_shutdown(void)
+{
+	if (!eng.ok)
+		return;
+	pthread_mutex_lock(&eng.mu);
+	eng.stop = true;
+	pthread_mutex_unlock(&eng.mu);
+	curl_multi_wakeup(eng.multi);
+	pthread_join(eng.thread, NULL);
+	curl_multi_cleanup(eng.multi);
+	curl_global_cleanup();
+	eng.ok = false;
+}
+
+/* Runs one transfer on the loop and waits for it. */
+static CURLcode engine_perform(CURL *easy)
+{
+	struct xfer x = {.easy = easy};
+	pthread_cond_init(&x.cond, NULL);
+	pthread_mutex_lock(&eng.mu);
+	x.next = eng.queue;
+	eng.queue = &x;
+	pthread_mutex_unlock(&eng.mu);
+	curl_multi_wakeup(eng.multi);
+	pthread_mutex_lock(&eng.mu);
+	while (!x.done)
+		pthread_cond_wait(&x.cond, &eng.mu);
+	pthread_mutex_unlock(&eng.mu);
+	pthread_cond_destroy(&x.cond);
+	return x.result;
+}
+
+/* ---- clients ---------------------------------------------------------------- */
+
+struct http_client {
 	struct curl_slist *headers;
 	struct http_opts opts;
 	char *ca_file;
 	bool no_sleep;
+	/* Pacing from the server's X-Rate-Limit-* headers: requests start no
+	 * earlier than next_at, spaced by spacing_ns while the budget is low. */
+	pthread_mutex_t pace_mu;
+	struct timespec next_at;
+	long long spacing_ns;
 };
-
-static bool curl_ready;
 
 /*
  * Crash-test hook: with TTNM_TEST_KILL_AFTER_REQUESTS=N in the environment,
@@ -28,38 +158,30 @@ static bool curl_ready;
  * know yet. Used by the crash-safety tests only.
  */
 static long kill_after = -1;
-static long requests_sent;
+static atomic_long requests_done;
 
 static void maybe_die(void)
 {
-	if (kill_after < 0)
-		return;
-	if (++requests_sent >= kill_after)
+	if (kill_after >= 0 && atomic_fetch_add(&requests_done, 1) + 1 >= kill_after)
 		raise(SIGKILL);
 }
 
 struct http_client *http_client_new(const struct http_opts *opts)
 {
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		curl_ready = true;
-	}
+	pthread_once(&eng.once, engine_start);
+	if (!eng.ok)
+		return NULL;
 	struct http_client *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->opts = *opts;
-	c->easy = curl_easy_init();
-	if (!c->easy) {
-		free(c);
-		return NULL;
-	}
 	if (opts->ca_file)
 		c->ca_file = strdup(opts->ca_file);
 	c->no_sleep = getenv("TTNM_TEST_NO_SLEEP") != NULL;
 	const char *k = getenv("TTNM_TEST_KILL_AFTER_REQUESTS");
 	if (k && *k)
 		kill_after = strtol(k, NULL, 10);
+	pthread_mutex_init(&c->pace_mu, NULL);
 	c->headers = curl_slist_append(NULL, "Accept: application/json");
 	c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
 	c->headers = curl_slist_append(c->headers, "User-Agent: ttn-lw-migrate/" TTNM_VERSION);
@@ -74,6 +196,7 @@ struct http_client *http_client_new(const struct http_opts *opts)
 			free(h);
 		}
 	}
+	c->opts.bearer = NULL;
 	return c;
 }
 
@@ -81,8 +204,10 @@ void http_client_free(struct http_client *c)
 {
 	if (!c)
 		return;
+	for (struct curl_slist *h = c->headers; h; h = h->next)
+		memset(h->data, 0, strlen(h->data));
 	curl_slist_free_all(c->headers);
-	curl_easy_cleanup(c->easy);
+	pthread_mutex_destroy(&c->pace_mu);
 	free(c->ca_file);
 	free(c);
 }
@@ -98,6 +223,7 @@ struct sink {
 	struct http_response *resp;
 	size_t cap;
 	bool too_big;
+	long rl_limit, rl_available, rl_reset; /* -1 when absent */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -124,10 +250,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Parses "Name: 123" headers we act on; everything else is ignored. */
+/* Parses the "Name: 123" headers we act on; everything else is ignored. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
-	struct http_response *r = ud;
+	struct sink *s = ud;
+	struct http_response *r = s->resp;
 	size_t n = size * nmemb;
 	char line[256];
 	if (n >= sizeof line)
@@ -143,14 +270,22 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 		val++;
 	char *end;
 	long long v = strtoll(val, &end, 10);
-	if (end == val)
+	if (end == val || v < 0)
 		return n;
-	if (strcasecmp(line, "X-Total-Count") == 0 && v >= 0)
+	if (v > 1000000000LL)
+		v = 1000000000LL;
+	if (strcasecmp(line, "X-Total-Count") == 0)
 		r->total_count = v;
 	else if ((strcasecmp(line, "X-Rate-Limit-Retry") == 0 ||
 		  strcasecmp(line, "Retry-After") == 0) &&
-		 v >= 0 && v > r->rl_retry)
+		 v > r->rl_retry)
 		r->rl_retry = v > 3600 ? 3600 : (long)v;
+	else if (strcasecmp(line, "X-Rate-Limit-Limit") == 0)
+		s->rl_limit = (long)v;
+	else if (strcasecmp(line, "X-Rate-Limit-Available") == 0)
+		s->rl_available = (long)v;
+	else if (strcasecmp(line, "X-Rate-Limit-Reset") == 0)
+		s->rl_reset = (long)v;
 	return n;
 }
 
@@ -175,21 +310,27 @@ static bool retryable_curl(CURLcode rc)
 	}
 }
 
-static void sleep_ms(long ms)
+static void sleep_ns(long long ns)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	if (ns <= 0)
+		return;
+	struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }
 
-/* Backoff before attempt n (1-based): 250 ms doubling, capped at 8 s, with
- * full jitter; a server-given wait (seconds) takes precedence. */
+static long long ts_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* Backoff before attempt n+1: 250 ms doubling, capped at 8 s, with full
+ * jitter; a server-given wait (seconds) takes precedence. */
 static long backoff_ms(const struct http_client *c, int n, long server_wait_s)
 {
 	long ms;
 	if (server_wait_s >= 0) {
-		ms = (server_wait_s < 1 ? 1 : server_wait_s) * 1000L;
-		ms += rand() % 250;
+		ms = (server_wait_s < 1 ? 1 : server_wait_s) * 1000L + rand() % 250;
 	} else {
 		long cap = 250L << (n < 5 ? n : 5);
 		if (cap > 8000)
@@ -201,16 +342,45 @@ static long backoff_ms(const struct http_client *c, int n, long server_wait_s)
 	return ms;
 }
 
-static CURLcode perform_once(struct http_client *c, const char *method, const char *url,
-			     const char *body, struct http_response *resp, struct sink *sink)
+/* Waits for this request's slot when the server said the budget is low. */
+static void pace(struct http_client *c)
 {
-	CURL *e = c->easy;
-	curl_easy_reset(e);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&c->pace_mu);
+	long long start = ts_ns(&c->next_at) > ts_ns(&now) ? ts_ns(&c->next_at) : ts_ns(&now);
+	long long next = start + c->spacing_ns;
+	c->next_at.tv_sec = (time_t)(next / 1000000000LL);
+	c->next_at.tv_nsec = (long)(next % 1000000000LL);
+	pthread_mutex_unlock(&c->pace_mu);
+	sleep_ns(c->no_sleep ? 0 : start - ts_ns(&now));
+}
+
+/* After an answer: while fewer than a tenth of the requests of the window
+ * are left, spread the rest evenly over the time until the reset. */
+static void learn_pace(struct http_client *c, const struct sink *s)
+{
+	if (s->rl_limit <= 0 || s->rl_available < 0)
+		return;
+	pthread_mutex_lock(&c->pace_mu);
+	if (s->rl_available * 10 < s->rl_limit) {
+		long reset = s->rl_reset > 0 ? s->rl_reset : 60;
+		c->spacing_ns = reset * 1000000000LL / (s->rl_available + 1);
+	} else {
+		c->spacing_ns = 0;
+	}
+	pthread_mutex_unlock(&c->pace_mu);
+}
+
+static CURL *make_easy(struct http_client *c, const char *method, const char *url,
+		       const char *body, struct sink *sink, char *errbuf)
+{
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	if (strcmp(method, "GET") == 0)
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -218,36 +388,22 @@ static CURLcode perform_once(struct http_client *c, const char *method, const ch
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, sink);
+	/* Never follow a redirect: it would carry the API key elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, c->opts.timeout_s > 0 ? c->opts.timeout_s : 60L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	if (c->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	if (c->opts.insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	}
-	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->opts.insecure ? 0L : 2L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-	CURLcode rc = curl_easy_perform(e);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
-	} else if (sink->too_big) {
-		snprintf(resp->transport_error, sizeof resp->transport_error,
-			 "response body larger than %u MiB", HTTP_MAX_BODY >> 20);
-	} else {
-		snprintf(resp->transport_error, sizeof resp->transport_error, "%s",
-			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
-	}
-	return rc;
+	return e;
 }
 
 int http_request(struct http_client *c, const char *method, const char *url, const char *body,
@@ -256,32 +412,45 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	memset(resp, 0, sizeof *resp);
 	int max = 1 + (c->opts.retries > 0 ? c->opts.retries : 0);
 	for (int n = 1; n <= max; n++) {
-		struct sink sink = {resp, 0, false};
+		struct sink sink = {resp, 0, false, -1, -1, -1};
+		char errbuf[CURL_ERROR_SIZE] = "";
 		http_response_free(resp);
 		resp->status = 0;
 		resp->total_count = -1;
 		resp->rl_retry = -1;
 		resp->transport_error[0] = '\0';
 		resp->attempts = n;
+		pace(c);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		CURLcode rc = perform_once(c, method, url, body, resp, &sink);
+		CURL *e = make_easy(c, method, url, body, &sink, errbuf);
+		CURLcode rc = e ? engine_perform(e) : CURLE_OUT_OF_MEMORY;
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
+		else if (sink.too_big)
+			snprintf(resp->transport_error, sizeof resp->transport_error,
+				 "response body larger than %u MiB", HTTP_MAX_BODY >> 20);
+		else
+			snprintf(resp->transport_error, sizeof resp->transport_error, "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		curl_easy_cleanup(e);
 		maybe_die();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		long ms = (long)((ts_ns(&t1) - ts_ns(&t0)) / 1000000);
 		if (rc == CURLE_OK)
 			log_debug("%s %s -> %ld (%ld ms)", method, url, resp->status, ms);
 		else
 			log_debug("%s %s -> %s (%ld ms)", method, url, resp->transport_error, ms);
+		learn_pace(c, &sink);
 		bool again = rc == CURLE_OK ? retryable_status(resp->status)
 					    : (!sink.too_big && retryable_curl(rc));
 		if (!again || n == max)
 			return rc == CURLE_OK ? 0 : -1;
-		long wait = backoff_ms(c, n, rc == CURLE_OK && resp->status == 429 ? resp->rl_retry
-										  : -1);
+		long wait = backoff_ms(
+			c, n, rc == CURLE_OK && resp->status == 429 ? resp->rl_retry : -1);
 		log_debug("retrying %s %s in %ld ms (attempt %d of %d)", method, url, wait, n + 1,
 			  max);
-		sleep_ms(wait);
+		sleep_ns(wait * 1000000LL);
 	}
 	return -1;
 }

@@ -48,6 +48,9 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		 struct http_response *resp);
 void http_response_free(struct http_response *resp);
 
+/* Stops the engine's thread and frees libcurl; call once before exit. */
+void http_shutdown(void);
+
 /* Test hook: when the environment variable TTNM_TEST_NO_SLEEP is set,
  * backoff sleeps are capped at 10 ms so tests of retry paths stay fast. */
 

@@ -140,11 +140,11 @@ char *tts_join_paths(const json_t *paths)
 
 /* Fills err from a non-2xx answer. TTS bodies are google.rpc.Status with an
  * ErrorDetails in details[0]; gateway errors may have a message only. */
-static void decode_error(const struct http_response *r, struct tts_error *err)
+void tts_decode_error(const char *text, size_t len, long status, struct tts_error *err)
 {
-	err->status = r->status;
-	err->attempts = r->attempts;
-	json_t *body = r->body ? json_loads(r->body, 0, NULL) : NULL;
+	err->status = status;
+	/* Up to the first NUL, as json_loads() reads the NUL-terminated body. */
+	json_t *body = text ? json_loadb(text, strnlen(text, len), 0, NULL) : NULL;
 	const char *msg = NULL;
 	if (json_is_object(body)) {
 		json_t *code = json_object_get(body, "code");
@@ -170,13 +170,37 @@ static void decode_error(const struct http_response *r, struct tts_error *err)
 		}
 	}
 	if (msg && *msg)
-		snprintf(err->message, sizeof err->message, "HTTP %ld: %s", r->status, msg);
-	else if (r->status == 429)
+		snprintf(err->message, sizeof err->message, "HTTP %ld: %s", status, msg);
+	else if (status == 429)
 		snprintf(err->message, sizeof err->message, "HTTP 429: rate limited");
 	else
-		snprintf(err->message, sizeof err->message, "HTTP %ld%s", r->status,
+		snprintf(err->message, sizeof err->message, "HTTP %ld%s", status,
 			 body ? "" : " (response is not TTS JSON)");
 	json_decref(body);
+}
+
+static void decode_error(const struct http_response *r, struct tts_error *err)
+{
+	tts_decode_error(r->body, r->len, r->status, err);
+	err->attempts = r->attempts;
+}
+
+int tts_decode_body(const char *text, size_t len, long status, json_t **out,
+		    struct tts_error *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, &jerr);
+	*out = NULL;
+	if (!json_is_object(j)) {
+		err->status = status;
+		snprintf(err->message, sizeof err->message,
+			 "HTTP %ld with a malformed body (%s at byte %d)", status,
+			 j ? "not a JSON object" : jerr.text, j ? 0 : jerr.position);
+		json_decref(j);
+		return -1;
+	}
+	*out = j;
+	return 0;
 }
 
 /* Sends one request and decodes the answer. 2xx with a JSON object body
@@ -208,19 +232,13 @@ static int call(struct tts_api *api, const char *method, const char *url, const 
 	}
 	if (total)
 		*total = r.total_count;
-	json_error_t jerr;
-	json_t *j = json_loadb(r.body ? r.body : "", r.len, 0, &jerr);
+	json_t *j = NULL;
+	int drc = tts_decode_body(r.body, r.len, r.status, &j, err);
 	if (r.body)
 		memset(r.body, 0, r.len);
 	http_response_free(&r);
-	if (!json_is_object(j)) {
-		err->status = r.status;
-		snprintf(err->message, sizeof err->message,
-			 "HTTP %ld with a malformed body (%s at byte %d)", r.status,
-			 j ? "not a JSON object" : jerr.text, j ? 0 : jerr.position);
-		json_decref(j);
+	if (drc < 0)
 		return -1;
-	}
 	if (out)
 		*out = j;
 	else

@@ -31,6 +31,16 @@ void tts_error_clear(struct tts_error *e);
 bool tts_error_not_found(const struct tts_error *e);
 bool tts_error_is(const struct tts_error *e, const char *name_suffix);
 
+/* Decodes a non-2xx answer (TTS's google.rpc.Status, or whatever a gateway
+ * sent) into err: status, grpc_code, name, message, forbidden_paths. body
+ * may be NULL; it is read up to len bytes or its first NUL. */
+void tts_decode_error(const char *body, size_t len, long status, struct tts_error *err);
+
+/* Decodes a 2xx answer: 0 with *out (new reference) when body is a JSON
+ * object; -1 with err ("HTTP 200 with a malformed body ...") otherwise. */
+int tts_decode_body(const char *body, size_t len, long status, json_t **out,
+		    struct tts_error *err);
+
 /* Builds the base URL of a component from a user-given URL: adds https:// to
  * a bare host, appends /api/v3 unless present. Plain http:// is refused
  * unless the host is loopback or insecure is set. Returns NULL with err. */

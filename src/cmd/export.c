@@ -2,8 +2,11 @@
  * `SOURCE device|application [ID...]` (and the deprecated
  * `device|application --source SOURCE`): export devices as The Things Stack
  * JSON, one object per line, and retire them at the source once each export
- * is durably written.
+ * is durably written. With --to-dest, each device goes through the journaled
+ * migration instead (migrate.c). Devices are handled by --concurrency worker
+ * threads; lines come out in the order devices finish.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 #include "cmd/cmd.h"
 #include "cmd/migrate.h"
 #include "core/ids.h"
+#include "core/pool.h"
+#include "io/lines.h"
 #include "io/output.h"
 #include "ui/log.h"
 #include "ui/progress.h"
@@ -23,20 +28,45 @@ struct run {
 	const char *prefix;
 	bool retires;
 	bool fail_fast;
-	bool fatal;      /* the output failed: stop, touch nothing more */
-	bool config_error; /* the source's configuration cannot work: stop */
-	size_t total;    /* devices seen */
-	size_t exported; /* written durably */
+	int concurrency;
+	struct migration *mig;   /* --to-dest: each device goes through the journal */
+	const char *default_app; /* the source's app-id, for device IDs */
+	pthread_mutex_t mu;      /* guards everything below */
+	bool fatal;              /* the output failed: stop, touch nothing more */
+	bool config_error;       /* the source's configuration cannot work: stop */
+	size_t total;            /* devices started */
+	size_t exported;         /* written durably (migrate: verified) */
 	size_t retired;
 	size_t failed;
-	struct migration *mig;  /* --to-dest: each device goes through the journal */
-	const char *default_app; /* the source's app-id, for device IDs */
 };
+
+static void count(struct run *r, size_t *counter, const char *dev)
+{
+	pthread_mutex_lock(&r->mu);
+	(*counter)++;
+	if (counter != &r->total)
+		progress_update(r->exported + r->failed, r->failed, dev);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void flag(struct run *r, bool *what)
+{
+	pthread_mutex_lock(&r->mu);
+	*what = true;
+	pthread_mutex_unlock(&r->mu);
+}
+
+static bool should_stop(struct run *r)
+{
+	pthread_mutex_lock(&r->mu);
+	bool stop = r->fatal || r->config_error || g_interrupted || (r->fail_fast && r->failed);
+	pthread_mutex_unlock(&r->mu);
+	return stop;
+}
 
 static int migrate_one(struct run *r, const char *app, const char *dev)
 {
-	r->total++;
-	progress_update(r->total - 1, r->failed, dev);
+	count(r, &r->total, dev);
 	if (!app)
 		app = r->default_app;
 	int rc = -1;
@@ -46,11 +76,7 @@ static int migrate_one(struct run *r, const char *app, const char *dev)
 		log_error("no application ID: set TTS_APP_ID or --app-id");
 	else
 		rc = migrate_device(r->mig, app, dev);
-	if (rc < 0)
-		r->failed++;
-	else
-		r->exported++;
-	progress_update(r->total, r->failed, dev);
+	count(r, rc < 0 ? &r->failed : &r->exported, dev);
 	return rc;
 }
 
@@ -59,156 +85,198 @@ static int export_one(struct run *r, const char *app, const char *dev)
 	struct src_err err = {0};
 	json_t *d = NULL;
 	char e[512];
-	int rc = -1;
 	if (r->mig)
 		return migrate_one(r, app, dev);
-	r->total++;
-	progress_update(r->total - 1, r->failed, dev);
+	count(r, &r->total, dev);
 	if (!ids_valid(dev)) {
 		log_error("device \"%s\": not a valid device ID (lower-case letters, digits and "
 			  "single dashes, 3 to 36 characters)",
 			  dev);
-		goto done;
+		goto fail;
 	}
 	if (r->ops->export_device(r->src, app, dev, &d, &err) < 0) {
 		log_error("%s", err.msg);
-		r->config_error = err.config;
-		goto done;
+		if (err.config)
+			flag(r, &r->config_error);
+		goto fail;
 	}
 	if (ids_export_fixup(d, r->prefix, e, sizeof e) < 0 ||
 	    ids_validate_device(d, e, sizeof e) < 0) {
 		log_error("device \"%s\": %s", dev, e);
-		goto done;
+		goto fail;
 	}
 	char *line = json_dumps(d, JSON_COMPACT);
 	if (!line) {
 		log_error("device \"%s\": cannot encode the export", dev);
-		goto done;
+		goto fail;
 	}
-	int wrc = out_write(&r->out, line, e, sizeof e);
+	/* The output may have failed for another device meanwhile. */
+	pthread_mutex_lock(&r->mu);
+	bool dead = r->fatal;
+	pthread_mutex_unlock(&r->mu);
+	int wrc = dead ? -1 : out_write(&r->out, line, e, sizeof e);
 	memset(line, 0, strlen(line));
 	free(line);
 	if (wrc < 0) {
 		/* Nothing was changed at the source for this device, and nothing
 		 * will be for any other: the export cannot be kept. */
-		log_error("device \"%s\": %s; stopping, the source was not changed", dev, e);
-		r->fatal = true;
-		goto done;
+		if (!dead)
+			log_error("device \"%s\": %s; stopping, the source was not changed", dev, e);
+		flag(r, &r->fatal);
+		goto fail;
 	}
-	r->exported++;
+	count(r, &r->exported, dev);
 	if (r->retires && r->ops->retire_device) {
 		if (r->ops->retire_device(r->src, app, dev, d, &err) < 0) {
 			log_error("%s", err.msg);
-			goto done;
+			goto fail;
 		}
+		pthread_mutex_lock(&r->mu);
 		r->retired++;
+		pthread_mutex_unlock(&r->mu);
 	}
-	rc = 0;
-done:
-	if (rc < 0)
-		r->failed++;
 	json_decref(d);
-	progress_update(r->total, r->failed, dev);
-	return rc;
+	return 0;
+fail:
+	json_decref(d);
+	count(r, &r->failed, dev);
+	return -1;
 }
 
-static bool should_stop(const struct run *r)
-{
-	return r->fatal || r->config_error || g_interrupted || (r->fail_fast && r->failed);
-}
+/* ---- feeding the workers ---------------------------------------------------- */
 
-struct collect {
-	json_t *ids;
+/* Where the device IDs of one pool run come from: argv, a listed
+ * application, or standard input (read lazily, under the pool's lock). */
+struct feed {
+	struct run *r;
+	const char *app; /* NULL: the source's default application */
+	const char *const *items;
+	size_t n, i;
+	json_t *ids; /* a listed application */
+	FILE *in;
+	char *line;
+	size_t cap;
 };
+
+struct item {
+	const char *app;
+	char dev[];
+};
+
+static void *next_item(void *ud)
+{
+	struct feed *f = ud;
+	const char *dev = NULL;
+	if (should_stop(f->r))
+		return NULL;
+	if (f->ids) {
+		if (f->i < json_array_size(f->ids))
+			dev = json_string_value(json_array_get(f->ids, f->i++));
+	} else if (f->items) {
+		if (f->i < f->n)
+			dev = f->items[f->i++];
+	} else {
+		ssize_t len;
+		while (!dev && (len = getline(&f->line, &f->cap, f->in)) >= 0)
+			dev = line_trim(f->line, (size_t)len);
+	}
+	if (!dev)
+		return NULL;
+	struct item *it = malloc(sizeof *it + strlen(dev) + 1);
+	if (!it)
+		return NULL;
+	it->app = f->app;
+	strcpy(it->dev, dev);
+	return it;
+}
+
+static void work_item(void *ud, void *p)
+{
+	struct feed *f = ud;
+	struct item *it = p;
+	export_one(f->r, it->app, it->dev);
+	free(it);
+}
 
 static int collect_cb(void *ud, const char *dev)
 {
-	json_array_append_new(((struct collect *)ud)->ids, json_string(dev));
+	json_array_append_new(ud, json_string(dev));
 	return g_interrupted ? -1 : 0;
 }
 
 static int export_application(struct run *r, const char *app)
 {
-	struct collect c = {json_array()};
+	json_t *ids = json_array();
 	struct src_err err = {0};
+	int rc = -1;
 	if (!ids_valid(app)) {
 		log_error("application \"%s\": not a valid application ID", app);
-		r->failed++;
-		json_decref(c.ids);
-		return -1;
+		count(r, &r->failed, app);
+		goto done;
 	}
 	if (r->mig && migration_note_app(r->mig, app) < 0) {
 		log_error("application \"%s\": cannot record it in the journal", app);
-		r->fatal = true;
-		json_decref(c.ids);
-		return -1;
+		flag(r, &r->fatal);
+		goto done;
 	}
-	if (r->ops->list_devices(r->src, app, collect_cb, &c, &err) < 0) {
+	if (r->ops->list_devices(r->src, app, collect_cb, ids, &err) < 0) {
 		log_error("%s", err.msg);
-		r->failed++;
-		json_decref(c.ids);
-		return -1;
+		count(r, &r->failed, app);
+		goto done;
 	}
-	if (r->mig && migration_enroll(r->mig, app, c.ids) < 0) {
+	if (r->mig && migration_enroll(r->mig, app, ids) < 0) {
 		log_error("application \"%s\": cannot record its devices in the journal", app);
-		r->fatal = true;
-		json_decref(c.ids);
-		return -1;
+		flag(r, &r->fatal);
+		goto done;
 	}
-	progress_set_total(r->total + json_array_size(c.ids));
-	log_debug("application \"%s\": %zu devices", app, json_array_size(c.ids));
-	size_t i;
-	json_t *id;
-	json_array_foreach(c.ids, i, id)
-	{
-		if (should_stop(r))
-			break;
-		export_one(r, app, json_string_value(id));
-	}
-	json_decref(c.ids);
-	return 0;
+	pthread_mutex_lock(&r->mu);
+	progress_set_total(r->total + json_array_size(ids));
+	pthread_mutex_unlock(&r->mu);
+	log_debug("application \"%s\": %zu devices", app, json_array_size(ids));
+	struct feed f = {.r = r, .app = app, .ids = ids};
+	rc = pool_run(r->concurrency, next_item, work_item, &f);
+done:
+	json_decref(ids);
+	return rc;
 }
 
-/* Feeds items from argv, or from stdin one per line (CRLF and surrounding
- * blanks trimmed, empty lines skipped). */
+/* Device IDs, or application IDs, from argv or from stdin one per line (CRLF
+ * and surrounding blanks trimmed, empty lines skipped). */
 static void for_each_item(struct run *r, const struct invocation *inv, bool apps)
 {
-	if (inv->nitems > 0) {
-		if (!apps)
+	if (!apps) {
+		struct feed f = {.r = r, .items = inv->items, .n = inv->nitems, .in = stdin};
+		if (inv->nitems > 0)
 			progress_set_total(inv->nitems);
-		for (size_t i = 0; i < inv->nitems && !should_stop(r); i++) {
-			if (apps)
-				export_application(r, inv->items[i]);
-			else
-				export_one(r, NULL, inv->items[i]);
+		else {
+			f.items = NULL;
+			if (isatty(STDIN_FILENO))
+				log_info("reading device IDs from standard input, one per line "
+					 "(Ctrl-D to end)");
 		}
+		pool_run(r->concurrency, next_item, work_item, &f);
+		free(f.line);
 		return;
 	}
+	for (size_t i = 0; i < inv->nitems && !should_stop(r); i++)
+		export_application(r, inv->items[i]);
+	if (inv->nitems > 0)
+		return;
 	if (isatty(STDIN_FILENO))
-		log_info("reading %s IDs from standard input, one per line (Ctrl-D to end)",
-			 apps ? "application" : "device");
+		log_info("reading application IDs from standard input, one per line (Ctrl-D to "
+			 "end)");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	while (!should_stop(r) && (n = getline(&line, &cap, stdin)) >= 0) {
-		char *s = line, *end = line + n;
-		while (s < end && (*s == ' ' || *s == '\t'))
-			s++;
-		while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
-				   end[-1] == '\t'))
-			end--;
-		*end = '\0';
-		if (!*s)
-			continue;
-		if (apps)
-			export_application(r, s);
-		else
-			export_one(r, NULL, s);
+		const char *app = line_trim(line, (size_t)n);
+		if (app)
+			export_application(r, app);
 	}
 	free(line);
 }
 
-static void summary(const struct run *r, const struct invocation *inv, bool dry_run,
+static void summary(struct run *r, const struct invocation *inv, bool dry_run,
 		    bool deletes)
 {
 	char retired[96] = "";
@@ -224,8 +292,9 @@ static void summary(const struct run *r, const struct invocation *inv, bool dry_
 static int run_migration(const struct invocation *inv, struct config *cfg)
 {
 	char e[512];
-	struct run r = {.ops = inv->src};
-	struct migration m = {.ops = inv->src};
+	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
+	struct migration m = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
+	r.concurrency = (int)cfg_int(cfg, NULL, "concurrency", 32);
 	char *path = NULL;
 	int rc = EXIT_OK;
 	if (cfg_bool(cfg, NULL, "dry-run")) {
@@ -288,7 +357,8 @@ int cmd_export(const struct invocation *inv)
 		return rc;
 	}
 
-	struct run r = {.ops = inv->src};
+	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
+	r.concurrency = (int)cfg_int(&cfg, NULL, "concurrency", 32);
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.fail_fast = cfg_bool(&cfg, NULL, "fail-fast");
 	struct src_err err = {0};

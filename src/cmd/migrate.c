@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/jsonpath.h"
+#include "core/pool.h"
 #include "io/output.h"
 #include "ui/log.h"
 #include "ui/progress.h"
@@ -37,11 +38,18 @@ int migration_journal(const char *path, struct journal **out, char **path_out, c
 	return 0;
 }
 
+static void bump(struct migration *m, size_t *counter)
+{
+	pthread_mutex_lock(&m->mu);
+	(*counter)++;
+	pthread_mutex_unlock(&m->mu);
+}
+
 static int fail(struct migration *m, const char *app, const char *dev, const char *msg)
 {
 	log_error("device \"%s\": %s", dev, msg);
 	journal_fail(m->journal, app, dev, msg);
-	m->failed++;
+	bump(m, &m->failed);
 	return -1;
 }
 
@@ -64,7 +72,7 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 	if (journal_add(m->journal, app, dev) < 0 || journal_get(m->journal, app, dev, &jd) != 1) {
 		snprintf(err, sizeof err, "journal: %s", journal_errmsg(m->journal));
 		log_error("device \"%s\": %s", dev, err);
-		m->failed++;
+		bump(m, &m->failed);
 		return -1;
 	}
 	json_t *export = json_incref(jd.export), *ready = NULL;
@@ -73,7 +81,7 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 	int rc = -1;
 	if (state == J_VERIFIED || state == J_RESTORED) {
 		log_debug("device \"%s\": already %s", dev, jstate_name(state));
-		m->skipped++;
+		bump(m, &m->skipped);
 		rc = 0;
 		goto out;
 	}
@@ -160,7 +168,7 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 			}
 			journal_advance(m->journal, app, dev, J_VERIFIED, NULL);
 			state = J_VERIFIED;
-			m->done++;
+			bump(m, &m->done);
 			rc = 0;
 			break;
 		}
@@ -266,14 +274,35 @@ struct each_ctx {
 	struct dest *source_as_dest;
 };
 
-static int resume_cb(void *ud, const struct jdevice *d)
+static int todo_cb(void *ud, const struct jdevice *d)
 {
-	struct each_ctx *c = ud;
-	if (g_interrupted)
-		return -1;
-	progress_update(c->m->done + c->m->failed, c->m->failed, d->src_dev);
-	migrate_device(c->m, d->src_app, d->src_dev);
+	json_array_append_new(ud, json_pack("[s,s]", d->src_app, d->src_dev));
 	return 0;
+}
+
+struct resume_feed {
+	struct migration *m;
+	json_t *todo;
+	size_t i;
+};
+
+static void *resume_next(void *ud)
+{
+	struct resume_feed *f = ud;
+	if (g_interrupted || f->i >= json_array_size(f->todo))
+		return NULL;
+	return json_array_get(f->todo, f->i++);
+}
+
+static void resume_work(void *ud, void *item)
+{
+	struct resume_feed *f = ud;
+	const char *app = json_string_value(json_array_get(item, 0));
+	const char *dev = json_string_value(json_array_get(item, 1));
+	migrate_device(f->m, app, dev);
+	pthread_mutex_lock(&f->m->mu);
+	progress_update(f->m->done + f->m->failed, f->m->failed, dev);
+	pthread_mutex_unlock(&f->m->mu);
 }
 
 static int report_cb(void *ud, const struct jdevice *d)
@@ -385,7 +414,7 @@ int cmd_resume(const struct invocation *inv)
 	char *src_name = journal_meta_get(j, "source");
 	const struct source_ops *ops = source_find(src_name);
 	int rc = EXIT_OK;
-	struct migration m = {.ops = ops, .journal = j};
+	struct migration m = {.ops = ops, .journal = j, .mu = PTHREAD_MUTEX_INITIALIZER};
 	if (!ops) {
 		log_error("journal %s: no migration recorded in it", path);
 		rc = EXIT_FAILED;
@@ -405,11 +434,14 @@ int cmd_resume(const struct invocation *inv)
 	}
 	if (relist_unlisted(&m) < 0)
 		rc = EXIT_FAILED;
-	struct each_ctx c = {.m = &m};
+	struct resume_feed f = {.m = &m, .todo = json_array()};
+	journal_each(j, true, todo_cb, f.todo);
 	progress_start("resuming",
 		       !cfg_bool(&cfg, NULL, "quiet") && !cfg_bool(&cfg, NULL, "verbose"));
-	journal_each(j, true, resume_cb, &c);
+	progress_set_total(json_array_size(f.todo));
+	pool_run((int)cfg_int(&cfg, NULL, "concurrency", 32), resume_next, resume_work, &f);
 	progress_end();
+	json_decref(f.todo);
 	log_info("resume: verified %zu, failed %zu, in %.1f s", m.done, m.failed,
 		 progress_elapsed());
 	print_summary(j, path);

@@ -6,6 +6,7 @@
 #ifndef TTNM_CMD_MIGRATE_H
 #define TTNM_CMD_MIGRATE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "dest/dest.h"
@@ -21,6 +22,7 @@ struct migration {
 	char *owned_prefix; /* read back from the journal */
 	bool force;
 	bool keep_source;
+	pthread_mutex_t mu; /* guards the counters: devices run on worker threads */
 	size_t done, failed, skipped;
 };
 

@@ -129,6 +129,7 @@ static int open_backup(struct out_sink *o, char *err, size_t errlen)
 int out_open(struct out_sink *o, const char *path, bool need_backup, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof *o);
+	pthread_mutex_init(&o->mu, NULL);
 	o->backup_fd = -1;
 	if (path) {
 		o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -166,7 +167,17 @@ int out_open(struct out_sink *o, const char *path, bool need_backup, char *err, 
 	return 0;
 }
 
+static int write_locked(struct out_sink *o, const char *line, char *err, size_t errlen);
+
 int out_write(struct out_sink *o, const char *line, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&o->mu);
+	int rc = write_locked(o, line, err, errlen);
+	pthread_mutex_unlock(&o->mu);
+	return rc;
+}
+
+static int write_locked(struct out_sink *o, const char *line, char *err, size_t errlen)
 {
 	size_t n = strlen(line);
 	/* Backup first: if the main write fails, the line is still kept. */
@@ -206,6 +217,7 @@ void out_close(struct out_sink *o)
 		close(o->backup_fd);
 	free(o->backup_path);
 	free(o->path);
+	pthread_mutex_destroy(&o->mu);
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	o->backup_fd = -1;

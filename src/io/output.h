@@ -17,7 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <pthread.h>
+
 struct out_sink {
+	pthread_mutex_t mu; /* one line at a time, from any thread */
 	int fd;        /* main output */
 	bool own_fd;   /* opened by us (--output) */
 	bool durable;  /* fd is a regular file: fsync after each line */

@@ -1,6 +1,7 @@
 #include "journal/journal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -9,8 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* One connection, shared by the worker threads: every call holds mu, so
+ * that statements (and the add_all transaction) never interleave. */
 struct journal {
 	sqlite3 *db;
+	pthread_mutex_t mu;
 };
 
 static const char *const state_names[J_NSTATES] = {"pending", "exported", "retired",
@@ -55,6 +59,7 @@ int journal_open(const char *path, struct journal **out, char *err, size_t errle
 	struct journal *j = calloc(1, sizeof *j);
 	if (!j)
 		return -1;
+	pthread_mutex_init(&j->mu, NULL);
 	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
 	    sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "journal %s: %s", path,
@@ -71,6 +76,7 @@ void journal_close(struct journal *j)
 	if (!j)
 		return;
 	sqlite3_close(j->db);
+	pthread_mutex_destroy(&j->mu);
 	free(j);
 }
 
@@ -100,7 +106,7 @@ static int exec_text(struct journal *j, const char *sql, int n, const char *cons
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int journal_meta_set(struct journal *j, const char *key, const char *value)
+static int journal_meta_set_locked(struct journal *j, const char *key, const char *value)
 {
 	const char *p[] = {key, value};
 	return exec_text(j, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
@@ -108,7 +114,7 @@ int journal_meta_set(struct journal *j, const char *key, const char *value)
 			 2, p);
 }
 
-char *journal_meta_get(struct journal *j, const char *key)
+static char *journal_meta_get_locked(struct journal *j, const char *key)
 {
 	sqlite3_stmt *st;
 	char *v = NULL;
@@ -122,7 +128,7 @@ char *journal_meta_get(struct journal *j, const char *key)
 	return v;
 }
 
-int journal_add(struct journal *j, const char *app, const char *dev)
+static int journal_add_locked(struct journal *j, const char *app, const char *dev)
 {
 	char ts[32];
 	now(ts, sizeof ts);
@@ -132,7 +138,7 @@ int journal_add(struct journal *j, const char *app, const char *dev)
 			 3, p);
 }
 
-int journal_add_all(struct journal *j, const char *app, const json_t *ids)
+static int journal_add_all_locked(struct journal *j, const char *app, const json_t *ids)
 {
 	if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
@@ -140,7 +146,7 @@ int journal_add_all(struct journal *j, const char *app, const json_t *ids)
 	json_t *id;
 	json_array_foreach(ids, i, id)
 	{
-		if (journal_add(j, app, json_string_value(id)) < 0) {
+		if (journal_add_locked(j, app, json_string_value(id)) < 0) {
 			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -172,7 +178,7 @@ void jdevice_free(struct jdevice *d)
 
 #define DEVICE_COLUMNS "src_app, src_dev, state, error, export, attempts"
 
-int journal_get(struct journal *j, const char *app, const char *dev, struct jdevice *out)
+static int journal_get_locked(struct journal *j, const char *app, const char *dev, struct jdevice *out)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(j->db,
@@ -189,7 +195,7 @@ int journal_get(struct journal *j, const char *app, const char *dev, struct jdev
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-int journal_advance(struct journal *j, const char *app, const char *dev, enum jstate state,
+static int journal_advance_locked(struct journal *j, const char *app, const char *dev, enum jstate state,
 		    const json_t *export)
 {
 	char ts[32];
@@ -208,7 +214,7 @@ int journal_advance(struct journal *j, const char *app, const char *dev, enum js
 	return rc;
 }
 
-int journal_fail(struct journal *j, const char *app, const char *dev, const char *error)
+static int journal_fail_locked(struct journal *j, const char *app, const char *dev, const char *error)
 {
 	char ts[32];
 	now(ts, sizeof ts);
@@ -225,8 +231,11 @@ int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *u
 	const char *sql = unfinished_only ? "SELECT " DEVICE_COLUMNS " FROM devices WHERE state "
 					    "NOT IN ('verified', 'restored') ORDER BY seq"
 					  : "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY seq";
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+	pthread_mutex_lock(&j->mu);
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&j->mu);
 		return -1;
+	}
 	/* Rows are copied out first: callbacks update the table. */
 	struct jdevice *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -242,6 +251,7 @@ int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *u
 		fill(st, &rows[n++]);
 	}
 	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->mu);
 	int out = rc == SQLITE_DONE ? 0 : -1;
 	for (size_t i = 0; i < n; i++) {
 		if (out == 0 && cb(ud, &rows[i]) < 0)
@@ -252,7 +262,7 @@ int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *u
 	return out;
 }
 
-int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed)
+static int journal_counts_locked(struct journal *j, long counts[J_NSTATES], long *failed)
 {
 	sqlite3_stmt *st;
 	memset(counts, 0, sizeof(long) * J_NSTATES);
@@ -269,4 +279,69 @@ int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed)
 	}
 	sqlite3_finalize(st);
 	return 0;
+}
+
+int journal_meta_set(struct journal *j, const char *key, const char *value)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_meta_set_locked(j, key, value);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+char *journal_meta_get(struct journal *j, const char *key)
+{
+	pthread_mutex_lock(&j->mu);
+	char * rc = journal_meta_get_locked(j, key);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_add_all(struct journal *j, const char *app, const json_t *ids)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_add_all_locked(j, app, ids);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_add(struct journal *j, const char *app, const char *dev)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_add_locked(j, app, dev);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_get(struct journal *j, const char *app, const char *dev, struct jdevice *out)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_get_locked(j, app, dev, out);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_advance(struct journal *j, const char *app, const char *dev, enum jstate state,
+		    const json_t *export)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_advance_locked(j, app, dev, state, export);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_fail(struct journal *j, const char *app, const char *dev, const char *error)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_fail_locked(j, app, dev, error);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_counts_locked(j, counts, failed);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
 }

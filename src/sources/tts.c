@@ -7,6 +7,7 @@
  * the answers are merged, the identifiers checked against each other, and
  * what ties the device to the source deployment is stripped.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,9 @@ struct source {
 	bool delete_device;
 	bool dry_run;
 	int page_size;
-	/* Read masks, narrowed when a server of another version refuses paths. */
+	/* Read masks, narrowed when a server of another version refuses paths;
+	 * shared by the worker threads, so read and narrowed under mask_mu. */
+	pthread_mutex_t mask_mu;
 	json_t *mask[TTS_NCOMP];
 };
 
@@ -60,6 +63,7 @@ static void tts_close(struct source *s)
 	tts_api_release(&s->api);
 	for (int c = 0; c < TTS_NCOMP; c++)
 		json_decref(s->mask[c]);
+	pthread_mutex_destroy(&s->mask_mu);
 	free(s->app_id);
 	free(s);
 }
@@ -69,6 +73,7 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	struct source *s = calloc(1, sizeof *s);
 	if (!s)
 		return -1;
+	pthread_mutex_init(&s->mask_mu, NULL);
 	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
 	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
@@ -121,21 +126,40 @@ static size_t drop_paths(json_t *mask, const json_t *refused)
  * does not know (400 field_mask_paths naming them): drop exactly those,
  * say which fields will be missing, and retry once. The narrowed mask is
  * kept for the following devices. */
+static json_t *mask_copy(struct source *s, enum tts_comp c)
+{
+	pthread_mutex_lock(&s->mask_mu);
+	json_t *m = json_deep_copy(s->mask[c]);
+	pthread_mutex_unlock(&s->mask_mu);
+	return m;
+}
+
 static int get_component(struct source *s, enum tts_comp c, const char *app, const char *dev,
 			 json_t **out, struct tts_error *e)
 {
-	int rc = tts_get_device(&s->api, c, app, dev, s->mask[c], out, e);
+	json_t *mask = mask_copy(s, c);
+	int rc = tts_get_device(&s->api, c, app, dev, mask, out, e);
 	if (rc == 0 || e->status != 400 || !e->forbidden_paths ||
 	    json_array_size(e->forbidden_paths) == 0)
-		return rc;
-	if (drop_paths(s->mask[c], e->forbidden_paths) == 0)
-		return rc;
-	char *list = tts_join_paths(e->forbidden_paths);
-	log_warn("%s refused field paths %s (a server of another version?): these fields are "
-		 "not exported",
-		 tts_comps[c].name, list ? list : "?");
-	free(list);
-	return tts_get_device(&s->api, c, app, dev, s->mask[c], out, e);
+		goto done;
+	/* Another thread may have narrowed the shared mask already: drop from
+	 * the copy that was refused, warn only if this thread narrowed it. */
+	if (drop_paths(mask, e->forbidden_paths) == 0)
+		goto done;
+	pthread_mutex_lock(&s->mask_mu);
+	size_t dropped = drop_paths(s->mask[c], e->forbidden_paths);
+	pthread_mutex_unlock(&s->mask_mu);
+	if (dropped) {
+		char *list = tts_join_paths(e->forbidden_paths);
+		log_warn("%s refused field paths %s (a server of another version?): these "
+			 "fields are not exported",
+			 tts_comps[c].name, list ? list : "?");
+		free(list);
+	}
+	rc = tts_get_device(&s->api, c, app, dev, mask, out, e);
+done:
+	json_decref(mask);
+	return rc;
 }
 
 static const char *const id_fields[] = {"device_id", "dev_eui", "join_eui",
@@ -232,11 +256,9 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 			jp_copy_paths(merged, part, (const char *const[]){"ids", NULL});
 		merged_from = tts_comps[c].name;
 		/* Only what this component owns, and only non-zero values. */
-		for (size_t i = 0; i < json_array_size(s->mask[c]); i++) {
-			const char *p = json_string_value(json_array_get(s->mask[c], i));
-			if (strcmp(p, "created_at") && strcmp(p, "updated_at"))
-				jp_copy_paths(merged, part, (const char *const[]){p, NULL});
-		}
+		for (const char *const *p = tts_comps[c].get_paths; *p; p++)
+			if (strcmp(*p, "created_at") && strcmp(*p, "updated_at"))
+				jp_copy_paths(merged, part, (const char *const[]){*p, NULL});
 		merge_times(merged, part);
 		json_decref(part);
 		part = NULL;

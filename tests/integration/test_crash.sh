@@ -21,16 +21,22 @@ for k in $(seq 1 18); do points+=("$k"); done
 RANDOM=42
 for k in $(seq 1 ${CRASH_RANDOM_POINTS:-400}); do points+=($((RANDOM % 60 + 1))); done
 
+# A few workers, so that each run gets devices through whole steps; the
+# last points use the default concurrency (many devices in flight).
 kills=0
 first=1
+n=0
 for k in "${points[@]}"; do
+	n=$((n + 1))
+	C=2
+	[ $((n % 10)) -eq 0 ] && C=32
 	if [ $first -eq 1 ]; then
 		# The subshell keeps bash's "Killed" notice out of the log.
-		(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" tts application crash-app --to-dest --journal "$J" --quiet >/dev/null 2>>"$TMP/crash.err"; exit $?) 2>/dev/null
+		(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" tts application crash-app --to-dest --journal "$J" --quiet --concurrency "$C" >/dev/null 2>>"$TMP/crash.err"; exit $?) 2>/dev/null
 		rc=$?
 		first=0
 	else
-		(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" resume --journal "$J" --quiet >/dev/null 2>>"$TMP/crash.err"; exit $?) 2>/dev/null
+		(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" resume --journal "$J" --quiet --concurrency "$C" >/dev/null 2>>"$TMP/crash.err"; exit $?) 2>/dev/null
 		rc=$?
 	fi
 	if [ $rc -eq 137 ]; then kills=$((kills + 1)); else break; fi

@@ -105,7 +105,7 @@ assert_contains "gRPC address taken as https://HOST (said with --verbose)" "$ERR
 
 # --- a server of another version refuses field paths -----------------------------------
 start_emu OLD --seed "$FIX/seed-export.jsonl" --reject-paths mac_state.recent_uplinks,session.started_at
-TTS_API_URL=$OLD run_tool tts device otaa-dev abp-dev --dry-run
+TTS_API_URL=$OLD run_tool tts device otaa-dev abp-dev --dry-run --concurrency 1
 assert_rc "refused paths: exit 0" 0
 assert_contains "refused paths: warning names them" "$ERR" "mac_state.recent_uplinks,session.started_at"
 assert_jq "refused paths: the rest is exported" "$OUT" \

@@ -38,11 +38,11 @@ assert_rc "flags in both spellings under tts" 0
 # --- stdin, CRLF, blank lines, --verbose ----------------------------------
 emu_clear_requests "$SRC"
 printf 'otaa-dev\r\n\r\n  abp-dev  \r\n\notaa-nosess' >"$TMP/ids.txt"
-"$BIN" tts device --dry-run --verbose <"$TMP/ids.txt" >"$TMP/stdin.out" 2>"$TMP/stdin.err"
+"$BIN" tts device --dry-run --verbose --concurrency 1 <"$TMP/ids.txt" >"$TMP/stdin.out" 2>"$TMP/stdin.err"
 RC=$?
 ERR="$TMP/stdin.err"
 assert_rc "stdin ids exit 0" 0
-assert_eq "stdin ids: three devices, in order" '["otaa-dev","abp-dev","otaa-nosess"]' \
+assert_eq "stdin ids with --concurrency 1: three devices, in input order" '["otaa-dev","abp-dev","otaa-nosess"]' \
 	"$(jq -c -s '[.[].ids.device_id]' "$TMP/stdin.out")"
 assert_eq "dry run with stdin: no write request" "[]" "$(emu_writes "$SRC")"
 assert_contains "--verbose logs requests" "$TMP/stdin.err" "GET $SRC/api/v3/ns/applications/my-app/devices/abp-dev"
@@ -80,3 +80,8 @@ assert_eq "legacy application form" 4 "$(wc -l <"$OUT")"
 # --- sources -------------------------------------------------------------------
 run_tool sources
 assert_contains "sources lists tts" "$OUT" "tts"
+
+# Concurrent workers: same devices, lines in the order they finish.
+printf 'otaa-dev\nabp-dev\notaa-nosess\nclassb-dev\n' | "$BIN" tts device --dry-run --concurrency 8 >"$TMP/conc.out" 2>/dev/null
+assert_eq "--concurrency 8: every device once" '["abp-dev","classb-dev","otaa-dev","otaa-nosess"]' \
+	"$(jq -c -s '[.[].ids.device_id] | sort' "$TMP/conc.out")"

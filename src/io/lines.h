@@ -1,0 +1,11 @@
+/* Lines of IDs as users type or paste them. */
+#ifndef TTNM_IO_LINES_H
+#define TTNM_IO_LINES_H
+
+#include <stddef.h>
+
+/* Trims blanks, CR and LF around the n bytes of line, in place. Returns the
+ * trimmed line, or NULL when nothing is left (a blank line). */
+char *line_trim(char *line, size_t n);
+
+#endif

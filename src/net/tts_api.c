@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/tts_check.h"
+
 void tts_error_clear(struct tts_error *e)
 {
 	json_decref(e->forbidden_paths);
@@ -260,6 +262,16 @@ int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, con
 	snprintf(q, qn, "field_mask=%s", mask);
 	char *url = device_url(api, c, app_id, dev_id, q);
 	int rc = url ? call(api, "GET", url, NULL, out, NULL, err) : -1;
+	/* A 200 that is not an end device must not pass for one. */
+	char why[256];
+	if (rc == 0 && out && tts_check_device_types(*out, why, sizeof why) < 0) {
+		err->status = 200; /* a 2xx: not "no answer", not retryable */
+		snprintf(err->message, sizeof err->message,
+			 "the answer is not a valid end device (%s)", why);
+		json_decref(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	free(url);
 	free(q);
 	free(mask);

@@ -169,8 +169,8 @@ json_t *emu_filter(const json_t *dev, const json_t *mask, enum tts_comp c)
 		json_t *v = emu_mask_get(dev, path, eff, sizeof eff);
 		if (!jp_is_zero(v))
 			jp_set(out, eff, json_deep_copy(v));
-		else if (c == TTS_IS && (is(path, "version_ids") ||
-					 is(path, "lora_alliance_profile_ids")))
+		else if (c == TTS_IS &&
+			 (is(path, "version_ids") || is(path, "lora_alliance_profile_ids")))
 			/* The IS always returns these two as {} when asked for them. */
 			json_object_set_new(out, path, json_object());
 	}
@@ -182,11 +182,11 @@ void emu_not_found(struct emu_call *call, bool del)
 	char uid[2 * EMU_ID_MAX + 2];
 	switch (call->comp) {
 	case TTS_IS:
-		emu_resp_err(call->rs, 5, "pkg/identityserver/store", "end_device_not_found",
-			     "end device with id `{device_id}` not found in application with id "
-			     "`{application_id}`",
-			     json_pack("{s:s, s:s}", "device_id", call->dev, "application_id",
-				       call->app));
+		emu_resp_err(
+		    call->rs, 5, "pkg/identityserver/store", "end_device_not_found",
+		    "end device with id `{device_id}` not found in application with id "
+		    "`{application_id}`",
+		    json_pack("{s:s, s:s}", "device_id", call->dev, "application_id", call->app));
 		break;
 	case TTS_JS:
 		emu_resp_err(call->rs, 5, "pkg/joinserver", "device_not_found", "device not found",
@@ -203,7 +203,8 @@ void emu_not_found(struct emu_call *call, bool del)
 	default:
 		snprintf(uid, sizeof uid, "%s.%s", call->app, call->dev);
 		emu_resp_err(call->rs, 5, "pkg/applicationserver", "device_not_found",
-			     "device `{device_uid}` not found", json_pack("{s:s}", "device_uid", uid));
+			     "device `{device_uid}` not found",
+			     json_pack("{s:s}", "device_uid", uid));
 	}
 }
 
@@ -257,7 +258,8 @@ static int query_mask(struct emu_call *call)
 		json_array_foreach(fm, i, v)
 		{
 			size_t n = strlen(msg);
-			snprintf(msg + n, sizeof msg - n, "%s%s", i ? ", " : "", json_string_value(v));
+			snprintf(msg + n, sizeof msg - n, "%s%s", i ? ", " : "",
+				 json_string_value(v));
 		}
 		emu_resp_gw(call->rs, 400, 3, msg);
 		return -1;
@@ -286,7 +288,8 @@ static int body_mask(struct emu_call *call, const json_t *fm)
 	}
 	json_t *paths = json_object_get(fm, "paths");
 	if (!json_is_object(fm) || (paths && !json_is_array(paths) && !json_is_null(paths))) {
-		emu_resp_gw(call->rs, 400, 3, "invalid field mask: want {\"paths\": [...]} or \"a,b\"");
+		emu_resp_gw(call->rs, 400, 3,
+			    "invalid field mask: want {\"paths\": [...]} or \"a,b\"");
 		return -1;
 	}
 	size_t i;
@@ -604,7 +607,8 @@ void emu_api(struct emu *e, const struct emu_req *rq, struct emu_resp *rs)
 		*slash = '\0';
 		s = slash + 1;
 	}
-	struct route r = ok ? route(rq->method, seg, n) : (struct route){OP_404, TTS_IS, NULL, NULL};
+	struct route r =
+	    ok ? route(rq->method, seg, n) : (struct route){OP_404, TTS_IS, NULL, NULL};
 	if (r.op == OP_404) {
 		emu_resp_gw(rs, 404, 5, "Not Found");
 		return;
@@ -625,8 +629,12 @@ void emu_api(struct emu *e, const struct emu_req *rq, struct emu_resp *rs)
 			ns_helper(e, r.op, rs);
 		return;
 	}
-	struct emu_call call = {
-		.e = e, .rq = rq, .rs = rs, .comp = r.comp, .mask = json_array(), .device = json_object()};
+	struct emu_call call = {.e = e,
+				.rq = rq,
+				.rs = rs,
+				.comp = r.comp,
+				.mask = json_array(),
+				.device = json_object()};
 	handle(&call, r);
 	json_decref(call.mask);
 	json_decref(call.device);

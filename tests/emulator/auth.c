@@ -75,8 +75,7 @@ static void no_rights(struct emu_resp *rs, const char *app)
 		     "no rights for application `{uid}`", json_pack("{s:s}", "uid", app));
 }
 
-int emu_auth(const struct emu *e, const char *authorization, const char *app,
-	     struct emu_resp *rs)
+int emu_auth(const struct emu *e, const char *authorization, const char *app, struct emu_resp *rs)
 {
 	char buf[512];
 	const char *id = NULL, *secret = NULL;
@@ -124,8 +123,8 @@ static void set_uint_header(struct emu_resp *rs, const char *name, unsigned v)
 	emu_resp_header(rs, name, buf);
 }
 
-void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned available,
-			   unsigned reset, unsigned retry, const char *key)
+void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned available, unsigned reset,
+			   unsigned retry, const char *key)
 {
 	emu_resp_err(rs, 8, "pkg/ratelimit", "rate_limit_exceeded",
 		     "rate limit of `{rate}` accesses per minute exceeded for resource `{key}`",
@@ -136,12 +135,14 @@ void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned availab
 	set_uint_header(rs, "X-Rate-Limit-Retry", retry);
 }
 
-/* A token bucket per key id: capacity N, refilled continuously at N per minute. */
-bool emu_ratelimit(struct emu *e, const char *key_id, struct emu_resp *rs)
+/*
+ * A token bucket per key id: capacity N, refilled continuously at N per
+ * minute. With take, one token is consumed if there is one; *ok tells.
+ */
+static double bucket(struct emu *e, const char *key_id, bool take, bool *ok)
 {
-	double n = e->cfg.rate_limit, now = emu_monotonic();
-	if (n <= 0)
-		return true;
+	double n = e->cfg.rate_limit, now = emu_monotonic(), tokens = n;
+	*ok = true;
 	pthread_mutex_lock(&e->rl_lock);
 	struct emu_bucket *b = NULL;
 	for (size_t i = 0; i < e->nbuckets && !b; i++)
@@ -149,38 +150,64 @@ bool emu_ratelimit(struct emu *e, const char *key_id, struct emu_resp *rs)
 			b = &e->buckets[i];
 	if (!b) {
 		struct emu_bucket *nb = realloc(e->buckets, (e->nbuckets + 1) * sizeof *nb);
-		if (!nb) {
-			pthread_mutex_unlock(&e->rl_lock);
-			return true;
+		char *id = strdup(key_id);
+		if (nb)
+			e->buckets = nb;
+		if (nb && id) {
+			b = &nb[e->nbuckets++];
+			*b = (struct emu_bucket){id, n, now};
+		} else {
+			free(id);
 		}
-		e->buckets = nb;
-		b = &nb[e->nbuckets++];
-		b->key_id = strdup(key_id);
-		b->tokens = n;
-		b->last = now;
 	}
-	b->tokens = fmin(n, b->tokens + (now - b->last) * n / 60.0);
-	b->last = now;
-	bool ok = b->tokens >= 1.0;
-	if (ok)
-		b->tokens -= 1.0;
-	double tokens = b->tokens;
+	if (b) {
+		b->tokens = fmin(n, b->tokens + (now - b->last) * n / 60.0);
+		b->last = now;
+		*ok = b->tokens >= 1.0;
+		if (take && *ok)
+			b->tokens -= 1.0;
+		tokens = b->tokens;
+	}
 	pthread_mutex_unlock(&e->rl_lock);
+	return tokens;
+}
 
-	unsigned limit = (unsigned)n, available = (unsigned)floor(tokens);
-	unsigned reset = (unsigned)ceil((n - tokens) * 60.0 / n);
-	unsigned retry = ok ? 0 : (unsigned)ceil((1.0 - tokens) * 60.0 / n);
+static void rate_headers(struct emu_resp *rs, double n, double tokens, bool ok)
+{
+	set_uint_header(rs, "X-Rate-Limit-Limit", (unsigned)n);
+	set_uint_header(rs, "X-Rate-Limit-Available", (unsigned)floor(tokens));
+	set_uint_header(rs, "X-Rate-Limit-Reset", (unsigned)ceil((n - tokens) * 60.0 / n));
+	set_uint_header(rs, "X-Rate-Limit-Retry",
+			ok ? 0 : (unsigned)ceil((1.0 - tokens) * 60.0 / n));
+}
+
+bool emu_ratelimit(struct emu *e, const char *key_id, struct emu_resp *rs)
+{
+	double n = e->cfg.rate_limit;
+	bool ok;
+	if (n <= 0)
+		return true;
+	double tokens = bucket(e, key_id, true, &ok);
 	if (!ok) {
 		char key[128];
 		snprintf(key, sizeof key, "http:api:key:%s", *key_id ? key_id : "anonymous");
-		emu_resp_rate_limited(rs, limit, available, reset, retry, key);
-		return false;
+		emu_resp_err(
+		    rs, 8, "pkg/ratelimit", "rate_limit_exceeded",
+		    "rate limit of `{rate}` accesses per minute exceeded for resource `{key}`",
+		    json_pack("{s:I, s:s}", "rate", (json_int_t)n, "key", key));
 	}
-	set_uint_header(rs, "X-Rate-Limit-Limit", limit);
-	set_uint_header(rs, "X-Rate-Limit-Available", available);
-	set_uint_header(rs, "X-Rate-Limit-Reset", reset);
-	set_uint_header(rs, "X-Rate-Limit-Retry", retry);
-	return true;
+	rate_headers(rs, n, tokens, ok);
+	return ok;
+}
+
+void emu_ratelimit_peek(struct emu *e, const char *key_id, struct emu_resp *rs)
+{
+	double n = e->cfg.rate_limit;
+	bool ok;
+	if (n <= 0)
+		return;
+	double tokens = bucket(e, key_id, false, &ok);
+	rate_headers(rs, n, tokens, ok);
 }
 
 void emu_ratelimit_free(struct emu *e)

@@ -105,8 +105,8 @@ struct emu {
 
 struct emu_req {
 	const char *method;
-	const char *path;          /* decoded, without query, e.g. "/api/v3/ns/net_id" */
-	json_t *query;             /* {"name": ["v1", "v2"]} in request order */
+	const char *path;	   /* decoded, without query, e.g. "/api/v3/ns/net_id" */
+	json_t *query;		   /* {"name": ["v1", "v2"]} in request order */
 	const char *authorization; /* NULL when absent */
 	const char *body;
 	size_t body_len;
@@ -165,8 +165,8 @@ void emu_free_list(char **l);
  */
 json_t *emu_normalize(json_t *v, char *err, size_t errcap);
 char *emu_snake_path(const char *path); /* camelCase segments → snake_case; malloc'd */
-int emu_mac_rank(const char *mac);      /* 10 for 1.0 ... 20 for 1.1; 0 unknown */
-int emu_phy_number(const char *phy);    /* enum number; 0 unknown */
+int emu_mac_rank(const char *mac);	/* 10 for 1.0 ... 20 for 1.1; 0 unknown */
+int emu_phy_number(const char *phy);	/* enum number; 0 unknown */
 
 /* freqplan.c */
 struct emu_fp;
@@ -198,15 +198,16 @@ void emu_sync_dev_addr(json_t *dev);
 /* auth.c */
 int emu_keys_add(struct emu_config *cfg, const char *spec, char *err, size_t errcap);
 /* 0 when the Authorization header grants access to app; else fills rs. */
-int emu_auth(const struct emu *e, const char *authorization, const char *app,
-	     struct emu_resp *rs);
+int emu_auth(const struct emu *e, const char *authorization, const char *app, struct emu_resp *rs);
 /* The key id named by an Authorization header, or "" (for rate limiting). */
 void emu_auth_key_id(const char *authorization, char *out, size_t cap);
 /* Takes a token; adds X-Rate-Limit-* headers; false (rs = 429) when empty. */
 bool emu_ratelimit(struct emu *e, const char *key_id, struct emu_resp *rs);
+/* The same headers without taking a token (responses that never reached the limiter). */
+void emu_ratelimit_peek(struct emu *e, const char *key_id, struct emu_resp *rs);
 void emu_ratelimit_free(struct emu *e);
-void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned available,
-			   unsigned reset, unsigned retry, const char *key);
+void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned available, unsigned reset,
+			   unsigned retry, const char *key);
 
 /* api.c */
 void emu_api(struct emu *e, const struct emu_req *rq, struct emu_resp *rs);
@@ -225,10 +226,10 @@ struct emu_call {
 	enum tts_comp comp;
 	char app[EMU_ID_MAX + 1];
 	char dev[EMU_ID_MAX + 1];
-	json_t *mask;   /* array of path strings; never NULL */
-	bool has_mask;  /* the request carried a (possibly empty) field mask */
+	json_t *mask;	/* array of path strings; never NULL */
+	bool has_mask;	/* the request carried a (possibly empty) field mask */
 	json_t *device; /* the request's end_device, normalized; never NULL */
-	json_t *body;   /* the whole parsed body, or NULL */
+	json_t *body;	/* the whole parsed body, or NULL */
 };
 
 /* Shared helpers (api.c). */

@@ -174,9 +174,9 @@ void emu_resp_gw(struct emu_resp *rs, unsigned status, int grpc, const char *mes
 void emu_resp_validation(struct emu_resp *rs, const char *field, const char *reason,
 			 const char *type_name)
 {
-	emu_resp_err(rs, 3, "pkg/errors", "validation", "invalid `{field}`: {reason}",
-		     json_pack("{s:s, s:s, s:s}", "field", field, "reason", reason, "name",
-			       type_name));
+	emu_resp_err(
+	    rs, 3, "pkg/errors", "validation", "invalid `{field}`: {reason}",
+	    json_pack("{s:s, s:s, s:s}", "field", field, "reason", reason, "name", type_name));
 }
 
 void emu_resp_field_value(struct emu_resp *rs, const char *ns, const char *field)

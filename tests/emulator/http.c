@@ -93,8 +93,8 @@ static json_t *log_dump(struct emu *e)
 	for (size_t i = 0; i < e->log_len; i++) {
 		struct emu_log_entry *ent = &e->log[(e->log_start + i) % e->cfg.log_max];
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i}", "method", ent->method,
-						   "path", ent->path, "query", ent->query,
-						   "status", (int)ent->status));
+						   "path", ent->path, "query", ent->query, "status",
+						   (int)ent->status));
 	}
 	pthread_mutex_unlock(&e->log_lock);
 	return a;
@@ -171,7 +171,7 @@ static enum MHD_Result respond(struct MHD_Connection *con, struct emu_resp *rs)
 	char *text = json_dumps(rs->body, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	size_t n = text ? strlen(text) : 0;
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(text);
 		return MHD_NO;
@@ -243,16 +243,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			json_t *query = json_object();
 			MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, collect_arg, query);
 			struct emu_req rq = {
-				.method = method,
-				.path = url,
-				.query = query,
-				.authorization = MHD_lookup_connection_value(
-					con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-				.body = cr->body ? cr->body : "",
-				.body_len = cr->len,
+			    .method = method,
+			    .path = url,
+			    .query = query,
+			    .authorization = MHD_lookup_connection_value(
+				con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+			    .body = cr->body ? cr->body : "",
+			    .body_len = cr->len,
 			};
 			emu_api(e, &rq, &rs);
 			json_decref(query);
+		}
+		/*
+		 * TTS checks masks before its rate limiter, so such answers never
+		 * took a token; they still carry the bucket's state.
+		 */
+		bool has_rate = false;
+		for (size_t i = 0; i < rs.nheaders; i++)
+			has_rate |= strcmp(rs.headers[i].name, "X-Rate-Limit-Limit") == 0;
+		if (!has_rate) {
+			char key_id[128];
+			emu_auth_key_id(MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+								    MHD_HTTP_HEADER_AUTHORIZATION),
+					key_id, sizeof key_id);
+			emu_ratelimit_peek(e, key_id, &rs);
 		}
 		log_request(e, method, cr->uri, rs.status);
 	}
@@ -301,7 +315,8 @@ static void raise_fd_limit(void)
 int emu_http_run(struct emu *e)
 {
 	const struct emu_config *c = &e->cfg;
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_PASSIVE},
 			*ai = NULL;
 	char port_s[8];
@@ -334,7 +349,8 @@ int emu_http_run(struct emu *e)
 		cert = c->tls_cert ? read_file(c->tls_cert) : NULL;
 		key = c->tls_key ? read_file(c->tls_key) : NULL;
 		if (!cert || !key) {
-			fprintf(stderr, "tts-emulator: --tls-cert and --tls-key must both be readable\n");
+			fprintf(stderr,
+				"tts-emulator: --tls-cert and --tls-key must both be readable\n");
 			free(cert);
 			free(key);
 			freeaddrinfo(ai);

@@ -12,27 +12,27 @@ static const struct option_doc {
 	const char *arg;
 	const char *help;
 } options[] = {
-	{"host", "ADDR", "address to listen on (default 127.0.0.1)"},
-	{"port", "N", "port; 0 picks a free one (default 0). The port is printed on stdout"},
-	{"seed", "FILE", "JSON lines, one merged end device each, split into IS/JS/NS/AS"},
-	{"api-key", "KEY[=APP,..]",
-	 "accepted key NNSXS.<ID>.<SECRET>, optionally only for these applications;\n"
-	 "repeatable (default NNSXS.EMULATOR.SECRET for every application)"},
-	{"latency-ms", "N", "sleep N ms in every API request"},
-	{"rate-limit", "N", "requests per minute per key (token bucket); 0 = off"},
-	{"fail-every", "K", "every K-th API request fails with --fail-status"},
-	{"fail-status", "S", "HTTP status of those failures (default 503)"},
-	{"throttle-every", "K", "every K-th API request answers 429 rate_limit_exceeded"},
-	{"drop-every", "K", "every K-th API request: close the connection, no answer"},
-	{"reject-paths", "A,B", "field paths this server does not know (400 field_mask_paths)"},
-	{"net-id", "HEX", "NetID served by GET /api/v3/ns/net_id (default 000013)"},
-	{"dev-addr-prefix", "P/N",
-	 "DevAddr prefix, repeatable (default: the NetID's block, e.g. 26000000/7)"},
-	{"tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)"},
-	{"tls-key", "FILE", "PEM private key for --tls-cert"},
-	{"log-max", "N", "keep the last N API requests for /_emulator/requests (default 100000)"},
-	{"quiet", NULL, "no messages on stderr"},
-	{"help", NULL, "this text"},
+    {"host", "ADDR", "address to listen on (default 127.0.0.1)"},
+    {"port", "N", "port; 0 picks a free one (default 0). The port is printed on stdout"},
+    {"seed", "FILE", "JSON lines, one merged end device each, split into IS/JS/NS/AS"},
+    {"api-key", "KEY[=APP,..]",
+     "accepted key NNSXS.<ID>.<SECRET>, optionally only for these applications;\n"
+     "repeatable (default NNSXS.EMULATOR.SECRET for every application)"},
+    {"latency-ms", "N", "sleep N ms in every API request"},
+    {"rate-limit", "N", "requests per minute per key (token bucket); 0 = off"},
+    {"fail-every", "K", "every K-th API request fails with --fail-status"},
+    {"fail-status", "S", "HTTP status of those failures (default 503)"},
+    {"throttle-every", "K", "every K-th API request answers 429 rate_limit_exceeded"},
+    {"drop-every", "K", "every K-th API request: close the connection, no answer"},
+    {"reject-paths", "A,B", "field paths this server does not know (400 field_mask_paths)"},
+    {"net-id", "HEX", "NetID served by GET /api/v3/ns/net_id (default 000013)"},
+    {"dev-addr-prefix", "P/N",
+     "DevAddr prefix, repeatable (default: the NetID's block, e.g. 26000000/7)"},
+    {"tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)"},
+    {"tls-key", "FILE", "PEM private key for --tls-cert"},
+    {"log-max", "N", "keep the last N API requests for /_emulator/requests (default 100000)"},
+    {"quiet", NULL, "no messages on stderr"},
+    {"help", NULL, "this text"},
 };
 
 static void usage(FILE *f)
@@ -52,8 +52,9 @@ static void usage(FILE *f)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
-		   "GET|DELETE /_emulator/requests\n");
+	fprintf(f,
+		"\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
+		"GET|DELETE /_emulator/requests\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -91,10 +92,10 @@ static int add_prefix(struct emu_config *c, const char *spec)
 	if (!p)
 		return -1;
 	c->prefixes = p;
-	char *s = malloc(16);
+	char *s = malloc(24);
 	if (!s)
 		return -1;
-	snprintf(s, 16, "%s/%lu", addr, len);
+	snprintf(s, 24, "%.8s/%u", addr, (unsigned)len);
 	p[c->nprefixes++] = s;
 	p[c->nprefixes] = NULL;
 	return 0;
@@ -191,9 +192,10 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 		} else if (!strcmp(name, "tls-key")) {
 			c->tls_key = val;
 		} else if (!strcmp(name, "api-key")) {
-			ok = emu_keys_add(c, val, err, sizeof err) == 0;
-			if (!ok)
+			if (emu_keys_add(c, val, err, sizeof err) != 0) {
 				fprintf(stderr, "tts-emulator: %s\n", err);
+				return 2;
+			}
 		} else if (!strcmp(name, "reject-paths")) {
 			ok = add_reject(c, val) == 0;
 		} else if (!strcmp(name, "net-id")) {

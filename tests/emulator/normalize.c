@@ -25,32 +25,32 @@ struct enum_name {
 };
 
 static const struct enum_name macs[] = {
-	{"MAC_UNKNOWN", 0, 0, {"unknown"}},
-	{"MAC_V1_0", 1, 10, {"1.0", "1.0.0", "V1_0"}},
-	{"MAC_V1_0_1", 2, 11, {"1.0.1", "V1_0_1"}},
-	{"MAC_V1_0_2", 3, 12, {"1.0.2", "V1_0_2"}},
-	{"MAC_V1_1", 4, 20, {"1.1", "1.1.0", "V1_1"}},
-	{"MAC_V1_0_3", 5, 13, {"1.0.3", "V1_0_3"}},
-	{"MAC_V1_0_4", 6, 14, {"1.0.4", "V1_0_4"}},
-	{NULL, 0, 0, {NULL}},
+    {"MAC_UNKNOWN", 0, 0, {"unknown"}},
+    {"MAC_V1_0", 1, 10, {"1.0", "1.0.0", "V1_0"}},
+    {"MAC_V1_0_1", 2, 11, {"1.0.1", "V1_0_1"}},
+    {"MAC_V1_0_2", 3, 12, {"1.0.2", "V1_0_2"}},
+    {"MAC_V1_1", 4, 20, {"1.1", "1.1.0", "V1_1"}},
+    {"MAC_V1_0_3", 5, 13, {"1.0.3", "V1_0_3"}},
+    {"MAC_V1_0_4", 6, 14, {"1.0.4", "V1_0_4"}},
+    {NULL, 0, 0, {NULL}},
 };
 
 /* Output uses the first declared name of each number (PHYVersion_name). */
 static const struct enum_name phys[] = {
-	{"PHY_UNKNOWN", 0, 0, {"unknown"}},
-	{"PHY_V1_0", 1, 0, {"TS001_V1_0", "1.0", "1.0.0", "V1_0"}},
-	{"PHY_V1_0_1", 2, 0, {"TS001_V1_0_1", "1.0.1", "V1_0_1"}},
-	{"PHY_V1_0_2_REV_A", 3, 0, {"RP001_V1_0_2", "1.0.2", "1.0.2-a", "V1_0_2_REV_A"}},
-	{"PHY_V1_0_2_REV_B", 4, 0, {"RP001_V1_0_2_REV_B", "1.0.2-b", "V1_0_2_REV_B"}},
-	{"PHY_V1_1_REV_A", 5, 0, {"RP001_V1_1_REV_A", "1.1-a", "1.1.0-a", "V1_1_REV_A"}},
-	{"PHY_V1_1_REV_B", 6, 0, {"RP001_V1_1_REV_B", "1.1-b", "1.1.0-b", "V1_1_REV_B"}},
-	{"PHY_V1_0_3_REV_A", 7, 0, {"RP001_V1_0_3_REV_A", "1.0.3-a", "V1_0_3_REV_A"}},
-	{"RP002_V1_0_0", 8, 0, {"rp002-1.0.0"}},
-	{"RP002_V1_0_1", 9, 0, {"rp002-1.0.1"}},
-	{"RP002_V1_0_2", 10, 0, {"rp002-1.0.2"}},
-	{"RP002_V1_0_3", 11, 0, {"rp002-1.0.3"}},
-	{"RP002_V1_0_4", 12, 0, {"rp002-1.0.4"}},
-	{NULL, 0, 0, {NULL}},
+    {"PHY_UNKNOWN", 0, 0, {"unknown"}},
+    {"PHY_V1_0", 1, 0, {"TS001_V1_0", "1.0", "1.0.0", "V1_0"}},
+    {"PHY_V1_0_1", 2, 0, {"TS001_V1_0_1", "1.0.1", "V1_0_1"}},
+    {"PHY_V1_0_2_REV_A", 3, 0, {"RP001_V1_0_2", "1.0.2", "1.0.2-a", "V1_0_2_REV_A"}},
+    {"PHY_V1_0_2_REV_B", 4, 0, {"RP001_V1_0_2_REV_B", "1.0.2-b", "V1_0_2_REV_B"}},
+    {"PHY_V1_1_REV_A", 5, 0, {"RP001_V1_1_REV_A", "1.1-a", "1.1.0-a", "V1_1_REV_A"}},
+    {"PHY_V1_1_REV_B", 6, 0, {"RP001_V1_1_REV_B", "1.1-b", "1.1.0-b", "V1_1_REV_B"}},
+    {"PHY_V1_0_3_REV_A", 7, 0, {"RP001_V1_0_3_REV_A", "1.0.3-a", "V1_0_3_REV_A"}},
+    {"RP002_V1_0_0", 8, 0, {"rp002-1.0.0"}},
+    {"RP002_V1_0_1", 9, 0, {"rp002-1.0.1"}},
+    {"RP002_V1_0_2", 10, 0, {"rp002-1.0.2"}},
+    {"RP002_V1_0_3", 11, 0, {"rp002-1.0.3"}},
+    {"RP002_V1_0_4", 12, 0, {"rp002-1.0.4"}},
+    {NULL, 0, 0, {NULL}},
 };
 
 static const struct enum_name *enum_lookup(const struct enum_name *t, const json_t *v)
@@ -105,9 +105,9 @@ int emu_phy_number(const char *phy)
 static char *snake(const char *k)
 {
 	static const char *const special[][2] = {
-		{"lastRjCount0", "last_rj_count_0"},
-		{"lastRjCount1", "last_rj_count_1"},
-		{"supports32BitFCnt", "supports_32_bit_f_cnt"},
+	    {"lastRjCount0", "last_rj_count_0"},
+	    {"lastRjCount1", "last_rj_count_1"},
+	    {"supports32BitFCnt", "supports_32_bit_f_cnt"},
 	};
 	bool upper = false;
 	for (const char *p = k; *p; p++)
@@ -209,7 +209,7 @@ static long b64decode(const char *s, unsigned char *out, size_t cap)
 static void b64encode(const unsigned char *in, size_t n, char *out)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)in[i] << 16;
@@ -319,8 +319,7 @@ static json_t *norm_scalar(json_t *v, const char *key, const char *path, struct 
 		return json_string(out);
 	}
 	if (strcmp(key, "lorawan_version") == 0 || strcmp(key, "lorawan_phy_version") == 0) {
-		const struct enum_name *e =
-			enum_lookup(key[8] == 'p' ? phys : macs, v);
+		const struct enum_name *e = enum_lookup(key[8] == 'p' ? phys : macs, v);
 		if (!e)
 			return fail(x, path, "invalid enum value", v);
 		json_decref(v);

@@ -18,7 +18,8 @@ void emu_is_create(struct emu_call *call)
 	char key[KEY_CAP], ek[64], now[32];
 	if (emu_id_blocked(call->dev)) {
 		emu_resp_err(call->rs, 3, "pkg/identityserver/blocklist", "forbidden_id",
-			     "the ID `{id}` can not be registered", json_pack("{s:s}", "id", call->dev));
+			     "the ID `{id}` can not be registered",
+			     json_pack("{s:s}", "id", call->dev));
 		return;
 	}
 	json_t *d = json_object();
@@ -201,7 +202,8 @@ static int param_uint(struct emu_call *call, const json_t *params, const char *n
 		return 0;
 	*out = strtoul(s, &end, 10);
 	if (*end || *s == '-') {
-		snprintf(msg, sizeof msg, "strconv.ParseUint: parsing \"%.40s\": invalid syntax", s);
+		snprintf(msg, sizeof msg, "strconv.ParseUint: parsing \"%.40s\": invalid syntax",
+			 s);
 		emu_resp_gw(call->rs, 400, 3, msg);
 		return -1;
 	}
@@ -211,10 +213,10 @@ static int param_uint(struct emu_call *call, const json_t *params, const char *n
 static const char *sort_path(const char *order)
 {
 	static const char *const orders[][2] = {
-		{"device_id", "ids.device_id"}, {"join_eui", "ids.join_eui"},
-		{"dev_eui", "ids.dev_eui"},     {"name", "name"},
-		{"description", "description"}, {"created_at", "created_at"},
-		{"last_seen_at", "last_seen_at"},
+	    {"device_id", "ids.device_id"},   {"join_eui", "ids.join_eui"},
+	    {"dev_eui", "ids.dev_eui"},	      {"name", "name"},
+	    {"description", "description"},   {"created_at", "created_at"},
+	    {"last_seen_at", "last_seen_at"},
 	};
 	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++)
 		if (strcmp(orders[i][0], order) == 0)
@@ -251,11 +253,12 @@ void emu_is_list(struct emu_call *call, const json_t *params)
 	bool desc = order && order[0] == '-';
 	const char *path = sort_path(order && *order ? order + desc : "device_id");
 	if (!path) {
-		emu_resp_validation(call->rs, "order",
-				    "value must be in list [device_id -device_id join_eui -join_eui "
-				    "dev_eui -dev_eui name -name description -description created_at "
-				    "-created_at last_seen_at -last_seen_at]",
-				    "ListEndDevicesRequestValidationError");
+		emu_resp_validation(
+		    call->rs, "order",
+		    "value must be in list [device_id -device_id join_eui -join_eui "
+		    "dev_eui -dev_eui name -name description -description created_at "
+		    "-created_at last_seen_at -last_seen_at]",
+		    "ListEndDevicesRequestValidationError");
 		return;
 	}
 	if (limit > 1000) {
@@ -296,8 +299,8 @@ void emu_is_list(struct emu_call *call, const json_t *params)
 	json_t *out = json_array();
 	size_t first = page - 1 >= n ? n : (page - 1) * limit; /* no overflow: n is small */
 	for (size_t i = first; rows && i < n && i < first + limit; i++)
-		json_array_append_new(out, emu_filter(rows[desc ? n - 1 - i : i].dev, call->mask,
-						      TTS_IS));
+		json_array_append_new(
+		    out, emu_filter(rows[desc ? n - 1 - i : i].dev, call->mask, TTS_IS));
 	pthread_rwlock_unlock(&s->lock);
 	free(rows);
 	snprintf(total_s, sizeof total_s, "%zu", n);

@@ -47,7 +47,8 @@ void emu_comp_set(struct emu_call *call, const char *redis_ns,
 	for (i = 0; stored && i < 2; i++) {
 		if (emu_str_differs(jp_get(d, euis[i]), jp_get(stored, euis[i]))) {
 			emu_resp_err(call->rs, 3, redis_ns, "read_only_field",
-				     "read-only field `{field}`", json_pack("{s:s}", "field", euis[i]));
+				     "read-only field `{field}`",
+				     json_pack("{s:s}", "field", euis[i]));
 			goto out;
 		}
 	}
@@ -81,7 +82,8 @@ static bool js_check(struct emu_call *call, const json_t *stored, json_t *d)
 	if (stored && emu_mask_has(call->mask, "provisioner_id") &&
 	    emu_str_differs(prov, json_object_get(stored, "provisioner_id"))) {
 		emu_resp_err(call->rs, 3, "pkg/joinserver/redis", "read_only_field",
-			     "read-only field `{field}`", json_pack("{s:s}", "field", "provisioner_id"));
+			     "read-only field `{field}`",
+			     json_pack("{s:s}", "field", "provisioner_id"));
 		return false;
 	}
 	jp_del(d, "ids.dev_addr");
@@ -115,7 +117,7 @@ static bool as_check(struct emu_call *call, const json_t *stored, json_t *d)
 	if (!stored && addr && *addr &&
 	    (!emu_mask_has(call->mask, "session.dev_addr") ||
 	     emu_str_differs(jp_get(call->device, "ids.dev_addr"),
-			 jp_get(call->device, "session.dev_addr")))) {
+			     jp_get(call->device, "session.dev_addr")))) {
 		emu_resp_field_value(call->rs, "pkg/applicationserver", "ids.dev_addr");
 		return false;
 	}

@@ -121,9 +121,8 @@ static bool ns_check(struct emu_call *call, const json_t *stored, json_t *d)
 	bool join = json_is_true(jp_get(d, "supports_join"));
 	static const char *const immutable[] = {"supports_join", "multicast"};
 	for (size_t i = 0; stored && i < 2; i++)
-		if (emu_mask_has(m, immutable[i]) &&
-		    json_is_true(jp_get(d, immutable[i])) !=
-			    json_is_true(jp_get(stored, immutable[i])))
+		if (emu_mask_has(m, immutable[i]) && json_is_true(jp_get(d, immutable[i])) !=
+							 json_is_true(jp_get(stored, immutable[i])))
 			return refuse(call, immutable[i]);
 	if (join && (create || emu_mask_has(m, "supports_join"))) {
 		if (!jp_get(d, "ids.join_eui"))
@@ -152,8 +151,9 @@ static bool ns_check(struct emu_call *call, const json_t *stored, json_t *d)
 		if (!has_mac) {
 			fp = fp ? fp : emu_fp_find(str(d, "frequency_plan_id"));
 			if (fp)
-				json_object_set_new(d, "mac_state",
-						    emu_fp_mac_state(fp, mac, jp_get(d, "mac_settings")));
+				json_object_set_new(
+				    d, "mac_state",
+				    emu_fp_mac_state(fp, mac, jp_get(d, "mac_settings")));
 		}
 		json_t *fkey = jp_get(session, "keys.f_nwk_s_int_key.key");
 		if (emu_mask_has(m, "session.keys.f_nwk_s_int_key.key") &&
@@ -166,12 +166,12 @@ static bool ns_check(struct emu_call *call, const json_t *stored, json_t *d)
 		 * stored session without one, for a masked but empty started_at
 		 * and when the session key id changes.
 		 */
-		bool restart = create || !jp_get(stored, "session.started_at") ||
-			       (emu_mask_has(m, "session.started_at") &&
-				!jp_get(session, "started_at")) ||
-			       (emu_mask_has(m, "session.keys.session_key_id") &&
-				emu_str_differs(jp_get(stored, "session.keys.session_key_id"),
-						jp_get(session, "keys.session_key_id")));
+		bool restart =
+		    create || !jp_get(stored, "session.started_at") ||
+		    (emu_mask_has(m, "session.started_at") && !jp_get(session, "started_at")) ||
+		    (emu_mask_has(m, "session.keys.session_key_id") &&
+		     emu_str_differs(jp_get(stored, "session.keys.session_key_id"),
+				     jp_get(session, "keys.session_key_id")));
 		if (restart) {
 			char now[32];
 			emu_now(now);

@@ -105,12 +105,23 @@ json_t *emu_store_dump(struct emu_store *s)
  */
 void emu_prune_plain_zero(json_t *dev)
 {
-	static const char *const plain[] = {
-		"supports_join", "supports_class_b", "supports_class_c", "multicast",
-		"resets_join_nonces", "skip_payload_crypto", "last_dev_nonce", "last_join_nonce",
-		"last_rj_count_0", "last_rj_count_1", "downlink_margin", "session.last_f_cnt_up",
-		"session.last_n_f_cnt_down", "session.last_a_f_cnt_down",
-		"session.last_conf_f_cnt_down", "pending_session.last_a_f_cnt_down", NULL};
+	static const char *const plain[] = {"supports_join",
+					    "supports_class_b",
+					    "supports_class_c",
+					    "multicast",
+					    "resets_join_nonces",
+					    "skip_payload_crypto",
+					    "last_dev_nonce",
+					    "last_join_nonce",
+					    "last_rj_count_0",
+					    "last_rj_count_1",
+					    "downlink_margin",
+					    "session.last_f_cnt_up",
+					    "session.last_n_f_cnt_down",
+					    "session.last_a_f_cnt_down",
+					    "session.last_conf_f_cnt_down",
+					    "pending_session.last_a_f_cnt_down",
+					    NULL};
 	for (const char *const *p = plain; *p; p++) {
 		json_t *v = jp_get(dev, *p);
 		if (json_is_false(v) || (json_is_integer(v) && json_integer_value(v) == 0) ||
@@ -165,10 +176,11 @@ void emu_ns_derive(json_t *dev, bool started_now)
 	}
 	if (jp_is_zero(json_object_get(dev, "mac_state"))) {
 		const struct emu_fp *fp =
-			emu_fp_find(json_string_value(json_object_get(dev, "frequency_plan_id")));
+		    emu_fp_find(json_string_value(json_object_get(dev, "frequency_plan_id")));
 		if (fp)
-			json_object_set_new(dev, "mac_state",
-					    emu_fp_mac_state(fp, mac, json_object_get(dev, "mac_settings")));
+			json_object_set_new(
+			    dev, "mac_state",
+			    emu_fp_mac_state(fp, mac, json_object_get(dev, "mac_settings")));
 	}
 	if (started_now || !json_object_get(session, "started_at")) {
 		char now[32];
@@ -194,7 +206,8 @@ static int seed_one(struct emu *e, json_t *d, char *err, size_t errcap)
 	const char *dev = json_string_value(jp_get(d, "ids.device_id"));
 	const char *reason = NULL;
 	if (!app || !dev) {
-		snprintf(err, errcap, "ids.application_ids.application_id and ids.device_id needed");
+		snprintf(err, errcap,
+			 "ids.application_ids.application_id and ids.device_id needed");
 		return -1;
 	}
 	if (!emu_id_ok(app, &reason) || !emu_id_ok(dev, &reason)) {

@@ -56,7 +56,7 @@ void emu_request_id(char out[37])
 {
 	char h[33];
 	emu_rand_hex(h, 16);
-	h[12] = '4';                          /* version 4 */
+	h[12] = '4';				  /* version 4 */
 	h[16] = "89ab"[(unsigned char)h[17] & 3]; /* RFC 4122 variant */
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
@@ -105,13 +105,14 @@ bool emu_id_ok(const char *id, const char **reason)
 bool emu_id_blocked(const char *id)
 {
 	static const char *const blocked[] = {
-		"admin",   "administrator", "all",      "api",    "app",     "application",
-		"apps",    "batch",         "config",   "console", "create", "dashboard",
-		"delete",  "device",        "devices",  "edit",   "gateway", "gateways",
-		"help",    "list",          "login",    "logout", "new",     "null",
-		"oauth",   "root",          "search",   "self",   "settings", "support",
-		"system",  "test",          "testing",  "ttn",    "user",    "users",
-		"www",     NULL};
+	    "admin",	   "administrator", "all",	"api",	    "app",
+	    "application", "apps",	    "batch",	"config",   "console",
+	    "create",	   "dashboard",	    "delete",	"device",   "devices",
+	    "edit",	   "gateway",	    "gateways", "help",	    "list",
+	    "login",	   "logout",	    "new",	"null",	    "oauth",
+	    "root",	   "search",	    "self",	"settings", "support",
+	    "system",	   "test",	    "testing",	"ttn",	    "user",
+	    "users",	   "www",	    NULL};
 	for (const char *const *b = blocked; *b; b++)
 		if (strcmp(*b, id) == 0)
 			return true;
@@ -144,8 +145,8 @@ bool emu_parse_time(const char *s, int64_t *sec, int32_t *nsec)
 {
 	long y, mo, d, h, mi, se;
 	size_t n = strlen(s);
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[n - 1] != 'Z')
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    s[n - 1] != 'Z')
 		return false;
 	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
 	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))

@@ -70,6 +70,7 @@ static const struct command {
 	{"status", cmd_status, help_status},
 	{"resume", cmd_resume, help_resume},
 	{"restore", cmd_restore, help_restore},
+	{"check", cmd_check, help_check},
 	{"help", run_help, help_main},
 	{"man", run_man, help_man}, /* hidden: generates docs/ttn-lw-migrate.1 */
 	{NULL, NULL, NULL},

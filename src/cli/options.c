@@ -39,6 +39,20 @@ const struct opt_desc global_options[] = {
 	 0},
 	{"report", OPT_STRING, NULL, NULL, "FILE",
 	 "import/migrate: write a per-device JSON report to FILE", 0},
+	{"dest", OPT_BOOL, NULL, "false", NULL,
+	 "check: also ask the destination (DEST_TTS_*): NetID, DevAddr prefixes, existing "
+	 "devices and EUIs",
+	 0},
+	{"dest-dev-addr-prefix", OPT_STRING, NULL, NULL, "PREFIX",
+	 "check: a DevAddr block of the destination, e.g. 27ABCD00/24 (repeatable or "
+	 "comma-separated; replaces what --dest reads)",
+	 0},
+	{"dest-net-id", OPT_STRING, NULL, NULL, "NETID",
+	 "check: the destination's NetID, e.g. 000013 (its block is used when no prefix is "
+	 "known)",
+	 0},
+	{"format", OPT_STRING, NULL, "table", "FORMAT",
+	 "check: output format, table or json", 0},
 	{"frequency-plans-url", OPT_STRING, NULL, NULL, "URL",
 	 "Accepted for compatibility with the Go tool; not used by the tts source", OPT_HIDDEN},
 	{"source", OPT_STRING, NULL, NULL, "NAME",

@@ -36,6 +36,7 @@ int cmd_import(const struct invocation *inv);
 int cmd_status(const struct invocation *inv);
 int cmd_resume(const struct invocation *inv);
 int cmd_restore(const struct invocation *inv);
+int cmd_check(const struct invocation *inv);
 
 /* Writes a JSON report (mode 0600, fsync'ed). */
 int write_report(const char *path, const json_t *report, char *err, size_t errlen);
@@ -48,6 +49,7 @@ void help_import(void);
 void help_status(void);
 void help_resume(void);
 void help_restore(void);
+void help_check(void);
 void help_man(void); /* roff, from the option tables */
 
 /* Set by the SIGINT/SIGTERM handler; long loops stop between devices. */

@@ -1,6 +1,7 @@
 /* Help texts. Options come from the option tables, never written here. */
 #include <stdio.h>
 
+#include "check/check.h"
 #include "cmd/cmd.h"
 #include "dest/dest.h"
 
@@ -183,4 +184,26 @@ void help_man(void)
 	       "ttn\\-lw\\-migrate tts application my\\-app > devices.json\n"
 	       "ttn\\-lw\\-migrate device \\-\\-source tts my\\-device "
 	       "\\-\\-tts.delete\\-source\\-device\n.fi\n");
+}
+
+void help_check(void)
+{
+	printf("Usage: ttn-lw-migrate check [FILE...] [--dest] [flags]\n\n"
+	       "Checks devices (The Things Stack JSON, as for import; standard input when no\n"
+	       "FILE is given) before a move: will the destination take them, and will they\n"
+	       "keep working there? Offline it reads the file alone; with --dest it also asks\n"
+	       "the destination (DEST_TTS_* or --dest.NAME) for its NetID, DevAddr prefixes\n"
+	       "and the devices of the destination application. --dest-dev-addr-prefix gives\n"
+	       "the destination's DevAddr blocks by hand.\n\n"
+	       "Prints the findings grouped by severity and a count line (--format json: an\n"
+	       "array of {severity, rule, device_id, field, message, input}). Exit status 1\n"
+	       "when there is an error finding, 0 otherwise, 2 for a usage error. Band data:\n"
+	       "%s/bands.json ($TTNM_DATA_DIR overrides the directory).\n\nRules:\n",
+	       check_data_dir() ? check_data_dir() : "(not found)");
+	for (const struct check_rule *r = check_rules; r->id; r++)
+		printf("  %-33s %-8s %s\n", r->id, r->severity, r->summary);
+	printf("\nDestination flags (as --dest.NAME):\n");
+	opt_print_help(dest_options, "dest.");
+	printf("\nGlobal flags:\n");
+	opt_print_help(global_options, NULL);
 }

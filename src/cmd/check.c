@@ -1,0 +1,263 @@
+/*
+ * `check [FILE...] [--dest]`: will these devices keep working after the
+ * move? Reads The Things Stack JSON as import does (src/io/jsonstream.h) and
+ * runs the rules of src/check/check.h on every object; prints the findings.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check/check.h"
+#include "cmd/cmd.h"
+#include "core/ids.h"
+#include "core/lorawan.h"
+#include "dest/dest.h"
+#include "io/jsonstream.h"
+#include "net/tts_config.h"
+#include "ui/log.h"
+
+struct check_run {
+	struct checker *checker;
+	json_t *findings;
+	size_t devices;
+};
+
+/* The line number at the start of a jsonstream message ("line 12: ..."),
+ * and the message without it. */
+static long message_line(const char *err, const char **rest)
+{
+	long line = 0;
+	int used = 0;
+	*rest = err;
+	if (sscanf(err, "line %ld: %n", &line, &used) == 1 && used > 0)
+		*rest = err + used;
+	return line;
+}
+
+/* Returns 0, or -1 when the input could not be read to its end. */
+static int check_stream(struct check_run *r, FILE *fp, const char *name)
+{
+	struct jstream js;
+	jstream_init(&js, fp);
+	int rc = 0;
+	for (;;) {
+		json_t *dev = NULL;
+		long line = 0;
+		char err[512], where[300];
+		int n = jstream_next(&js, &dev, &line, err, sizeof err);
+		if (n == 0 || g_interrupted)
+			break;
+		if (n < 0) {
+			const char *msg;
+			long at = message_line(err, &msg);
+			snprintf(where, sizeof where, "%s:%ld", name, at ? at : line);
+			r->devices++;
+			check_add(r->findings, CHECK_ERROR, "json-malformed", NULL, NULL, where, "%s",
+				  msg);
+			if (n == -2) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		snprintf(where, sizeof where, "%s:%ld", name, line);
+		r->devices++;
+		checker_device(r->checker, dev, where, r->findings);
+		json_decref(dev);
+	}
+	jstream_free(&js);
+	return rc;
+}
+
+/* --dest-dev-addr-prefix, repeatable and comma-separated, normalised to
+ * "27ABCD00/24". Returns the array (NULL when none given), or sets *bad. */
+static json_t *hand_prefixes(const struct args *a, char *err, size_t errlen, bool *bad)
+{
+	json_t *list = NULL;
+	*bad = false;
+	for (size_t i = 0; i < a->nflags; i++) {
+		if (strcmp(a->flags[i].name, "dest-dev-addr-prefix") != 0 || !a->flags[i].value)
+			continue;
+		char *dup = strdup(a->flags[i].value);
+		if (!list)
+			list = json_array();
+		for (char *save = NULL, *t = dup ? strtok_r(dup, ", ", &save) : NULL; t;
+		     t = strtok_r(NULL, ", ", &save)) {
+			uint32_t prefix;
+			int bits;
+			if (lw_prefix_parse(t, &prefix, &bits) < 0) {
+				snprintf(err, errlen,
+					 "--dest-dev-addr-prefix \"%.40s\": expected 8 hex digits, '/' "
+					 "and a length 0-32, e.g. 27ABCD00/24",
+					 t);
+				*bad = true;
+				break;
+			}
+			char text[24];
+			snprintf(text, sizeof text, "%08X/%d", (unsigned)prefix, bits);
+			json_array_append_new(list, json_string(text));
+		}
+		free(dup);
+		if (*bad) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+static int usage_error(struct config *cfg, struct check_opts *opts, const char *msg)
+{
+	log_error("%s", msg);
+	check_opts_release(opts);
+	cfg_free(cfg);
+	return EXIT_USAGE;
+}
+
+/* Asks the destination; returns an exit status, EXIT_OK to go on. */
+static int ask_destination(const struct config *cfg, struct check_opts *opts)
+{
+	char e[512];
+	const char *app = cfg_str(cfg, "dest", "app-id");
+	if (!app) {
+		log_error("--dest: no destination application: set DEST_TTS_APP_ID or "
+			  "--dest.app-id");
+		return EXIT_USAGE;
+	}
+	if (!ids_valid(app)) {
+		log_error("--dest: application \"%s\" is not a valid ID", app);
+		return EXIT_USAGE;
+	}
+	struct tts_api api;
+	if (tts_api_configure(&api, cfg, "dest", e, sizeof e) < 0) {
+		log_error("--dest: %s", e);
+		return EXIT_USAGE;
+	}
+	int rc = check_fetch_dest(&api, app, opts, e, sizeof e);
+	tts_api_release(&api);
+	if (rc < 0) {
+		log_error("--dest: %s", e);
+		return EXIT_FAILED;
+	}
+	char prefixes[256] = "";
+	size_t i;
+	json_t *p;
+	json_array_foreach(opts->dest_prefixes, i, p)
+	{
+		size_t n = strlen(prefixes);
+		if (n + 24 < sizeof prefixes)
+			snprintf(prefixes + n, sizeof prefixes - n, "%s%s", n ? ", " : "",
+				 json_string_value(p));
+	}
+	log_info("destination: NetID %s, DevAddr prefixes %s; %zu devices in application %s",
+		 opts->dest_net_id, *prefixes ? prefixes : "(none: the NetID's block)",
+		 json_object_size(opts->dest_device_ids), app);
+	return EXIT_OK;
+}
+
+int cmd_check(const struct invocation *inv)
+{
+	struct config cfg = {0};
+	struct check_opts opts = {0};
+	char e[512];
+	struct opt_scope scopes[] = {{"dest", dest_options, false}};
+	if (cfg_build(inv->args, scopes, 1, &cfg, e, sizeof e) < 0)
+		return usage_error(&cfg, &opts, e);
+	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
+	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
+	const char *format = cfg_str(&cfg, NULL, "format");
+	bool json_out = format && strcmp(format, "json") == 0;
+	if (format && !json_out && strcmp(format, "table") != 0) {
+		snprintf(e, sizeof e, "--format \"%.40s\": expected table or json", format);
+		return usage_error(&cfg, &opts, e);
+	}
+	opts.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
+	bool bad;
+	json_t *hand = hand_prefixes(inv->args, e, sizeof e, &bad);
+	if (bad)
+		return usage_error(&cfg, &opts, e);
+	const char *net_id = cfg_str(&cfg, NULL, "dest-net-id");
+	uint32_t netid;
+	if (net_id && lw_netid_parse(net_id, &netid) < 0) {
+		json_decref(hand);
+		snprintf(e, sizeof e, "--dest-net-id \"%.40s\": expected 6 hex digits, e.g. 000013",
+			 net_id);
+		return usage_error(&cfg, &opts, e);
+	}
+	if (cfg_bool(&cfg, NULL, "dest")) {
+		int rc = ask_destination(&cfg, &opts);
+		if (rc != EXIT_OK) {
+			json_decref(hand);
+			check_opts_release(&opts);
+			cfg_free(&cfg);
+			return rc;
+		}
+	}
+	if (hand) {
+		if (opts.dest_prefixes)
+			log_info("using the --dest-dev-addr-prefix blocks instead of the Network "
+				 "Server's");
+		json_decref(opts.dest_prefixes);
+		opts.dest_prefixes = hand;
+	}
+	if (net_id && !opts.dest_net_id) {
+		snprintf(opts.net_id_buf, sizeof opts.net_id_buf, "%06X", (unsigned)netid);
+		opts.dest_net_id = opts.net_id_buf;
+	}
+
+	struct check_run r = {0};
+	r.checker = checker_new(&opts);
+	check_opts_release(&opts);
+	r.findings = json_array();
+	if (!r.checker || !r.findings) {
+		log_error("out of memory");
+		checker_free(r.checker);
+		json_decref(r.findings);
+		cfg_free(&cfg);
+		return EXIT_FAILED;
+	}
+	int rc = EXIT_OK;
+	if (inv->nitems == 0) {
+		if (isatty(STDIN_FILENO))
+			log_info("reading devices from standard input (Ctrl-D to end)");
+		check_stream(&r, stdin, "stdin");
+	}
+	for (size_t i = 0; i < inv->nitems && !g_interrupted; i++) {
+		const char *path = inv->items[i];
+		FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+		if (!fp) {
+			log_error("%s: %s", path, strerror(errno));
+			rc = EXIT_USAGE;
+			continue;
+		}
+		check_stream(&r, fp, fp == stdin ? "stdin" : path);
+		if (fp != stdin)
+			fclose(fp);
+	}
+	if (json_out) {
+		char *s = json_dumps(r.findings, JSON_INDENT(2));
+		if (s)
+			printf("%s\n", s);
+		free(s);
+	} else {
+		check_print_table(stdout, r.findings, r.devices);
+	}
+	fflush(stdout);
+	struct check_counts n;
+	check_count(r.findings, &n);
+	if (json_out) {
+		char line[160];
+		check_summary_line(&n, r.devices, line, sizeof line);
+		log_info("%s", line);
+	}
+	if (rc == EXIT_OK && n.errors)
+		rc = EXIT_FAILED;
+	if (g_interrupted)
+		rc = EXIT_INTERRUPTED;
+	checker_free(r.checker);
+	json_decref(r.findings);
+	cfg_free(&cfg);
+	return rc;
+}

@@ -67,6 +67,7 @@ static const struct command {
 } commands[] = {
 	{"sources", cmd_sources, help_sources},
 	{"import", cmd_import, help_import},
+	{"clean", cmd_clean, help_clean},
 	{"status", cmd_status, help_status},
 	{"resume", cmd_resume, help_resume},
 	{"restore", cmd_restore, help_restore},

@@ -33,6 +33,7 @@ struct invocation {
 int cmd_export(const struct invocation *inv);
 int cmd_sources(const struct invocation *inv);
 int cmd_import(const struct invocation *inv);
+int cmd_clean(const struct invocation *inv);
 int cmd_status(const struct invocation *inv);
 int cmd_resume(const struct invocation *inv);
 int cmd_restore(const struct invocation *inv);
@@ -46,6 +47,7 @@ void help_main(void);
 void help_export(const struct source_ops *src, enum export_mode mode, int legacy);
 void help_sources(void);
 void help_import(void);
+void help_clean(void);
 void help_status(void);
 void help_resume(void);
 void help_restore(void);

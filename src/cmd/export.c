@@ -18,6 +18,7 @@
 #include "core/pool.h"
 #include "io/lines.h"
 #include "io/output.h"
+#include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
 
@@ -283,8 +284,9 @@ static void summary(struct run *r, const struct invocation *inv, bool dry_run,
 	if (r->retires)
 		snprintf(retired, sizeof retired, ", %s at the source: %zu",
 			 deletes ? "deleted" : "downlinks disabled", r->retired);
-	log_info("%s: exported %zu of %zu devices%s, failed %zu, in %.1f s%s", inv->src->name,
-		 r->exported, r->total, retired, r->failed, progress_elapsed(),
+	log_info("%s: exported %zu of %zu devices%s, failed %zu, in %.1f s, %ld requests%s",
+		 inv->src->name, r->exported, r->total, retired, r->failed, progress_elapsed(),
+		 http_requests_sent(),
 		 dry_run ? " (dry run: the source was not changed)" : "");
 }
 
@@ -319,9 +321,10 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	progress_start("migrating", !quiet && !verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
 	progress_end();
-	log_info("%s: migrated (verified) %zu, already done %zu, failed %zu, in %.1f s",
-		 inv->src->name, m.done, m.skipped, m.failed + (r.failed - m.failed),
-		 progress_elapsed());
+	log_info("%s: migrated (verified) %zu, already done %zu, failed %zu, in %.1f s, %ld "
+		 "requests",
+		 inv->src->name, m.done, m.skipped, r.failed, progress_elapsed(),
+		 http_requests_sent());
 	if (cfg_str(cfg, NULL, "report"))
 		migration_report(m.journal, cfg_str(cfg, NULL, "report"));
 	if (r.failed)

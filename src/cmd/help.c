@@ -80,6 +80,15 @@ void help_import(void)
 	opt_print_help(global_options, NULL);
 }
 
+void help_clean(void)
+{
+	printf("Usage: ttn-lw-migrate clean [FILE...] [--output FILE]\n\n"
+	       "Removes application_server_address, network_server_address,\n"
+	       "join_server_address and ids.dev_addr from The Things Stack JSON (for example\n"
+	       "the output of `ttn-lw-cli end-devices get`), and writes one compact device per\n"
+	       "line, ready to import. Reads standard input when no FILE is given.\n");
+}
+
 void help_status(void)
 {
 	printf("Usage: ttn-lw-migrate status [--journal FILE] [--report FILE]\n\n"

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,10 @@
 
 #include "cmd/cmd.h"
 #include "core/jsonpath.h"
+#include "core/pool.h"
 #include "dest/dest.h"
 #include "io/jsonstream.h"
+#include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
 
@@ -21,19 +24,50 @@ struct import_run {
 	struct dest *dest;
 	const char *prefix;
 	bool force;
+	int concurrency;
+	pthread_mutex_t mu; /* guards everything below */
 	json_t *seen;   /* device_id → "file:line" of its first occurrence */
 	json_t *report; /* per-device results, for --report */
 	size_t total, created, failed;
 };
 
-static void record(struct import_run *r, const char *where, const char *id, const char *status,
-		   const char *error)
+/* Counts and records one result (and says it when it failed). */
+static void record(struct import_run *r, const char *where, const char *id, const char *error)
 {
 	json_t *e = json_pack("{s:s,s:s,s:s}", "input", where, "device_id", id ? id : "",
-			      "status", status);
+			      "status", error ? "failed" : "created");
 	if (error)
 		json_object_set_new(e, "error", json_string(error));
+	pthread_mutex_lock(&r->mu);
 	json_array_append_new(r->report, e);
+	if (error)
+		r->failed++;
+	else
+		r->created++;
+	progress_update(r->created + r->failed, r->failed, id);
+	pthread_mutex_unlock(&r->mu);
+	if (error && id)
+		log_error("%s: device \"%s\": %s", where, id, error);
+	else if (error)
+		log_error("%s: %s", where, error);
+	else
+		log_debug("%s: device \"%s\": created", where, id);
+}
+
+/* Claims the device id for this input position; NULL when it is free, else
+ * where it was first seen (malloc'd). Duplicates within the input would
+ * otherwise race each other to the destination. */
+static char *claim(struct import_run *r, const char *id, const char *where)
+{
+	char *first = NULL;
+	pthread_mutex_lock(&r->mu);
+	json_t *f = json_object_get(r->seen, id);
+	if (f)
+		first = strdup(json_string_value(f));
+	else
+		json_object_set_new(r->seen, id, json_string(where));
+	pthread_mutex_unlock(&r->mu);
+	return first;
 }
 
 static void import_one(struct import_run *r, json_t *dev, const char *where)
@@ -42,56 +76,82 @@ static void import_one(struct import_run *r, json_t *dev, const char *where)
 	const char *orig = json_string_value(jp_get(dev, "ids.device_id"));
 	char shown[64];
 	snprintf(shown, sizeof shown, "%s", orig ? orig : "?");
-	r->total++;
-	progress_update(r->total - 1, r->failed, shown);
 	if (dest_prepare(r->dest, dev, r->prefix, r->force, err, sizeof err) < 0)
 		goto fail;
 	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
-	json_t *first = json_object_get(r->seen, id);
+	char *first = claim(r, id, where);
 	if (first) {
-		snprintf(err, sizeof err, "ids.device_id: duplicate of the device at %s",
-			 json_string_value(first));
+		snprintf(err, sizeof err, "ids.device_id: duplicate of the device at %s", first);
+		free(first);
 		goto fail;
 	}
-	json_object_set_new(r->seen, id, json_string(where));
 	if (dest_create(r->dest, dev, false, err, sizeof err) != DEST_OK)
 		goto fail;
-	r->created++;
-	log_debug("%s: device \"%s\": created in %s", where, id, dest_app_id(r->dest));
-	record(r, where, id, "created", NULL);
+	record(r, where, id, NULL);
 	return;
 fail:
-	r->failed++;
-	log_error("%s: device \"%s\": %s", where, shown, err);
-	record(r, where, shown, "failed", err);
+	record(r, where, shown, err);
+}
+
+/* The workers' feed: objects are parsed one at a time, under the pool's
+ * lock, so memory holds only the objects in flight. */
+struct stream_feed {
+	struct import_run *r;
+	struct jstream js;
+	const char *name;
+	bool ended;
+};
+
+struct import_item {
+	json_t *dev; /* NULL: a parse error, in err */
+	char where[300];
+	char err[512];
+};
+
+static void *next_object(void *ud)
+{
+	struct stream_feed *f = ud;
+	if (f->ended || g_interrupted)
+		return NULL;
+	struct import_item *it = calloc(1, sizeof *it);
+	if (!it)
+		return NULL;
+	long line = 0;
+	int rc = jstream_next(&f->js, &it->dev, &line, it->err, sizeof it->err);
+	if (rc == 0) {
+		free(it);
+		return NULL;
+	}
+	pthread_mutex_lock(&f->r->mu);
+	f->r->total++;
+	pthread_mutex_unlock(&f->r->mu);
+	snprintf(it->where, sizeof it->where, "%s:%ld", f->name, line);
+	if (rc == -2) {
+		/* The input cannot be read further: this is the last item. */
+		f->ended = true;
+		snprintf(it->where, sizeof it->where, "%s", f->name);
+	}
+	return it;
+}
+
+static void import_item(void *ud, void *p)
+{
+	struct stream_feed *f = ud;
+	struct import_item *it = p;
+	if (it->dev)
+		import_one(f->r, it->dev, it->where);
+	else
+		record(f->r, it->where, NULL, it->err);
+	json_decref(it->dev);
+	free(it);
 }
 
 static int import_stream(struct import_run *r, FILE *fp, const char *name)
 {
-	struct jstream js;
-	jstream_init(&js, fp);
-	int rc;
-	for (;;) {
-		json_t *dev = NULL;
-		long line = 0;
-		char err[512], where[300];
-		rc = jstream_next(&js, &dev, &line, err, sizeof err);
-		if (rc == 0 || g_interrupted)
-			break;
-		snprintf(where, sizeof where, "%s:%ld", name, line);
-		if (rc < 0) {
-			r->total++;
-			r->failed++;
-			log_error("%s: %s", name, err);
-			record(r, where, NULL, "failed", err);
-			if (rc == -2)
-				break;
-			continue;
-		}
-		import_one(r, dev, where);
-		json_decref(dev);
-	}
-	jstream_free(&js);
+	struct stream_feed f = {.r = r, .name = name};
+	jstream_init(&f.js, fp);
+	pool_run(r->concurrency, next_object, import_item, &f);
+	jstream_free(&f.js);
 	return 0;
 }
 
@@ -128,7 +188,8 @@ int cmd_import(const struct invocation *inv)
 	}
 	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
-	struct import_run r = {0};
+	struct import_run r = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	r.concurrency = (int)cfg_int(&cfg, NULL, "concurrency", 32);
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.force = cfg_bool(&cfg, NULL, "force");
 	if (dest_open(&cfg, "dest", NULL, &r.dest, e, sizeof e) < 0) {
@@ -157,8 +218,9 @@ int cmd_import(const struct invocation *inv)
 			fclose(fp);
 	}
 	progress_end();
-	log_info("import into %s: created %zu of %zu devices, failed %zu, in %.1f s",
-		 dest_app_id(r.dest), r.created, r.total, r.failed, progress_elapsed());
+	log_info("import into %s: created %zu of %zu devices, failed %zu, in %.1f s, %ld requests",
+		 dest_app_id(r.dest), r.created, r.total, r.failed, progress_elapsed(),
+		 http_requests_sent());
 	const char *report = cfg_str(&cfg, NULL, "report");
 	if (report && write_report(report, r.report, e, sizeof e) < 0) {
 		log_error("%s", e);

@@ -11,6 +11,7 @@
 #include "core/jsonpath.h"
 #include "core/pool.h"
 #include "io/output.h"
+#include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
 
@@ -442,8 +443,8 @@ int cmd_resume(const struct invocation *inv)
 	pool_run((int)cfg_int(&cfg, NULL, "concurrency", 32), resume_next, resume_work, &f);
 	progress_end();
 	json_decref(f.todo);
-	log_info("resume: verified %zu, failed %zu, in %.1f s", m.done, m.failed,
-		 progress_elapsed());
+	log_info("resume: verified %zu, failed %zu, in %.1f s, %ld requests", m.done, m.failed,
+		 progress_elapsed(), http_requests_sent());
 	print_summary(j, path);
 	if (cfg_str(&cfg, NULL, "report"))
 		migration_report(j, cfg_str(&cfg, NULL, "report"));

@@ -159,6 +159,12 @@ struct http_client {
  */
 static long kill_after = -1;
 static atomic_long requests_done;
+static atomic_long requests_sent;
+
+long http_requests_sent(void)
+{
+	return atomic_load(&requests_sent);
+}
 
 static void maybe_die(void)
 {
@@ -424,6 +430,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		CURL *e = make_easy(c, method, url, body, &sink, errbuf);
+		atomic_fetch_add(&requests_sent, 1);
 		CURLcode rc = e ? engine_perform(e) : CURLE_OUT_OF_MEMORY;
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -48,6 +48,9 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		 struct http_response *resp);
 void http_response_free(struct http_response *resp);
 
+/* Requests sent so far by this process (every attempt counts). */
+long http_requests_sent(void);
+
 /* Stops the engine's thread and frees libcurl; call once before exit. */
 void http_shutdown(void);
 

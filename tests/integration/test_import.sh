@@ -13,7 +13,7 @@ NORM='del(.created_at, .updated_at, .session.started_at, .ids.application_ids, .
       | if .session then .session.keys |= (.s_nwk_s_int_key //= .f_nwk_s_int_key | .nwk_s_enc_key //= .f_nwk_s_int_key) else . end'
 
 "$BIN" tts application my-app --dry-run >"$TMP/devices.json" 2>/dev/null
-run_tool import <"$TMP/devices.json"
+run_tool import --concurrency 1 <"$TMP/devices.json"
 assert_rc "import of the export exits 0" 0
 assert_contains "import summary" "$ERR" "created 4 of 4 devices, failed 0"
 TTS_API_URL=$DST TTS_APP_ID=cloud-app "$BIN" tts application cloud-app --dry-run >"$TMP/back.json" 2>/dev/null

@@ -48,7 +48,12 @@ int jp_set(json_t *root, const char *path, json_t *value)
 		json_t *child = json_object_get(cur, seg);
 		if (!child || json_is_null(child)) {
 			child = json_object();
-			json_object_set_new(cur, seg, child);
+			/* On failure (a key that is not UTF-8, no memory) jansson
+			 * has already freed child: do not walk into it. */
+			if (json_object_set_new(cur, seg, child) < 0) {
+				json_decref(value);
+				return -1;
+			}
 		}
 		cur = child;
 	}

@@ -131,11 +131,17 @@ char *tts_join_paths(const json_t *paths)
 	char *s = calloc(1, cap);
 	if (!s)
 		return NULL;
+	bool first = true;
 	json_array_foreach(paths, i, p)
 	{
-		if (i)
+		/* A server's forbidden_paths may hold anything: skip non-strings. */
+		const char *v = json_string_value(p);
+		if (!v)
+			continue;
+		if (!first)
 			strcat(s, ",");
-		strcat(s, json_string_value(p));
+		strcat(s, v);
+		first = false;
 	}
 	return s;
 }

@@ -50,6 +50,7 @@ static const struct mode_desc modes[] = {
 	{"wrong-types", "200 JSON device whose fields have the wrong types (\"session\": 5)"},
 	{"ns-session-number", "a valid device, but the Network Server's has \"session\": 5"},
 	{"error-200", "200 whose body is a TTS error (google.rpc.Status)"},
+	{"forbidden-mixed", "400 field_mask_paths refusing [\"created_at\", 1] (not all strings)"},
 	{"redirect", "302 to --location URL (plus the request path)"},
 	{"big-header", "200 with a 256 KiB response header line"},
 	{"ok", "200 {} (for recording requests, e.g. as a redirect target)"},
@@ -382,6 +383,12 @@ static void answer(int fd, const struct request *rq)
 			"ttn.lorawan.v3.ErrorDetails\",\"namespace\":\"pkg/registry\",\"name\":"
 			"\"device_not_found\",\"message_format\":\"device not found\","
 			"\"code\":5}]}");
+	} else if (!strcmp(mode, "forbidden-mixed")) {
+		respond(fd, "400 Bad Request", json,
+			"{\"code\":3,\"message\":\"error:pkg/ttnpb:field_mask_paths (forbidden "
+			"path(s) in field mask)\",\"details\":[{\"namespace\":\"pkg/ttnpb\","
+			"\"name\":\"field_mask_paths\",\"attributes\":{\"forbidden_paths\":"
+			"[\"created_at\",1,null,{\"p\":\"x\"}]}}]}");
 	} else if (!strcmp(mode, "redirect")) {
 		char head[2048];
 		snprintf(head, sizeof head,

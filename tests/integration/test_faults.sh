@@ -46,6 +46,9 @@ fault wrong-types "reading from the Identity Server: the answer is not a valid e
 fault ns-session-number "reading from the Network Server: the answer is not a valid end device (session: a number where"
 fault error-200 'device "fault-dev"'
 fault big-header "reading from the Identity Server"
+# A 400 refusing paths, listed with non-strings among them (used to crash).
+fault forbidden-mixed "reading from the Identity Server: HTTP 400"
+assert_contains "forbidden-mixed: the refused string path is named" "$ERR" "refused field paths created_at "
 
 # The huge body is refused as soon as the bound is passed, not after 40 MiB.
 start_bad HUGE huge

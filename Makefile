@@ -22,6 +22,7 @@ asan:
 # The whole suite, on the normal build and on the ASan+UBSan build.
 check: deps build asan
 	@./tests/run-all.sh $(BUILD) $(BUILD_ASAN)
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # Only the normal build (quicker, for development).
 check-fast: build
@@ -35,3 +36,24 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD_FUZZ)
+
+# ---- Hardening: fuzzing, lint, valgrind -------------------------------------
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz fuzz-build fuzz-smoke
+
+# The libFuzzer targets (fuzz/fuzz_*.c): clang, -fsanitize=fuzzer,address,undefined.
+fuzz-build:
+	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFUZZ=ON >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers -- -s --no-print-directory
+
+# Every target for FUZZ_SECONDS seconds; fails when one crashes.
+fuzz: fuzz-build
+	@./fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# About 5 seconds per target (part of `make check`).
+fuzz-smoke: fuzz-build
+	@./fuzz/run.sh $(BUILD_FUZZ) 5

@@ -4,6 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang libcurl4-openssl-dev libjansson-dev \
 libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev jq openssl"
+PKGS="$PKGS libclang-rt-14-dev valgrind cppcheck clang-tidy" # make fuzz, valgrind, lint
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -87,6 +87,45 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 (jansson's rules: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). */
+static int utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	int n;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/* Messages quote input cut with "%.40s" and are cut at their buffer's size,
+ * which may split a character: replace what is not valid UTF-8 with '?'. */
+static void utf8_sanitize(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p;) {
+		int n = utf8_seq(p);
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 void check_add(json_t *findings, const char *severity, const char *rule, const char *device_id,
 	       const char *field, const char *where, const char *fmt, ...)
 {
@@ -95,14 +134,13 @@ void check_add(json_t *findings, const char *severity, const char *rule, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_sanitize(msg);
 	json_t *f = json_object();
 	json_object_set_new(f, "severity", json_string(severity));
 	json_object_set_new(f, "rule", json_string(rule));
 	json_object_set_new(f, "device_id", str_or_null(device_id));
 	json_object_set_new(f, "field", str_or_null(field));
-	/* Input is user data: make sure the message is valid UTF-8 for jansson. */
-	json_t *m = json_string(msg);
-	json_object_set_new(f, "message", m ? m : json_string("(message not valid UTF-8)"));
+	json_object_set_new(f, "message", json_string(msg));
 	json_object_set_new(f, "input", str_or_null(where));
 	json_array_append_new(findings, f);
 }

@@ -45,6 +45,8 @@ struct check_opts {
 
 void check_opts_release(struct check_opts *opts);
 
+/* A checker remembers the devices it has seen (for the cross-device rules),
+ * so it is not thread-safe: call it from one thread, or under a lock. */
 struct checker;
 
 /* Copies what it needs from opts (which may be released afterwards).

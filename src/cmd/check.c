@@ -202,7 +202,10 @@ int cmd_check(const struct invocation *inv)
 		json_decref(opts.dest_prefixes);
 		opts.dest_prefixes = hand;
 	}
-	if (net_id && !opts.dest_net_id) {
+	if (net_id) {
+		if (opts.dest_net_id && strcmp(opts.dest_net_id, net_id) != 0)
+			log_info("using --dest-net-id %s instead of the Network Server's %s", net_id,
+				 opts.dest_net_id);
 		snprintf(opts.net_id_buf, sizeof opts.net_id_buf, "%06X", (unsigned)netid);
 		opts.dest_net_id = opts.net_id_buf;
 	}

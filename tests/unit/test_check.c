@@ -203,6 +203,27 @@ static void test_device_id_invalid(void **state)
 	json_decref(f);
 }
 
+static void test_message_utf8(void **state)
+{
+	(void)state;
+	/* Messages quote ids cut at 40 bytes; "a" + 2-byte characters is cut
+	 * inside one. The message must still be valid UTF-8 (a JSON string). */
+	char id[128] = "a";
+	for (int i = 0; i < 30; i++)
+		strcat(id, "\xc3\xa9");
+	json_t *f = run(base(id));
+	const json_t *x = find_rule(f, "device-id-invalid");
+	assert_non_null(x);
+	assert_true(json_is_string(json_object_get(x, "message")));
+	assert_contains(message_of(f, "device-id-invalid"), "\"a\xc3\xa9");
+	json_decref(f);
+	f = json_array();
+	check_add(f, CHECK_INFO, "r", NULL, NULL, NULL, "cut \xc3 here \xed\xa0\x80 and \xf5");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "message")),
+			    "cut ? here ??? and ?");
+	json_decref(f);
+}
+
 static void test_device_id_too_long_with_prefix(void **state)
 {
 	(void)state;
@@ -876,6 +897,7 @@ int main(void)
 	    cmocka_unit_test(test_finding_shape),
 	    cmocka_unit_test(test_device_not_object),
 	    cmocka_unit_test(test_device_id_invalid),
+	    cmocka_unit_test(test_message_utf8),
 	    cmocka_unit_test(test_device_id_too_long_with_prefix),
 	    cmocka_unit_test(test_device_id_blocklisted),
 	    cmocka_unit_test(test_device_id_collision),

@@ -878,11 +878,10 @@ static void check_devaddr_routing(struct ctx *x)
 				continue;
 			json_object_set_new(c->unknown_reported, key, json_true());
 			add(x, CHECK_INFO, "devaddr-destination-unknown", *p,
-			    "%s %s is in %s. The destination's DevAddr blocks are not known, so it "
-			    "cannot be checked whether uplinks will reach it: run with --dest, or give "
-			    "--dest-dev-addr-prefix. A migrated session keeps its DevAddr and Packet "
-			    "Broker routes uplinks by DevAddr, so if the destination does not own this "
-			    "block, migrate the gateways too (reported once per block)",
+			    "%s %s is in %s; the destination's blocks are unknown (use --dest or "
+			    "--dest-dev-addr-prefix). A kept session keeps its DevAddr and Packet "
+			    "Broker routes uplinks by DevAddr: if the destination does not own this "
+			    "block, migrate the gateways too. Reported once per block",
 			    *p, hex, where);
 			continue;
 		}

@@ -8,6 +8,10 @@
 const struct opt_desc global_options[] = {
 	{"dry-run", OPT_BOOL, NULL, "false", NULL,
 	 "Export only: make no change at the source (no delete, no downlink disable)", 0},
+	{"redact", OPT_BOOL, NULL, "false", NULL,
+	 "Export only, with --dry-run: replace every key with zeros of the same length (root and "
+	 "session keys, encrypted keys), to share an export; session_key_id is kept",
+	 0},
 	{"verbose", OPT_BOOL, NULL, "false", NULL, "Log every request and decision on stderr", 0},
 	{"quiet", OPT_BOOL, NULL, "false", NULL, "Print errors only: no progress, no summary", 0},
 	{"dev-id-prefix", OPT_STRING, NULL, NULL, "PREFIX",

@@ -15,6 +15,7 @@
 #include "cmd/cmd.h"
 #include "cmd/migrate.h"
 #include "core/ids.h"
+#include "core/redact.h"
 #include "core/pool.h"
 #include "io/lines.h"
 #include "io/output.h"
@@ -106,6 +107,7 @@ static int export_one(struct run *r, const char *app, const char *dev)
 		log_error("device \"%s\": %s", dev, e);
 		goto fail;
 	}
+	redact_export(d); /* --redact (src/core/redact.c): keys become zeros */
 	char *line = json_dumps(d, JSON_COMPACT);
 	if (!line) {
 		log_error("device \"%s\": cannot encode the export", dev);
@@ -354,6 +356,11 @@ int cmd_export(const struct invocation *inv)
 	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
 	bool dry_run = cfg_bool(&cfg, NULL, "dry-run");
+	if (redact_configure(&cfg, e, sizeof e) < 0) { /* --redact: only with --dry-run */
+		log_error("%s", e);
+		cfg_free(&cfg);
+		return EXIT_USAGE;
+	}
 	if (cfg_bool(&cfg, NULL, "to-dest")) {
 		int rc = run_migration(inv, &cfg);
 		cfg_free(&cfg);

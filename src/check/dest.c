@@ -20,27 +20,19 @@ static json_t *ns_get(struct tts_api *api, const char *route, char *err, size_t 
 	char url[1024];
 	snprintf(url, sizeof url, "%s/ns/%s", api->base[TTS_NS], route);
 	struct http_response r;
-	if (http_request(api->http, "GET", url, NULL, &r) < 0) {
-		snprintf(err, errlen, "Network Server, GET /api/v3/ns/%s: %s", route,
-			 r.transport_error);
-		http_response_free(&r);
-		return NULL;
-	}
-	json_t *j = r.body ? json_loadb(r.body, r.len, 0, NULL) : NULL;
-	if (r.status != 200) {
-		const char *msg = json_string_value(json_object_get(j, "message"));
-		snprintf(err, errlen, "Network Server, GET /api/v3/ns/%s: HTTP %ld%s%s", route,
-			 r.status, msg ? ": " : "", msg ? msg : "");
-		json_decref(j);
-		http_response_free(&r);
-		return NULL;
-	}
+	struct tts_error te = {0};
+	json_t *j = NULL;
+	if (http_request(api->http, "GET", url, NULL, &r) < 0)
+		snprintf(te.message, sizeof te.message, "%s", r.transport_error);
+	else if (r.status < 200 || r.status > 299)
+		tts_decode_error(r.body, r.len, r.status, &te);
+	else
+		tts_decode_body(r.body, r.len, r.status, &j, &te);
 	http_response_free(&r);
-	if (!json_is_object(j)) {
-		snprintf(err, errlen, "Network Server, GET /api/v3/ns/%s: not a JSON object", route);
-		json_decref(j);
-		return NULL;
-	}
+	if (!j)
+		snprintf(err, errlen, "Network Server, GET /api/v3/ns/%s: %s", route,
+			 te.message[0] ? te.message : "failed");
+	tts_error_clear(&te);
 	return j;
 }
 

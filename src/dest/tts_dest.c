@@ -98,6 +98,14 @@ static int normalize_at(json_t *dev, const char *path, normalizer fn, const char
 		return 0;
 	char out[64];
 	if (!json_is_string(v) || fn(json_string_value(v), out) < 0) {
+		if (fn == norm_key && json_is_string(v)) {
+			/* A mistyped key is still mostly the key: never quote it. */
+			snprintf(err, errlen,
+				 "%s: a string of %zu characters is not a valid %s (32 hex digits "
+				 "or base64 of 16 bytes; the value is not shown)",
+				 path, json_string_length(v), what);
+			return -1;
+		}
 		char *shown = json_dumps(v, JSON_ENCODE_ANY);
 		snprintf(err, errlen, "%s: %.40s is not a valid %s", path, shown ? shown : "?",
 			 what);

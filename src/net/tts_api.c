@@ -193,6 +193,24 @@ static void decode_error(const struct http_response *r, struct tts_error *err)
 	err->attempts = r->attempts;
 }
 
+/* A google.rpc.Status ({"code", "message", "details"} and nothing else,
+ * with a non-zero code): what TTS sends for an error, never for a success. */
+static bool is_status_body(const json_t *j)
+{
+	const char *k;
+	json_t *v;
+	json_t *code = json_object_get(j, "code");
+	if (!json_is_integer(code) || json_integer_value(code) == 0 ||
+	    !json_is_string(json_object_get(j, "message")))
+		return false;
+	json_object_foreach((json_t *)j, k, v)
+	{
+		if (strcmp(k, "code") && strcmp(k, "message") && strcmp(k, "details"))
+			return false;
+	}
+	return true;
+}
+
 int tts_decode_body(const char *text, size_t len, long status, json_t **out,
 		    struct tts_error *err)
 {
@@ -204,6 +222,15 @@ int tts_decode_body(const char *text, size_t len, long status, json_t **out,
 		snprintf(err->message, sizeof err->message,
 			 "HTTP %ld with a malformed body (%s at byte %d)", status,
 			 j ? "not a JSON object" : jerr.text, j ? 0 : jerr.position);
+		json_decref(j);
+		return -1;
+	}
+	if (is_status_body(j)) {
+		/* A proxy or a broken gateway said 200 but sent an error: the
+		 * request did not take effect (import must not count it). */
+		tts_decode_error(text, len, status, err);
+		snprintf(err->message, sizeof err->message, "HTTP %ld with an error body: %.300s",
+			 status, json_string_value(json_object_get(j, "message")));
 		json_decref(j);
 		return -1;
 	}

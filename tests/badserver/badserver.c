@@ -53,6 +53,7 @@ static const struct mode_desc modes[] = {
 	{"forbidden-mixed", "400 field_mask_paths refusing [\"created_at\", 1] (not all strings)"},
 	{"redirect", "302 to --location URL (plus the request path)"},
 	{"big-header", "200 with a 256 KiB response header line"},
+	{"echo-auth", "401 whose message repeats the Authorization header it got"},
 	{"ok", "200 {} (for recording requests, e.g. as a redirect target)"},
 	{NULL, NULL},
 };
@@ -221,6 +222,7 @@ struct request {
 	char method[16];
 	char path[1024];
 	bool auth;
+	char auth_value[512]; /* only for echo-auth; never logged */
 };
 
 /* Reads the request head (and discards any body). -1 when there is none. */
@@ -251,8 +253,11 @@ static int read_request(int fd, struct request *rq)
 	size_t body = 0;
 	for (char *line = strstr(buf, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
 		const char *h = line + 2;
-		if (strncasecmp(h, "Authorization:", 14) == 0)
+		if (strncasecmp(h, "Authorization:", 14) == 0) {
 			rq->auth = true;
+			size_t n = strcspn(h + 14, "\r\n");
+			snprintf(rq->auth_value, sizeof rq->auth_value, "%.*s", (int)n, h + 14);
+		}
 		else if (strncasecmp(h, "Content-Length:", 15) == 0)
 			body = strtoul(h + 15, NULL, 10);
 	}
@@ -389,6 +394,12 @@ static void answer(int fd, const struct request *rq)
 			"path(s) in field mask)\",\"details\":[{\"namespace\":\"pkg/ttnpb\","
 			"\"name\":\"field_mask_paths\",\"attributes\":{\"forbidden_paths\":"
 			"[\"created_at\",1,null,{\"p\":\"x\"}]}}]}");
+	} else if (!strcmp(mode, "echo-auth")) {
+		char body[1024];
+		snprintf(body, sizeof body,
+			 "{\"code\":16,\"message\":\"invalid credentials:%s\",\"details\":[]}",
+			 rq->auth_value);
+		respond(fd, "401 Unauthorized", json, body);
 	} else if (!strcmp(mode, "redirect")) {
 		char head[2048];
 		snprintf(head, sizeof head,

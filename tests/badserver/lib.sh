@@ -11,13 +11,15 @@ start_bad() {
 	shift 2
 	local out="$TMP/bad-$var.port" log="$TMP/bad-$var.log"
 	: >"$log"
-	"$BADSERVER" --mode "$mode" --port 0 --quiet --log "$log" "$@" >"$out" 2>"$TMP/bad-$var.err" &
+	: >"$out" # truncated here, before the server starts: never read an old port
+	"$BADSERVER" --mode "$mode" --port 0 --quiet --log "$log" "$@" >>"$out" 2>"$TMP/bad-$var.err" &
 	local pid=$!
 	T_PIDS+=("$pid")
-	local i
+	local i port
 	for i in $(seq 1 200); do
-		if [ -s "$out" ]; then
-			printf -v "$var" 'http://127.0.0.1:%s' "$(head -n1 "$out")"
+		port=$(sed -n '1{/^[0-9][0-9]*$/p}' "$out")
+		if [ -n "$port" ] && [ "$(wc -l <"$out")" -ge 1 ]; then
+			printf -v "$var" 'http://127.0.0.1:%s' "$port"
 			printf -v "${var}_LOG" '%s' "$log"
 			return 0
 		fi

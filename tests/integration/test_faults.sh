@@ -44,7 +44,7 @@ fault close "reading from the Identity Server: Empty reply"
 fault bad-utf8 "HTTP 200 with a malformed body (unable to decode byte"
 fault wrong-types "reading from the Identity Server: the answer is not a valid end device (frequency_plan_id: a number"
 fault ns-session-number "reading from the Network Server: the answer is not a valid end device (session: a number where"
-fault error-200 'device "fault-dev"'
+fault error-200 "reading from the Identity Server: HTTP 200 with an error body: error:pkg/registry:device_not_found"
 fault big-header "reading from the Identity Server"
 # A 400 refusing paths, listed with non-strings among them (used to crash).
 fault forbidden-mixed "reading from the Identity Server: HTTP 400"
@@ -76,6 +76,13 @@ assert_contains "redirect (import): the create failed on the 302" "$ERR" "HTTP 3
 assert_eq "redirect (import): the other server got no request" 0 "$(wc -l <"$REC_LOG")"
 assert_not_contains "redirect (import): API key not in stderr" "$ERR" "$FSECRET"
 assert_no_sanitizer "redirect: no sanitizer report" "$ERR"
+# A destination that answers the create with 200 and an error body: not created.
+start_bad E200 error-200
+DEST_TTS_APP_ID=fault-app DEST_TTS_APP_API_KEY=$FKEY DEST_TTS_API_URL=$E200 run_tool import "$TMP/imp.json"
+assert_eq "import, 200 with an error body: exit 1" 1 "$RC"
+assert_contains "import, 200 with an error body: not counted as created" "$ERR" \
+	"creating on the Identity Server: HTTP 200 with an error body"
+assert_contains "import, 200 with an error body: summary" "$ERR" "created 0 of 1"
 
 # --- application listing against bad answers ---------------------------------------
 for mode in html truncated huge bad-utf8; do

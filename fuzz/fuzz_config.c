@@ -8,6 +8,7 @@
  */
 #include "fuzz.h"
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <strings.h>
 
@@ -39,10 +40,16 @@ static void values(const char *s, bool insecure)
 		FUZZ_ASSERT(n >= 7 && strcmp(url + n - 7, "/api/v3") == 0);
 		FUZZ_ASSERT(!strpbrk(url, " \t\r\n@"));
 		if (!https && !insecure) {
-			/* plain http only to loopback */
+			/* plain http only to loopback: localhost, [::1], 127.x.y.z */
 			const char *h = url + 7;
-			FUZZ_ASSERT(strncasecmp(h, "localhost", 9) == 0 ||
-				    strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0);
+			size_t hl = strcspn(h, ":/?#");
+			char ip[16] = "";
+			struct in_addr a;
+			if (hl < sizeof ip)
+				memcpy(ip, h, hl);
+			FUZZ_ASSERT((hl == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+				    strncmp(h, "[::1]", 5) == 0 ||
+				    (strncmp(ip, "127.", 4) == 0 && inet_pton(AF_INET, ip, &a) == 1));
 		}
 		free(url);
 	} else {

@@ -1,5 +1,6 @@
 #include "net/tts_api.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,16 @@ static bool is_loopback_host(const char *host, size_t n)
 {
 	if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
 		return true;
-	if (n >= 4 && strncmp(host, "127.", 4) == 0)
-		return true;
+	if (n >= 4 && strncmp(host, "127.", 4) == 0) {
+		/* An IPv4 literal in 127/8, not a name such as 127.example.com. */
+		char ip[16];
+		struct in_addr a;
+		if (n >= sizeof ip)
+			return false;
+		memcpy(ip, host, n);
+		ip[n] = '\0';
+		return inet_pton(AF_INET, ip, &a) == 1;
+	}
 	return n == 5 && strncmp(host, "[::1]", 5) == 0;
 }
 

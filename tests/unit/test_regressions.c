@@ -58,11 +58,42 @@ static void test_join_paths_non_strings(void **state)
 	json_decref(paths);
 }
 
+/* Plain http:// was allowed to any host whose name starts with "127."
+ * (127.example.com can resolve anywhere): the API key in clear text. */
+static void test_plain_http_only_to_loopback(void **state)
+{
+	(void)state;
+	static const char *const refused[] = {
+	    "http://127.example.com", "http://127.0.0.1.nip.io/", "http://127.evil:80",
+	    "http://127.0.0.1.5", "http://127.", "http://example.com", "http://10.0.0.1",
+	    "http://localhost.example.com", "http://[::2]:1885"};
+	static const char *const allowed[] = {"http://127.0.0.1:1885", "http://127.1.2.3/x",
+					      "http://localhost:1885", "http://LOCALHOST",
+					      "http://[::1]:1885", "https://127.example.com"};
+	char err[256];
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		char *u = tts_base_url(refused[i], false, err, sizeof err);
+		if (u)
+			fail_msg("%s: allowed as %s", refused[i], u);
+		/* --insecure allows it. */
+		u = tts_base_url(refused[i], true, err, sizeof err);
+		assert_non_null(u);
+		free(u);
+	}
+	for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++) {
+		char *u = tts_base_url(allowed[i], false, err, sizeof err);
+		if (!u)
+			fail_msg("%s: refused: %s", allowed[i], err);
+		free(u);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_jp_set_refused_segment),
 	    cmocka_unit_test(test_join_paths_non_strings),
+	    cmocka_unit_test(test_plain_http_only_to_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

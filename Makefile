@@ -23,6 +23,7 @@ asan:
 check: deps build asan
 	@./tests/run-all.sh $(BUILD) $(BUILD_ASAN)
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory lint
 
 # Only the normal build (quicker, for development).
 check-fast: build
@@ -36,7 +37,7 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
-	rm -rf $(BUILD_FUZZ)
+	rm -rf $(BUILD_FUZZ) $(BUILD_LINT) $(BUILD)-valgrind
 
 # ---- Hardening: fuzzing, lint, valgrind -------------------------------------
 BUILD_FUZZ   ?= build-fuzz
@@ -57,3 +58,28 @@ fuzz: fuzz-build
 # About 5 seconds per target (part of `make check`).
 fuzz-smoke: fuzz-build
 	@./fuzz/run.sh $(BUILD_FUZZ) 5
+
+BUILD_LINT ?= build-lint
+LINT_SOURCES = $(wildcard src/*.c src/*/*.c)
+
+.PHONY: lint valgrind
+
+# clang-tidy (.clang-tidy, every finding an error) and cppcheck
+# (.cppcheck-suppressions) on src/. build-lint only holds clang's
+# compile_commands.json; nothing is built there.
+lint:
+	@cmake -S . -B $(BUILD_LINT) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@echo "clang-tidy: $(words $(LINT_SOURCES)) files"
+	@printf '%s\n' $(LINT_SOURCES) | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD_LINT) --quiet \
+		>$(BUILD_LINT)/clang-tidy.log 2>&1; rc=$$?; \
+		grep -v -E '^[0-9]+ warnings? (and [0-9]+ errors? )?generated\.$$' $(BUILD_LINT)/clang-tidy.log; \
+		exit $$rc
+	@echo "cppcheck"
+	@cppcheck --enable=warning,performance,portability --std=c11 --quiet --inline-suppr \
+		--error-exitcode=1 --suppressions-list=.cppcheck-suppressions -j $(JOBS) \
+		-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DTTNM_VERSION='"lint"' -I src src
+	@echo "lint: clean"
+
+# A few integration scenarios with the tool under valgrind memcheck.
+valgrind: build
+	@./scripts/valgrind.sh $(BUILD)

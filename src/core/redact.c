@@ -45,7 +45,7 @@ static size_t blank_string(json_t *v, char fill)
 	if (!z)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		z[i] = fill == 'A' && s[i] == '=' ? '=' : fill;
+		z[i] = (char)(fill == 'A' && s[i] == '=' ? '=' : fill);
 	z[n] = '\0';
 	json_string_set(v, z);
 	free(z);

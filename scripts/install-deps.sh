@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is already there.
 set -eu
 PKGS="build-essential cmake pkg-config clang libcurl4-openssl-dev libjansson-dev \
-libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev jq openssl"
+libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev jq openssl time"
 PKGS="$PKGS libclang-rt-14-dev valgrind cppcheck clang-tidy" # make fuzz, valgrind, lint
 missing=""
 for p in $PKGS; do

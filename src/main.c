@@ -8,6 +8,7 @@
  * with the upstream aliases (application: applications apps app a; device:
  * end-devices end-device devices devs dev d).
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +166,9 @@ static int dispatch(const struct args *a)
 int main(int argc, char **argv)
 {
 	out_guard_std_fds();
+	/* Many worker threads would each get a malloc arena: memory that grows
+	 * with --concurrency and stays. A few arenas suffice for this work. */
+	mallopt(M_ARENA_MAX, 2);
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

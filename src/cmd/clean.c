@@ -76,6 +76,7 @@ int cmd_clean(const struct invocation *inv)
 		cfg_free(&cfg);
 		return EXIT_FAILED;
 	}
+	out.batch = true; /* nothing at any server depends on these lines */
 	if (inv->nitems == 0 && clean_stream(stdin, "stdin", &out, &n, &bad) < 0)
 		rc = EXIT_FAILED;
 	for (size_t i = 0; i < inv->nitems && rc == EXIT_OK; i++) {
@@ -90,8 +91,11 @@ int cmd_clean(const struct invocation *inv)
 		if (fp != stdin)
 			fclose(fp);
 	}
+	if (out_close(&out) < 0) {
+		log_error("writing the output: %s", strerror(errno));
+		rc = EXIT_FAILED;
+	}
 	log_info("clean: %zu devices written, %zu unreadable", n, bad);
-	out_close(&out);
 	cfg_free(&cfg);
 	return rc == EXIT_OK && bad ? EXIT_FAILED : rc;
 }

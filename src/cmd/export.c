@@ -155,7 +155,7 @@ struct feed {
 	const char *app; /* NULL: the source's default application */
 	const char *const *items;
 	size_t n, i;
-	json_t *ids; /* a listed application */
+	const struct strlist *ids; /* a listed application */
 	FILE *in;
 	char *line;
 	size_t cap;
@@ -173,8 +173,8 @@ static void *next_item(void *ud)
 	if (should_stop(f->r))
 		return NULL;
 	if (f->ids) {
-		if (f->i < json_array_size(f->ids))
-			dev = json_string_value(json_array_get(f->ids, f->i++));
+		if (f->i < f->ids->n)
+			dev = strlist_get(f->ids, f->i++);
 	} else if (f->items) {
 		if (f->i < f->n)
 			dev = f->items[f->i++];
@@ -203,13 +203,12 @@ static void work_item(void *ud, void *p)
 
 static int collect_cb(void *ud, const char *dev)
 {
-	json_array_append_new(ud, json_string(dev));
-	return g_interrupted ? -1 : 0;
+	return strlist_add(ud, dev) < 0 || g_interrupted ? -1 : 0;
 }
 
 static int export_application(struct run *r, const char *app)
 {
-	json_t *ids = json_array();
+	struct strlist ids = {0};
 	struct src_err err = {0};
 	int rc = -1;
 	if (!ids_valid(app)) {
@@ -222,24 +221,24 @@ static int export_application(struct run *r, const char *app)
 		flag(r, &r->fatal);
 		goto done;
 	}
-	if (r->ops->list_devices(r->src, app, collect_cb, ids, &err) < 0) {
+	if (r->ops->list_devices(r->src, app, collect_cb, &ids, &err) < 0) {
 		log_error("%s", err.msg);
 		count(r, &r->failed, app);
 		goto done;
 	}
-	if (r->mig && migration_enroll(r->mig, app, ids) < 0) {
+	if (r->mig && migration_enroll(r->mig, app, &ids) < 0) {
 		log_error("application \"%s\": cannot record its devices in the journal", app);
 		flag(r, &r->fatal);
 		goto done;
 	}
 	pthread_mutex_lock(&r->mu);
-	progress_set_total(r->total + json_array_size(ids));
+	progress_set_total(r->total + ids.n);
 	pthread_mutex_unlock(&r->mu);
-	log_debug("application \"%s\": %zu devices", app, json_array_size(ids));
-	struct feed f = {.r = r, .app = app, .ids = ids};
+	log_debug("application \"%s\": %zu devices", app, ids.n);
+	struct feed f = {.r = r, .app = app, .ids = &ids};
 	rc = pool_run(r->concurrency, next_item, work_item, &f);
 done:
-	json_decref(ids);
+	strlist_free(&ids);
 	return rc;
 }
 
@@ -298,7 +297,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	char e[512];
 	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
 	struct migration m = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
-	r.concurrency = (int)cfg_int(cfg, NULL, "concurrency", 32);
+	r.concurrency = (int)cfg_int(cfg, NULL, "concurrency", 128);
 	char *path = NULL;
 	int rc = EXIT_OK;
 	if (cfg_bool(cfg, NULL, "dry-run")) {
@@ -368,7 +367,7 @@ int cmd_export(const struct invocation *inv)
 	}
 
 	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
-	r.concurrency = (int)cfg_int(&cfg, NULL, "concurrency", 32);
+	r.concurrency = (int)cfg_int(&cfg, NULL, "concurrency", 128);
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.fail_fast = cfg_bool(&cfg, NULL, "fail-fast");
 	struct src_err err = {0};

@@ -3,6 +3,7 @@
  */
 #include "cmd/migrate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,7 @@ int migration_note_app(struct migration *m, const char *app)
 	return rc;
 }
 
-int migration_enroll(struct migration *m, const char *app, const json_t *ids)
+int migration_enroll(struct migration *m, const char *app, const struct strlist *ids)
 {
 	char key[96];
 	if (journal_add_all(m->journal, app, ids) < 0)
@@ -220,8 +221,7 @@ int migration_enroll(struct migration *m, const char *app, const json_t *ids)
 
 static int enroll_cb(void *ud, const char *dev)
 {
-	json_array_append_new(ud, json_string(dev));
-	return g_interrupted ? -1 : 0;
+	return strlist_add(ud, dev) < 0 || g_interrupted ? -1 : 0;
 }
 
 /* Resume: applications whose listing was cut off are listed again. */
@@ -238,14 +238,14 @@ static int relist_unlisted(struct migration *m)
 			free(done);
 			continue;
 		}
-		json_t *ids = json_array();
+		struct strlist ids = {0};
 		struct src_err se = {0};
-		if (m->ops->list_devices(m->src, t, enroll_cb, ids, &se) < 0 ||
-		    migration_enroll(m, t, ids) < 0) {
+		if (m->ops->list_devices(m->src, t, enroll_cb, &ids, &se) < 0 ||
+		    migration_enroll(m, t, &ids) < 0) {
 			log_error("%s", se.msg[0] ? se.msg : "journal: cannot record the listing");
 			rc = -1;
 		}
-		json_decref(ids);
+		strlist_free(&ids);
 	}
 	free(apps);
 	return rc;
@@ -275,31 +275,34 @@ struct each_ctx {
 	struct dest *source_as_dest;
 };
 
-static int todo_cb(void *ud, const struct jdevice *d)
-{
-	json_array_append_new(ud, json_pack("[s,s]", d->src_app, d->src_dev));
-	return 0;
-}
-
 struct resume_feed {
 	struct migration *m;
-	json_t *todo;
+	struct strlist apps, devs; /* the unfinished devices, in journal order */
 	size_t i;
 };
+
+static int todo_cb(void *ud, const struct jdevice *d)
+{
+	struct resume_feed *f = ud;
+	return strlist_add(&f->apps, d->src_app) < 0 || strlist_add(&f->devs, d->src_dev) < 0
+		       ? -1
+		       : 0;
+}
 
 static void *resume_next(void *ud)
 {
 	struct resume_feed *f = ud;
-	if (g_interrupted || f->i >= json_array_size(f->todo))
+	if (g_interrupted || f->i >= f->devs.n)
 		return NULL;
-	return json_array_get(f->todo, f->i++);
+	return (void *)(uintptr_t)(++f->i); /* 1-based: NULL ends the feed */
 }
 
 static void resume_work(void *ud, void *item)
 {
 	struct resume_feed *f = ud;
-	const char *app = json_string_value(json_array_get(item, 0));
-	const char *dev = json_string_value(json_array_get(item, 1));
+	size_t i = (size_t)(uintptr_t)item - 1;
+	const char *app = strlist_get(&f->apps, i);
+	const char *dev = strlist_get(&f->devs, i);
 	migrate_device(f->m, app, dev);
 	pthread_mutex_lock(&f->m->mu);
 	progress_update(f->m->done + f->m->failed, f->m->failed, dev);
@@ -322,7 +325,7 @@ static int report_cb(void *ud, const struct jdevice *d)
 int migration_report(struct journal *j, const char *path)
 {
 	struct each_ctx c = {.report = json_array()};
-	journal_each(j, false, report_cb, &c);
+	journal_each(j, false, false, report_cb, &c);
 	char err[256];
 	int rc = write_report(path, c.report, err, sizeof err);
 	if (rc < 0)
@@ -367,7 +370,7 @@ int cmd_status(const struct invocation *inv)
 	long counts[J_NSTATES], failed;
 	journal_counts(j, counts, &failed);
 	struct each_ctx c = {.report = json_array()};
-	journal_each(j, false, report_cb, &c);
+	journal_each(j, false, false, report_cb, &c);
 	for (int s = 0; s < J_NSTATES; s++)
 		printf("%-9s %ld\n", jstate_name((enum jstate)s), counts[s]);
 	printf("errors    %ld\n", failed);
@@ -435,14 +438,15 @@ int cmd_resume(const struct invocation *inv)
 	}
 	if (relist_unlisted(&m) < 0)
 		rc = EXIT_FAILED;
-	struct resume_feed f = {.m = &m, .todo = json_array()};
-	journal_each(j, true, todo_cb, f.todo);
+	struct resume_feed f = {.m = &m};
+	journal_each(j, true, false, todo_cb, &f);
 	progress_start("resuming",
 		       !cfg_bool(&cfg, NULL, "quiet") && !cfg_bool(&cfg, NULL, "verbose"));
-	progress_set_total(json_array_size(f.todo));
-	pool_run((int)cfg_int(&cfg, NULL, "concurrency", 32), resume_next, resume_work, &f);
+	progress_set_total(f.devs.n);
+	pool_run((int)cfg_int(&cfg, NULL, "concurrency", 128), resume_next, resume_work, &f);
 	progress_end();
-	json_decref(f.todo);
+	strlist_free(&f.apps);
+	strlist_free(&f.devs);
 	log_info("resume: verified %zu, failed %zu, in %.1f s, %ld requests", m.done, m.failed,
 		 progress_elapsed(), http_requests_sent());
 	print_summary(j, path);
@@ -490,7 +494,7 @@ static int restore_one(struct journal *j, const struct config *cfg, const char *
 		memcpy(app_buf, item, (size_t)(slash - item));
 		f.app = app_buf;
 	}
-	journal_each(j, false, find_cb, &f);
+	journal_each(j, false, true, find_cb, &f);
 	int rc = -1;
 	struct dest *src_dest = NULL;
 	if (f.n == 0) {

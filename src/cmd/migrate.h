@@ -39,7 +39,7 @@ int migration_journal(const char *path, struct journal **out, char **path_out, c
  * pending and marks the listing complete, so that resume does not need the
  * listing again (and re-lists an application whose listing was cut off). */
 int migration_note_app(struct migration *m, const char *app);
-int migration_enroll(struct migration *m, const char *app, const json_t *ids);
+int migration_enroll(struct migration *m, const char *app, const struct strlist *ids);
 
 int migration_open_ends(struct migration *m, const struct config *cfg, const char *src_name,
 			char *err, size_t errlen);

@@ -40,12 +40,18 @@ int pool_run(int nthreads, void *(*next)(void *ud), void (*work)(void *ud, void 
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* Workers need little stack (no deep recursion, buffers of a few KiB);
+	 * the default 8 MiB each would be mostly untouched but counts. */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1u << 20);
 	int started = 0;
 	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&t[i], NULL, worker, &p) == 0)
+		if (pthread_create(&t[i], &attr, worker, &p) == 0)
 			started++;
 		else
 			break;
+	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started == 0)
 		worker(&p);

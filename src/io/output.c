@@ -201,7 +201,7 @@ static int write_locked(struct out_sink *o, const char *line, char *err, size_t 
 	int rc = write_all(o->fd, buf, n + 1);
 	memset(buf, 0, n + 1);
 	free(buf);
-	if (rc < 0 || (o->durable && fsync(o->fd) < 0)) {
+	if (rc < 0 || (o->durable && !o->batch && fsync(o->fd) < 0)) {
 		snprintf(err, errlen, "writing %s: %s", o->path, strerror(errno));
 		return -1;
 	}
@@ -209,8 +209,11 @@ static int write_locked(struct out_sink *o, const char *line, char *err, size_t 
 	return 0;
 }
 
-void out_close(struct out_sink *o)
+int out_close(struct out_sink *o)
 {
+	int rc = 0;
+	if (o->batch && o->durable && o->lines && fsync(o->fd) < 0)
+		rc = -1;
 	if (o->own_fd && o->fd >= 0)
 		close(o->fd);
 	if (o->backup_fd >= 0)
@@ -221,4 +224,5 @@ void out_close(struct out_sink *o)
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	o->backup_fd = -1;
+	return rc;
 }

@@ -24,6 +24,7 @@ struct out_sink {
 	int fd;        /* main output */
 	bool own_fd;   /* opened by us (--output) */
 	bool durable;  /* fd is a regular file: fsync after each line */
+	bool batch;    /* no fsync per line, one at close (nothing depends on it) */
 	int backup_fd; /* -1 when there is no backup file */
 	char *backup_path;
 	char *path; /* for messages: "stdout" or the --output path */
@@ -45,7 +46,8 @@ int out_open(struct out_sink *o, const char *path, bool need_backup, char *err, 
  * included) — then the caller must not touch the source for this device. */
 int out_write(struct out_sink *o, const char *line, char *err, size_t errlen);
 
-void out_close(struct out_sink *o);
+/* Closes; with batch set, fsyncs once first. Returns -1 if that fails. */
+int out_close(struct out_sink *o);
 
 /* The directory for state files (backups, journals); created 0700. */
 char *out_state_dir(char *err, size_t errlen);

@@ -138,15 +138,12 @@ static int journal_add_locked(struct journal *j, const char *app, const char *de
 			 3, p);
 }
 
-static int journal_add_all_locked(struct journal *j, const char *app, const json_t *ids)
+static int journal_add_all_locked(struct journal *j, const char *app, const struct strlist *ids)
 {
 	if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	size_t i;
-	json_t *id;
-	json_array_foreach(ids, i, id)
-	{
-		if (journal_add_locked(j, app, json_string_value(id)) < 0) {
+	for (size_t i = 0; i < ids->n; i++) {
+		if (journal_add_locked(j, app, strlist_get(ids, i)) < 0) {
 			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -154,7 +151,7 @@ static int journal_add_all_locked(struct journal *j, const char *app, const json
 	return sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static void fill(sqlite3_stmt *st, struct jdevice *d)
+static void fill(sqlite3_stmt *st, struct jdevice *d, bool with_export)
 {
 	memset(d, 0, sizeof *d);
 	d->src_app = strdup((const char *)sqlite3_column_text(st, 0));
@@ -162,7 +159,7 @@ static void fill(sqlite3_stmt *st, struct jdevice *d)
 	d->state = state_of((const char *)sqlite3_column_text(st, 2));
 	if (sqlite3_column_text(st, 3))
 		d->error = strdup((const char *)sqlite3_column_text(st, 3));
-	if (sqlite3_column_text(st, 4))
+	if (with_export && sqlite3_column_text(st, 4))
 		d->export = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
 	d->attempts = (long)sqlite3_column_int64(st, 5);
 }
@@ -190,7 +187,7 @@ static int journal_get_locked(struct journal *j, const char *app, const char *de
 	sqlite3_bind_text(st, 2, dev, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		fill(st, out);
+		fill(st, out, true);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -225,7 +222,8 @@ static int journal_fail_locked(struct journal *j, const char *app, const char *d
 			 4, p);
 }
 
-int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *ud)
+int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb,
+		 void *ud)
 {
 	sqlite3_stmt *st;
 	const char *sql = unfinished_only ? "SELECT " DEVICE_COLUMNS " FROM devices WHERE state "
@@ -236,29 +234,22 @@ int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *u
 		pthread_mutex_unlock(&j->mu);
 		return -1;
 	}
-	/* Rows are copied out first: callbacks update the table. */
-	struct jdevice *rows = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	/* Rows are handed out one at a time, under the lock: memory does not
+	 * grow with the journal, and cb must not call the journal. */
+	int rc, out = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct jdevice *r = realloc(rows, cap * sizeof *rows);
-			if (!r)
-				break;
-			rows = r;
-		}
-		fill(st, &rows[n++]);
+		struct jdevice d;
+		fill(st, &d, with_export);
+		if (cb(ud, &d) < 0)
+			out = -1;
+		jdevice_free(&d);
+		if (out < 0)
+			break;
 	}
+	if (out == 0 && rc != SQLITE_DONE)
+		out = -1;
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&j->mu);
-	int out = rc == SQLITE_DONE ? 0 : -1;
-	for (size_t i = 0; i < n; i++) {
-		if (out == 0 && cb(ud, &rows[i]) < 0)
-			out = -1;
-		jdevice_free(&rows[i]);
-	}
-	free(rows);
 	return out;
 }
 
@@ -297,7 +288,7 @@ char *journal_meta_get(struct journal *j, const char *key)
 	return rc;
 }
 
-int journal_add_all(struct journal *j, const char *app, const json_t *ids)
+int journal_add_all(struct journal *j, const char *app, const struct strlist *ids)
 {
 	pthread_mutex_lock(&j->mu);
 	int rc = journal_add_all_locked(j, app, ids);

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/strlist.h"
+
 enum jstate { J_PENDING = 0, J_EXPORTED, J_RETIRED, J_CREATED, J_VERIFIED, J_RESTORED, J_NSTATES };
 
 const char *jstate_name(enum jstate s);
@@ -41,7 +43,7 @@ int journal_meta_set(struct journal *j, const char *key, const char *value);
 char *journal_meta_get(struct journal *j, const char *key); /* malloc'd or NULL */
 
 /* Adds every id of the array (strings) as pending, in one transaction. */
-int journal_add_all(struct journal *j, const char *app, const json_t *ids);
+int journal_add_all(struct journal *j, const char *app, const struct strlist *ids);
 
 /* Adds the device as pending unless the journal has it already. */
 int journal_add(struct journal *j, const char *app, const char *dev);
@@ -53,9 +55,12 @@ int journal_advance(struct journal *j, const char *app, const char *dev, enum js
 int journal_fail(struct journal *j, const char *app, const char *dev, const char *error);
 
 /* Calls cb for every device (in the order they were added), optionally only
- * those not yet done (verified or restored). */
+ * those not yet done (verified or restored). The export is loaded only with
+ * with_export (it is large; status and reports do not need it). Rows are
+ * streamed under the journal's lock: cb must not call the journal. */
 typedef int (*journal_cb)(void *ud, const struct jdevice *d);
-int journal_each(struct journal *j, bool unfinished_only, journal_cb cb, void *ud);
+int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb,
+		 void *ud);
 
 /* Per-state counts and the number with an error. */
 int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed);

@@ -404,6 +404,9 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, c->opts.timeout_s > 0 ? c->opts.timeout_s : 60L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* The smallest upload buffer (default 64 KiB per transfer): bodies are
+	 * a few KiB, and a hundred transfers in flight would hold megabytes. */
+	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	if (c->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);

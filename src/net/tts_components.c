@@ -79,7 +79,7 @@ static const char *const ns_get[] = {
 	"pending_mac_state.pending_join_request",
 	"pending_mac_state.queued_join_accept.correlation_ids",
 	"pending_mac_state.queued_join_accept.dev_addr",
-	"pending_mac_state.queued_join_accept.keys.app_s_key",
+	"pending_mac_state.queued_join_accept.keys.app_s_key.key",
 	"pending_mac_state.queued_join_accept.keys.f_nwk_s_int_key.key",
 	"pending_mac_state.queued_join_accept.keys.nwk_s_enc_key.key",
 	"pending_mac_state.queued_join_accept.keys.s_nwk_s_int_key.key",
@@ -155,7 +155,7 @@ const char *const tts_key_paths[] = {
 	"session.keys.nwk_s_enc_key.key", "pending_session.keys.app_s_key.key",
 	"pending_session.keys.f_nwk_s_int_key.key", "pending_session.keys.s_nwk_s_int_key.key",
 	"pending_session.keys.nwk_s_enc_key.key",
-	"pending_mac_state.queued_join_accept.keys.app_s_key",
+	"pending_mac_state.queued_join_accept.keys.app_s_key.key",
 	"pending_mac_state.queued_join_accept.keys.f_nwk_s_int_key.key",
 	"pending_mac_state.queued_join_accept.keys.s_nwk_s_int_key.key",
 	"pending_mac_state.queued_join_accept.keys.nwk_s_enc_key.key", NULL};

@@ -98,12 +98,21 @@ static int normalize_at(json_t *dev, const char *path, normalizer fn, const char
 		return 0;
 	char out[64];
 	if (!json_is_string(v) || fn(json_string_value(v), out) < 0) {
-		if (fn == norm_key && json_is_string(v)) {
+		if (fn == norm_key) {
 			/* A mistyped key is still mostly the key: never quote it. */
+			char kind[48];
+			if (json_is_string(v))
+				snprintf(kind, sizeof kind, "a string of %zu characters",
+					 json_string_length(v));
+			else
+				snprintf(kind, sizeof kind, "a JSON %s",
+					 json_is_object(v)  ? "object"
+					 : json_is_array(v) ? "array"
+							    : "value");
 			snprintf(err, errlen,
-				 "%s: a string of %zu characters is not a valid %s (32 hex digits "
-				 "or base64 of 16 bytes; the value is not shown)",
-				 path, json_string_length(v), what);
+				 "%s: %s is not a valid %s (32 hex digits or base64 of 16 bytes; "
+				 "the value is not shown)",
+				 path, kind, what);
 			return -1;
 		}
 		char *shown = json_dumps(v, JSON_ENCODE_ANY);

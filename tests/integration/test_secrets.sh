@@ -145,6 +145,11 @@ assert_rc "import of a malformed key: exit 1" 1
 assert_contains "malformed key: the field is named" "$ERR" "root_keys.app_key.key: a string of 34 characters"
 no_secrets "malformed key: stderr clean" "$ERR"
 no_secrets "malformed key: report clean" "$TMP/typo-report.json"
+jq -c '.root_keys.app_key = {"key": {"hex": .root_keys.app_key.key}} | .ids.device_id = "obj-dev"' \
+	<(head -n1 "$FIX/seed-export.jsonl") >"$TMP/objkey.json"
+run_tool import "$TMP/objkey.json"
+assert_contains "key given as an object: the field is named" "$ERR" "root_keys.app_key.key: a JSON object"
+no_secrets "key given as an object: stderr clean" "$ERR"
 DEST_TTS_APP_API_KEY=NNSXS.SECRETSTEST.WRONGS3cr3tV4lu3 run_tool import "$FIX/seed-export.jsonl" --verbose
 assert_rc "import with a wrong key: exit 1" 1
 no_secrets "import with a wrong key: stdout and stderr clean" "$OUT" "$ERR"

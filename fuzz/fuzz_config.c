@@ -47,9 +47,10 @@ static void values(const char *s, bool insecure)
 			struct in_addr a;
 			if (hl < sizeof ip)
 				memcpy(ip, h, hl);
-			FUZZ_ASSERT((hl == 9 && strncasecmp(h, "localhost", 9) == 0) ||
-				    strncmp(h, "[::1]", 5) == 0 ||
-				    (strncmp(ip, "127.", 4) == 0 && inet_pton(AF_INET, ip, &a) == 1));
+			FUZZ_ASSERT(
+			    (hl == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+			    strncmp(h, "[::1]", 5) == 0 ||
+			    (strncmp(ip, "127.", 4) == 0 && inet_pton(AF_INET, ip, &a) == 1));
 		}
 		free(url);
 	} else {

@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dest_prepare(dest, dev, (line & 1) ? "pre" : NULL, (line & 2) != 0, err,
 				 sizeof err) == 0) {
 			/* What import sends is in the destination application. */
-			const char *app = json_string_value(
-			    jp_get(dev, "ids.application_ids.application_id"));
+			const char *app =
+			    json_string_value(jp_get(dev, "ids.application_ids.application_id"));
 			FUZZ_ASSERT(app && strcmp(app, "fuzz-app") == 0);
 			(void)ids_validate_device(dev, err, sizeof err);
 			json_t *leaves = json_array();

@@ -50,9 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A listing: {"end_devices": [...]} as sources/tts.c reads it. */
 		size_t i;
 		json_t *d;
-		json_array_foreach(json_object_get(out, "end_devices"), i, d)
-			(void)json_string_value(json_object_get(json_object_get(d, "ids"),
-								"device_id"));
+		json_array_foreach(json_object_get(out, "end_devices"), i, d)(void)
+		    json_string_value(json_object_get(json_object_get(d, "ids"), "device_id"));
 	} else {
 		FUZZ_ASSERT(!out && strncmp(e.message, "HTTP ", 5) == 0);
 	}

@@ -15,8 +15,9 @@ int redact_configure(const struct config *cfg, char *err, size_t errlen)
 	if (!enabled)
 		return 0;
 	if (cfg_bool(cfg, NULL, "to-dest")) {
-		snprintf(err, errlen, "--redact and --to-dest do not go together (a redacted "
-				      "device has no keys to migrate)");
+		snprintf(err, errlen,
+			 "--redact and --to-dest do not go together (a redacted "
+			 "device has no keys to migrate)");
 		return -1;
 	}
 	if (!cfg_bool(cfg, NULL, "dry-run")) {
@@ -77,9 +78,8 @@ size_t redact_keys(json_t *dev)
 			if (len - 4 < sizeof parent) {
 				memcpy(parent, *p, len - 4);
 				parent[len - 4] = '\0';
-				n += blank_string(json_object_get(jp_get(dev, parent),
-								  "encrypted_key"),
-						  'A');
+				n += blank_string(
+				    json_object_get(jp_get(dev, parent), "encrypted_key"), 'A');
 			}
 		}
 	}

@@ -38,24 +38,24 @@ struct mode_desc {
 };
 
 static const struct mode_desc modes[] = {
-	{"truncated", "200 JSON whose body ends long before its Content-Length"},
-	{"html", "200 text/html (a login page or proxy error instead of the API)"},
-	{"huge", "200 JSON with a 40 MiB body (Content-Length given)"},
-	{"huge-chunked", "200 JSON with a 40 MiB chunked body (no Content-Length)"},
-	{"gzip-bomb", "200 JSON, Content-Encoding gzip: ~200 KiB that inflate to 40 MiB"},
-	{"slowloris", "headers, then one body byte every --interval-ms (default 1000)"},
-	{"hang", "accepts and reads the request, then never answers"},
-	{"close", "closes the connection without answering"},
-	{"bad-utf8", "200 JSON object with invalid UTF-8 inside strings"},
-	{"wrong-types", "200 JSON device whose fields have the wrong types (\"session\": 5)"},
-	{"ns-session-number", "a valid device, but the Network Server's has \"session\": 5"},
-	{"error-200", "200 whose body is a TTS error (google.rpc.Status)"},
-	{"forbidden-mixed", "400 field_mask_paths refusing [\"created_at\", 1] (not all strings)"},
-	{"redirect", "302 to --location URL (plus the request path)"},
-	{"big-header", "200 with a 256 KiB response header line"},
-	{"echo-auth", "401 whose message repeats the Authorization header it got"},
-	{"ok", "200 {} (for recording requests, e.g. as a redirect target)"},
-	{NULL, NULL},
+    {"truncated", "200 JSON whose body ends long before its Content-Length"},
+    {"html", "200 text/html (a login page or proxy error instead of the API)"},
+    {"huge", "200 JSON with a 40 MiB body (Content-Length given)"},
+    {"huge-chunked", "200 JSON with a 40 MiB chunked body (no Content-Length)"},
+    {"gzip-bomb", "200 JSON, Content-Encoding gzip: ~200 KiB that inflate to 40 MiB"},
+    {"slowloris", "headers, then one body byte every --interval-ms (default 1000)"},
+    {"hang", "accepts and reads the request, then never answers"},
+    {"close", "closes the connection without answering"},
+    {"bad-utf8", "200 JSON object with invalid UTF-8 inside strings"},
+    {"wrong-types", "200 JSON device whose fields have the wrong types (\"session\": 5)"},
+    {"ns-session-number", "a valid device, but the Network Server's has \"session\": 5"},
+    {"error-200", "200 whose body is a TTS error (google.rpc.Status)"},
+    {"forbidden-mixed", "400 field_mask_paths refusing [\"created_at\", 1] (not all strings)"},
+    {"redirect", "302 to --location URL (plus the request path)"},
+    {"big-header", "200 with a 256 KiB response header line"},
+    {"echo-auth", "401 whose message repeats the Authorization header it got"},
+    {"ok", "200 {} (for recording requests, e.g. as a redirect target)"},
+    {NULL, NULL},
 };
 
 static const char *mode;
@@ -257,8 +257,7 @@ static int read_request(int fd, struct request *rq)
 			rq->auth = true;
 			size_t n = strcspn(h + 14, "\r\n");
 			snprintf(rq->auth_value, sizeof rq->auth_value, "%.*s", (int)n, h + 14);
-		}
-		else if (strncasecmp(h, "Content-Length:", 15) == 0)
+		} else if (strncasecmp(h, "Content-Length:", 15) == 0)
 			body = strtoul(h + 15, NULL, 10);
 	}
 	/* Drain the body so that the client does not see a reset mid-upload. */
@@ -313,8 +312,8 @@ static void send_huge(int fd, bool chunked)
 			memcpy(piece + off, len, (size_t)k);
 			memcpy(data + n, "\r\n", 2);
 		}
-		if (send_all(fd, piece + (chunked ? off : 16),
-			     (chunked ? 16 - off + n + 2 : n)) < 0)
+		if (send_all(fd, piece + (chunked ? off : 16), (chunked ? 16 - off + n + 2 : n)) <
+		    0)
 			break; /* the client gave up: that is the point */
 		sent += n;
 	}
@@ -327,9 +326,10 @@ static void answer(int fd, const struct request *rq)
 {
 	static const char json[] = "application/json";
 	if (!strcmp(mode, "truncated")) {
-		send_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-			     "Content-Length: 4096\r\nConnection: close\r\n\r\n"
-			     "{\"ids\":{\"device_id\":\"fault-dev\",\"application_ids\":{\"applicati");
+		send_str(fd,
+			 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			 "Content-Length: 4096\r\nConnection: close\r\n\r\n"
+			 "{\"ids\":{\"device_id\":\"fault-dev\",\"application_ids\":{\"applicati");
 	} else if (!strcmp(mode, "html")) {
 		respond(fd, "200 OK", "text/html; charset=utf-8",
 			"<!DOCTYPE html><html><head><title>Sign in</title></head>"

@@ -63,13 +63,18 @@ static void test_join_paths_non_strings(void **state)
 static void test_plain_http_only_to_loopback(void **state)
 {
 	(void)state;
-	static const char *const refused[] = {
-	    "http://127.example.com", "http://127.0.0.1.nip.io/", "http://127.evil:80",
-	    "http://127.0.0.1.5", "http://127.", "http://example.com", "http://10.0.0.1",
-	    "http://localhost.example.com", "http://[::2]:1885"};
+	static const char *const refused[] = {"http://127.example.com",
+					      "http://127.0.0.1.nip.io/",
+					      "http://127.evil:80",
+					      "http://127.0.0.1.5",
+					      "http://127.",
+					      "http://example.com",
+					      "http://10.0.0.1",
+					      "http://localhost.example.com",
+					      "http://[::2]:1885"};
 	static const char *const allowed[] = {"http://127.0.0.1:1885", "http://127.1.2.3/x",
 					      "http://localhost:1885", "http://LOCALHOST",
-					      "http://[::1]:1885", "https://127.example.com"};
+					      "http://[::1]:1885",     "https://127.example.com"};
 	char err[256];
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		char *u = tts_base_url(refused[i], false, err, sizeof err);

@@ -37,9 +37,8 @@ static void test_valid_devices_pass(void **state)
 		  err, sizeof err),
 	    0);
 	/* JSON null is "unset" to TTS. */
-	assert_int_equal(check("{\"session\":null,\"root_keys\":{\"app_key\":null}}", err,
-			       sizeof err),
-			 0);
+	assert_int_equal(
+	    check("{\"session\":null,\"root_keys\":{\"app_key\":null}}", err, sizeof err), 0);
 }
 
 static void test_wrong_types_fail(void **state)
@@ -54,7 +53,7 @@ static void test_wrong_types_fail(void **state)
 	    {"{\"ids\":[]}", "ids: an array"},
 	    {"{\"ids\":{\"device_id\":5}}", "ids.device_id: a number"},
 	    {"{\"supports_join\":\"yes\"}", "supports_join: a string where The Things Stack "
-					   "sends true or false"},
+					    "sends true or false"},
 	    {"{\"session\":{\"last_f_cnt_up\":-1}}", "session.last_f_cnt_up: a number"},
 	    {"{\"session\":{\"last_f_cnt_up\":1.5}}", "session.last_f_cnt_up: a number"},
 	    {"{\"mac_state\":{\"current_parameters\":{\"channels\":{}}}}",

@@ -37,6 +37,9 @@ const struct opt_desc global_options[] = {
 	{"keep-source", OPT_BOOL, NULL, "false", NULL,
 	 "Migrate: keep devices at the source with downlinks disabled instead of deleting them",
 	 0},
+	{"check", OPT_BOOL, NULL, "false", NULL,
+	 "Export commands: check what would be exported (as `check` does) and change nothing",
+	 0},
 	{"force", OPT_BOOL, NULL, "false", NULL,
 	 "import/migrate: import devices that would not work (ABP without session, session "
 	 "without MAC state, DevAddr mismatch)",

@@ -14,6 +14,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/migrate.h"
+#include "cmd/precheck.h"
 #include "core/ids.h"
 #include "core/redact.h"
 #include "core/pool.h"
@@ -32,6 +33,7 @@ struct run {
 	bool fail_fast;
 	int concurrency;
 	struct migration *mig;   /* --to-dest: each device goes through the journal */
+	struct precheck *pre;    /* --check: devices are only checked */
 	const char *default_app; /* the source's app-id, for device IDs */
 	pthread_mutex_t mu;      /* guards everything below */
 	bool fatal;              /* the output failed: stop, touch nothing more */
@@ -108,6 +110,14 @@ static int export_one(struct run *r, const char *app, const char *dev)
 		goto fail;
 	}
 	redact_export(d); /* --redact (src/core/redact.c): keys become zeros */
+	if (r->pre) {
+		char where[160];
+		snprintf(where, sizeof where, "%s/%s", app ? app : r->default_app, dev);
+		precheck_device(r->pre, d, where, e, sizeof e);
+		count(r, &r->exported, dev);
+		json_decref(d);
+		return 0;
+	}
 	char *line = json_dumps(d, JSON_COMPACT);
 	if (!line) {
 		log_error("device \"%s\": cannot encode the export", dev);
@@ -309,6 +319,18 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 		log_error("%s", e);
 		return EXIT_FAILED;
 	}
+	/* What this run is about goes into the journal before any request, so
+	 * that a run killed at its first request can still be resumed. */
+	const char *default_app = cfg_str(cfg, inv->src->name, "app-id");
+	struct strlist given = {0};
+	for (size_t i = 0; i < inv->nitems; i++)
+		if (inv->mode == EXPORT_APPLICATIONS && ids_valid(inv->items[i]))
+			migration_note_app(&m, inv->items[i]);
+		else if (inv->mode == EXPORT_DEVICES && ids_valid(inv->items[i]))
+			strlist_add(&given, inv->items[i]);
+	if (default_app && given.n)
+		journal_add_all(m.journal, default_app, &given);
+	strlist_free(&given);
 	if (migration_open_ends(&m, cfg, inv->src->name, e, sizeof e) < 0) {
 		log_error("%s", e);
 		rc = EXIT_USAGE;
@@ -317,7 +339,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	log_info("migrating to application %s; journal: %s", dest_app_id(m.dest), path);
 	r.mig = &m;
 	r.src = m.src;
-	r.default_app = cfg_str(cfg, inv->src->name, "app-id");
+	r.default_app = default_app;
 	bool quiet = cfg_bool(cfg, NULL, "quiet"), verbose = cfg_bool(cfg, NULL, "verbose");
 	progress_start("migrating", !quiet && !verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
@@ -339,15 +361,59 @@ done:
 	return rc;
 }
 
+/* --check: what would be exported, checked; nothing written, nothing changed. */
+static int run_check(const struct invocation *inv, struct config *cfg)
+{
+	char e[512];
+	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
+	struct precheck pre;
+	struct dest *dest = NULL;
+	struct src_err err = {0};
+	r.concurrency = (int)cfg_int(cfg, NULL, "concurrency", 128);
+	r.prefix = cfg_str(cfg, NULL, "dev-id-prefix");
+	r.default_app = cfg_str(cfg, inv->src->name, "app-id");
+	if (inv->src->open(cfg, &r.src, &err) < 0) {
+		log_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (inv->src->set_retire_delete)
+		inv->src->set_retire_delete(r.src, false);
+	/* With a destination configured, its blocks and devices are checked too. */
+	if (cfg_str(cfg, "dest", "api-url") && dest_open(cfg, "dest", NULL, &dest, e, sizeof e) < 0)
+		log_warn("checks: destination not used: %s", e);
+	precheck_init(&pre, r.prefix, false, dest ? dest_api(dest) : NULL,
+		      dest ? dest_app_id(dest) : NULL);
+	r.pre = &pre;
+	progress_start("checking", !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
+	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
+	progress_end();
+	struct check_counts n;
+	check_count(pre.all, &n);
+	const char *format = cfg_str(cfg, NULL, "format");
+	if (format && strcmp(format, "json") == 0) {
+		char *s = json_dumps(pre.all, JSON_INDENT(1));
+		printf("%s\n", s ? s : "[]");
+		free(s);
+	} else {
+		check_print_table(stdout, pre.all, pre.devices);
+	}
+	int rc = g_interrupted ? EXIT_INTERRUPTED : n.errors || r.failed ? EXIT_FAILED : EXIT_OK;
+	precheck_free(&pre);
+	dest_close(dest);
+	inv->src->close(r.src);
+	return rc;
+}
+
 int cmd_export(const struct invocation *inv)
 {
 	struct config cfg = {0};
 	char e[512];
-	int to_dest;
+	int to_dest, check;
 	args_flag(inv->args, "to-dest", &to_dest);
+	args_flag(inv->args, "check", &check);
 	struct opt_scope scopes[] = {{inv->src->name, inv->src->options, true},
 				     {"dest", dest_options, false}};
-	if (cfg_build(inv->args, scopes, to_dest ? 2 : 1, &cfg, e, sizeof e) < 0) {
+	if (cfg_build(inv->args, scopes, to_dest || check ? 2 : 1, &cfg, e, sizeof e) < 0) {
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;
@@ -359,6 +425,12 @@ int cmd_export(const struct invocation *inv)
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;
+	}
+	if (cfg_bool(&cfg, NULL, "check")) {
+		/* Read only: no retirement, whatever else was asked. */
+		int rc = run_check(inv, &cfg);
+		cfg_free(&cfg);
+		return rc;
 	}
 	if (cfg_bool(&cfg, NULL, "to-dest")) {
 		int rc = run_migration(inv, &cfg);

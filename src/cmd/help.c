@@ -18,7 +18,17 @@ void help_main(void)
 	       "(deprecated form, --SOURCE.flag)\n"
 	       "  ttn-lw-migrate application --source SOURCE [APP-ID...]\n"
 	       "  ttn-lw-migrate sources                                    list the "
-	       "sources\n\n"
+	       "sources\n"
+	       "  ttn-lw-migrate import [FILE...]                           create devices at the "
+	       "destination\n"
+	       "  ttn-lw-migrate check [FILE...] [--dest]                   will they keep "
+	       "working?\n"
+	       "  ttn-lw-migrate SOURCE application APP-ID --to-dest        export, retire, "
+	       "import, verify\n"
+	       "  ttn-lw-migrate status|resume|restore [--journal FILE]     the migration "
+	       "journal\n"
+	       "  ttn-lw-migrate clean [FILE...]                            strip *_server_address "
+	       "and ids.dev_addr\n\n"
 	       "Sources:\n");
 	for (const struct source_ops *const *s = source_registry; *s; s++)
 		printf("  %-10s %s\n", (*s)->name, (*s)->description);

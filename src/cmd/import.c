@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/precheck.h"
 #include "core/jsonpath.h"
 #include "core/pool.h"
 #include "dest/dest.h"
@@ -25,6 +26,7 @@ struct import_run {
 	const char *prefix;
 	bool force;
 	int concurrency;
+	struct precheck pre;
 	pthread_mutex_t mu; /* guards everything below */
 	json_t *seen;   /* device_id → "file:line" of its first occurrence */
 	json_t *report; /* per-device results, for --report */
@@ -76,6 +78,8 @@ static void import_one(struct import_run *r, json_t *dev, const char *where)
 	const char *orig = json_string_value(jp_get(dev, "ids.device_id"));
 	char shown[64];
 	snprintf(shown, sizeof shown, "%s", orig ? orig : "?");
+	/* The checks read the device as the file has it. */
+	json_t *raw = json_deep_copy(dev);
 	if (dest_prepare(r->dest, dev, r->prefix, r->force, err, sizeof err) < 0)
 		goto fail;
 	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
@@ -85,11 +89,16 @@ static void import_one(struct import_run *r, json_t *dev, const char *where)
 		free(first);
 		goto fail;
 	}
+	if (precheck_device(&r->pre, raw, where, err, sizeof err) < 0)
+		goto fail;
+	json_decref(raw);
+	raw = NULL;
 	if (dest_create(r->dest, dev, false, err, sizeof err) != DEST_OK)
 		goto fail;
 	record(r, where, id, NULL);
 	return;
 fail:
+	json_decref(raw);
 	record(r, where, shown, err);
 }
 
@@ -199,6 +208,10 @@ int cmd_import(const struct invocation *inv)
 	}
 	r.seen = json_object();
 	r.report = json_array();
+	if (precheck_init(&r.pre, r.prefix, r.force, dest_api(r.dest), dest_app_id(r.dest)) < 0) {
+		log_error("out of memory");
+		rc = EXIT_FAILED;
+	}
 	progress_start("importing", !quiet && !verbose);
 	if (inv->nitems == 0) {
 		if (isatty(STDIN_FILENO))
@@ -218,6 +231,7 @@ int cmd_import(const struct invocation *inv)
 			fclose(fp);
 	}
 	progress_end();
+	precheck_summary(&r.pre);
 	log_info("import into %s: created %zu of %zu devices, failed %zu, in %.1f s, %ld requests",
 		 dest_app_id(r.dest), r.created, r.total, r.failed, progress_elapsed(),
 		 http_requests_sent());
@@ -230,6 +244,7 @@ int cmd_import(const struct invocation *inv)
 		rc = EXIT_FAILED;
 	if (g_interrupted)
 		rc = EXIT_INTERRUPTED;
+	precheck_free(&r.pre);
 	json_decref(r.seen);
 	json_decref(r.report);
 	dest_close(r.dest);

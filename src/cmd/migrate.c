@@ -112,6 +112,14 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 				fail(m, app, dev, err);
 				goto out;
 			}
+			char where[160];
+			snprintf(where, sizeof where, "%s/%s", app, dev);
+			if (precheck_device(&m->pre, export, where, err, sizeof err) < 0) {
+				size_t n = strlen(err);
+				snprintf(err + n, sizeof err - n, "; the source was not changed");
+				fail(m, app, dev, err);
+				goto out;
+			}
 			bool exists = false;
 			const char *id = json_string_value(jp_get(ready, "ids.device_id"));
 			if (dest_exists(m->dest, id, &exists, err, sizeof err) < 0) {
@@ -635,15 +643,25 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 		m->src = NULL;
 		return -1;
 	}
+	/* Recorded before the first request: a run killed at any point can be
+	 * resumed. */
 	journal_meta_set(m->journal, "source", src_name);
 	journal_meta_set(m->journal, "retire", m->keep_source ? "disable" : "delete");
 	journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "");
 	journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest));
+	if (precheck_init(&m->pre, m->prefix, m->force, dest_api(m->dest), dest_app_id(m->dest)) <
+	    0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
 void migration_close_ends(struct migration *m)
 {
+	if (m->pre.checker)
+		precheck_summary(&m->pre);
+	precheck_free(&m->pre);
 	dest_close(m->dest);
 	if (m->src)
 		m->ops->close(m->src);

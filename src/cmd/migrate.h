@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "cmd/precheck.h"
 #include "dest/dest.h"
 #include "journal/journal.h"
 #include "sources/source.h"
@@ -22,6 +23,7 @@ struct migration {
 	char *owned_prefix; /* read back from the journal */
 	bool force;
 	bool keep_source;
+	struct precheck pre; /* the checks, before anything changes at the source */
 	pthread_mutex_t mu; /* guards the counters: devices run on worker threads */
 	size_t done, failed, skipped;
 };

@@ -25,6 +25,8 @@ int dest_open(const struct config *cfg, const char *scope, const char *app, stru
 	      char *err, size_t errlen);
 void dest_close(struct dest *d);
 const char *dest_app_id(const struct dest *d);
+/* The connection, for the checks' read-only look at the destination. */
+struct tts_api *dest_api(struct dest *d);
 
 /*
  * Makes dev ready for the destination, in place: drops what ties it to the

@@ -64,6 +64,11 @@ const char *dest_app_id(const struct dest *d)
 	return d->app_id;
 }
 
+struct tts_api *dest_api(struct dest *d)
+{
+	return &d->api;
+}
+
 /* ---- preparing a device --------------------------------------------------- */
 
 static const char *const drop_always[] = {"created_at",
@@ -195,9 +200,15 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 		snprintf(err, errlen, "ids: missing");
 		return -1;
 	}
-	const char *ids_addr = json_string_value(jp_get(dev, "ids.dev_addr"));
-	const char *sess_addr = json_string_value(jp_get(dev, "session.dev_addr"));
-	if (ids_addr && *ids_addr && sess_addr && strcasecmp(ids_addr, sess_addr) != 0 && !force) {
+	/* Both DevAddrs normalised first: hex and base64 of one address agree. */
+	const char *ids_raw = json_string_value(jp_get(dev, "ids.dev_addr"));
+	const char *sess_raw = json_string_value(jp_get(dev, "session.dev_addr"));
+	char ids_addr[16] = "", sess_addr[16] = "";
+	if (ids_raw && *ids_raw && lw_devaddr_normalize(ids_raw, ids_addr) < 0)
+		snprintf(ids_addr, sizeof ids_addr, "%.15s", ids_raw);
+	if (sess_raw && *sess_raw && lw_devaddr_normalize(sess_raw, sess_addr) < 0)
+		snprintf(sess_addr, sizeof sess_addr, "%.15s", sess_raw);
+	if (*ids_addr && *sess_addr && strcmp(ids_addr, sess_addr) != 0 && !force) {
 		snprintf(err, errlen,
 			 "ids.dev_addr %s differs from session.dev_addr %s (--force imports the "
 			 "session's)",
@@ -246,6 +257,12 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 		return -1;
 	}
 	bool otaa = json_is_true(sj);
+	/* null and {} are no session (and no MAC state) at all. */
+	for (const char *const *p = (const char *const[]){"session", "mac_state", "pending_session",
+							  "pending_mac_state", NULL};
+	     *p; p++)
+		if (jp_is_zero(json_object_get(dev, *p)))
+			json_object_del(dev, *p);
 	json_t *session = json_object_get(dev, "session");
 	if (otaa && !json_string_value(jp_get(dev, "ids.join_eui"))) {
 		snprintf(err, errlen, "ids.join_eui: missing (an OTAA device needs it)");

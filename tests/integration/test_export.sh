@@ -85,3 +85,26 @@ assert_contains "sources lists tts" "$OUT" "tts"
 printf 'otaa-dev\nabp-dev\notaa-nosess\nclassb-dev\n' | "$BIN" tts device --dry-run --concurrency 8 >"$TMP/conc.out" 2>/dev/null
 assert_eq "--concurrency 8: every device once" '["abp-dev","classb-dev","otaa-dev","otaa-nosess"]' \
 	"$(jq -c -s '[.[].ids.device_id] | sort' "$TMP/conc.out")"
+
+# --check: what would be exported, checked; nothing written at the source.
+emu_clear_requests "$SRC"
+run_tool tts application my-app --check
+assert_rc "--check on healthy devices exits 0" 0
+assert_contains "--check prints the summary line" "$OUT" "0 errors, 0 warnings, 1 info in 4 devices"
+assert_eq "--check: no write request" "[]" "$(emu_writes "$SRC")"
+start_emu CLOUD --dev-addr-prefix 27ABCD00/24
+DEST_TTS_APP_ID=cloud-app DEST_TTS_APP_API_KEY=$KEY DEST_TTS_API_URL=$CLOUD run_tool tts application my-app --check --format json
+assert_jq "--check with a destination: the gateway warning for Sandbox DevAddrs" "$OUT" \
+	'[.[0][] | select(.rule == "devaddr-outside-destination")] | length == 3'
+# A source holding a device that cannot work elsewhere (ABP, no session).
+jq -c 'select(.ids.device_id == "abp-dev") | .ids.device_id = "abp-broken" | .ids.dev_eui = "0004A30B001C0531" | del(.session, .mac_state)' \
+	"$FIX/seed-export.jsonl" >"$TMP/broken.jsonl"
+cat "$FIX/seed-export.jsonl" >>"$TMP/broken.jsonl"
+start_emu BROKEN --seed "$TMP/broken.jsonl"
+export TTS_API_URL=$BROKEN
+emu_clear_requests "$BROKEN"
+run_tool tts application my-app --check
+assert_rc "--check with an error exits 1" 1
+assert_contains "--check names the bad device and rule" "$OUT" "abp-without-session"
+assert_eq "--check with errors: still no write request" "[]" "$(emu_writes "$BROKEN")"
+export TTS_API_URL=$SRC

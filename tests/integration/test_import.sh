@@ -38,7 +38,10 @@ assert_eq "import order IS create, JS, NS, AS" \
 emu_clear_requests "$DST"
 run_tool import "$TMP/devices.json"
 assert_rc "re-import fails" 1
-assert_contains "re-import: already registered" "$ERR" "already registered at the destination"
+assert_contains "re-import: the checks see the existing ids" "$ERR" "the destination application already has a device with this ID"
+run_tool import --force "$TMP/devices.json"
+assert_rc "re-import with --force fails at the server" 1
+assert_contains "re-import --force: already registered" "$ERR" "already registered at the destination"
 assert_eq "re-import: no delete (existing devices untouched)" 0 \
 	"$(emu_requests "$DST" | jq '[.[] | select(.method == "DELETE")] | length')"
 
@@ -94,12 +97,19 @@ assert_contains "invalid EUI named" "$ERR" 'device "bad-eui": ids.dev_eui: "XYZ"
 assert_contains "invalid key named" "$ERR" 'device "bad-key": root_keys.app_key.key'
 assert_contains "wrong type named" "$ERR" 'device "bad-type": supports_join: must be true or false'
 assert_contains "duplicate id named" "$ERR" 'device "good-one": ids.device_id: duplicate of the device at'
-assert_contains "NS refusal named and rolled back" "$ERR" 'device "bad-fp": setting on the Network Server'
+assert_contains "unknown frequency plan refused by the checks" "$ERR" 'device "bad-fp": frequency_plan_id "NO_SUCH_PLAN": not a frequency plan'
 assert_contains "unknown version named" "$ERR" 'device "bad-version": lorawan_version: "9.9" is not a known'
 assert_contains "ABP without session refused" "$ERR" 'device "abp-nosess": session: an ABP device without a session'
 assert_contains "session without MAC state refused" "$ERR" 'device "no-mac-state": mac_state:'
 assert_contains "DevAddr mismatch refused" "$ERR" 'device "addr-mismatch": ids.dev_addr 26011111 differs from session.dev_addr'
 assert_contains "truncated object named with its line" "$ERR" "bad.json: line 12: the object starting here is truncated"
+# Past the checks (--force), the Network Server refuses it: rolled back.
+start_emu DST7
+sed -n 7p "$TMP/bad.json" >"$TMP/badfp.json"
+DEST_TTS_API_URL=$DST7 run_tool import --force "$TMP/badfp.json"
+assert_rc "NS refusal: exit 1" 1
+assert_contains "NS refusal named" "$ERR" 'device "bad-fp": setting on the Network Server'
+assert_eq "NS refusal: rolled back, nothing left" 0 "$(emu_devices "$DST7" | jq '[.[][]] | length')"
 assert_eq "rolled-back device left nothing behind" 0 \
 	"$(emu_devices "$DST5" | jq '[.[][] | select(.ids.device_id == "bad-fp")] | length')"
 assert_jq "report lists every device with its status" "$TMP/report.json" \

@@ -48,7 +48,8 @@ jq -c 'select(.ids.device_id == "otaa-nosess") | .ids.device_id = "otaa-dev" | .
 emu_clear_requests "$SRC3"
 TTS_API_URL=$SRC3 DEST_TTS_API_URL=$DST3 run_tool tts device otaa-dev --to-dest --journal "$TMP/taken.db"
 assert_rc "id taken at destination: exit 1" 1
-assert_contains "id taken: says so" "$ERR" 'already exists in the destination application cloud-app; the source was not changed'
+assert_contains "id taken: says so" "$ERR" 'the destination application already has a device with this ID'
+assert_contains "id taken: the source was not changed" "$ERR" 'the source was not changed'
 assert_eq "id taken: no write at the source" "[]" "$(emu_writes "$SRC3")"
 
 # The destination rejects the device after the source let it go (EUIs taken
@@ -57,7 +58,13 @@ start_emu SRC4 --seed "$FIX/seed-export.jsonl"
 start_emu DST4
 jq -c 'select(.ids.device_id == "abp-dev") | .ids.device_id = "squatter" | .ids.application_ids.application_id = "cloud-app" | .ids.dev_eui = "008BFC3FD4445B19" | .ids.join_eui = "70B3D57ED0042F52" | .supports_join = true | .root_keys = {"app_key": {"key": "0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F"}} | .session.keys.session_key_id = "AAAA"' \
 	"$TMP/before.json" | DEST_TTS_API_URL=$DST4 "$BIN" import --force 2>"$TMP/squat.err"
-TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST4 run_tool tts device otaa-dev --to-dest --journal "$TMP/rej.db"
+emu_clear_requests "$SRC4"
+TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST4 run_tool tts device otaa-dev --to-dest --journal "$TMP/chk.db"
+assert_rc "EUIs taken at the destination: the checks stop it, exit 1" 1
+assert_contains "EUIs taken: names the other device" "$ERR" 'already registered at the destination as device "squatter"'
+assert_eq "EUIs taken: the source was not touched" "[]" "$(emu_writes "$SRC4")"
+# Past the checks (--force), the destination refuses it after the source let go.
+TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST4 run_tool tts device otaa-dev --to-dest --force --journal "$TMP/rej.db"
 assert_rc "rejected at destination: exit 1" 1
 assert_contains "rejection says restore" "$ERR" "ttn-lw-migrate restore"
 run_tool status --journal "$TMP/rej.db"

@@ -1,0 +1,97 @@
+#include "cmd/precheck.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/log.h"
+
+int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts_api *dest,
+		  const char *dest_app)
+{
+	memset(p, 0, sizeof *p);
+	pthread_mutex_init(&p->mu, NULL);
+	p->force = force;
+	p->all = json_array();
+	p->by_rule = json_object();
+	struct check_opts opts = {.prefix = prefix};
+	if (dest) {
+		char err[512];
+		if (check_fetch_dest(dest, dest_app, &opts, err, sizeof err) < 0)
+			log_warn("checks: could not read the destination (%s); checking the devices "
+				 "alone",
+				 err);
+	}
+	p->checker = checker_new(&opts);
+	check_opts_release(&opts);
+	return p->checker ? 0 : -1;
+}
+
+int precheck_device(struct precheck *p, const json_t *dev, const char *where, char *err,
+		    size_t errlen)
+{
+	json_t *found = json_array();
+	pthread_mutex_lock(&p->mu);
+	int errors = checker_device(p->checker, dev, where, found);
+	p->devices++;
+	size_t i;
+	json_t *f;
+	json_array_foreach(found, i, f)
+	{
+		json_array_append(p->all, f);
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		const char *rule = json_string_value(json_object_get(f, "rule"));
+		if (!sev || !rule || strcmp(sev, CHECK_WARNING) != 0)
+			continue;
+		json_t *r = json_object_get(p->by_rule, rule);
+		if (!r)
+			json_object_set_new(p->by_rule, rule,
+					    json_pack("{s:i,s:O}", "count", 0, "example", f));
+		r = json_object_get(p->by_rule, rule);
+		json_object_set_new(r, "count",
+				    json_integer(json_integer_value(json_object_get(r, "count")) + 1));
+	}
+	pthread_mutex_unlock(&p->mu);
+	int rc = 0;
+	json_array_foreach(found, i, f)
+	{
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		const char *rule = json_string_value(json_object_get(f, "rule"));
+		const char *msg = json_string_value(json_object_get(f, "message"));
+		if (sev && strcmp(sev, CHECK_ERROR) == 0 && rc == 0 && errors > 0) {
+			snprintf(err, errlen, "%s (check %s%s)", msg ? msg : "?", rule ? rule : "?",
+				 p->force ? "; --force: going on" : "; --force imports it anyway");
+			if (p->force)
+				log_warn("%s: %s", where, err);
+			else
+				rc = -1;
+		}
+	}
+	json_decref(found);
+	return rc;
+}
+
+void precheck_summary(struct precheck *p)
+{
+	const char *rule;
+	json_t *r;
+	json_object_foreach(p->by_rule, rule, r)
+	{
+		json_t *ex = json_object_get(r, "example");
+		log_warn("%lld device%s: %s: %s (e.g. %s)",
+			 (long long)json_integer_value(json_object_get(r, "count")),
+			 json_integer_value(json_object_get(r, "count")) == 1 ? "" : "s", rule,
+			 json_string_value(json_object_get(ex, "message")),
+			 json_string_value(json_object_get(ex, "device_id"))
+				 ? json_string_value(json_object_get(ex, "device_id"))
+				 : "-");
+	}
+}
+
+void precheck_free(struct precheck *p)
+{
+	checker_free(p->checker);
+	json_decref(p->all);
+	json_decref(p->by_rule);
+	pthread_mutex_destroy(&p->mu);
+	memset(p, 0, sizeof *p);
+}

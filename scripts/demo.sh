@@ -19,23 +19,25 @@ trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }
 
-start() { # NAME SEEDFILE → prints URL
-	"$EMU" --port 0 --quiet ${2:+--seed "$2"} >"$WORK/$1.port" 2>"$WORK/$1.log" &
+start() { # NAME SEEDFILE [ARGS...] → prints URL
+	local name=$1 seed=$2
+	shift 2
+	"$EMU" --port 0 --quiet ${seed:+--seed "$seed"} "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
 	PIDS+=($!)
 	for _ in $(seq 1 100); do
-		[ -s "$WORK/$1.port" ] && break
+		[ -s "$WORK/$name.port" ] && break
 		sleep 0.05
 	done
-	echo "http://127.0.0.1:$(head -n1 "$WORK/$1.port")"
+	echo "http://127.0.0.1:$(head -n1 "$WORK/$name.port")"
 }
 
 say "Two emulated stacks on loopback"
 cp "$ROOT/tests/fixtures/seed-export.jsonl" "$WORK/sandbox.jsonl"
 "$ROOT/tests/fixtures/gen-devices.sh" 20 my-app field >>"$WORK/sandbox.jsonl"
 SANDBOX=$(start sandbox "$WORK/sandbox.jsonl")
-CLOUD=$(start cloud "")
+CLOUD=$(start cloud "" --dev-addr-prefix 27ABCD00/24)
 echo "Sandbox (source):    $SANDBOX   $(wc -l <"$WORK/sandbox.jsonl") devices in application my-app"
-echo "Cloud (destination): $CLOUD"
+echo "Cloud (destination): $CLOUD   (a tenant owning DevAddr block 27ABCD00/24)"
 
 export TTS_APP_ID=my-app TTS_APP_API_KEY=NNSXS.EMULATOR.SECRET TTS_API_URL=$SANDBOX
 export XDG_STATE_HOME="$WORK/state"
@@ -45,6 +47,11 @@ say "1. Export one device with its session (the seed's command)"
 run "$BIN" device --source tts 'otaa-dev' --dry-run >devices.json
 jq '{ids, lorawan_version, frequency_plan_id, session: {dev_addr: .session.dev_addr, last_f_cnt_up: .session.last_f_cnt_up, keys: (.session.keys | keys)}, mac_state_channels: (.mac_state.current_parameters.channels | length)}' devices.json
 
+say "1b. Before anything changes: will the devices keep working in the Cloud?"
+export DEST_TTS_APP_ID=my-app DEST_TTS_APP_API_KEY=NNSXS.EMULATOR.SECRET DEST_TTS_API_URL=$CLOUD
+run "$BIN" tts application my-app --check 2>/dev/null | cut -c1-160 | tail -n 6 || true
+echo "(the Sandbox DevAddrs are outside the Cloud's block: the gateways must move too)"
+
 say "2. Export the whole application and delete it from the source (AS, NS, JS, IS)"
 run "$BIN" tts application my-app --tts.delete-source-device >devices.json
 echo "devices.json: $(wc -l <devices.json) devices, mode $(stat -c %a devices.json)"
@@ -52,7 +59,6 @@ echo "left in the Sandbox: $(curl -s "$SANDBOX/_emulator/devices" | jq '[.[][]] 
 echo "fields that tie a device to the Sandbox: $(jq -s '[.[] | (has("network_server_address") or has("application_server_address") or has("join_server_address") or (.ids | has("dev_addr")))] | any' devices.json)"
 
 say "3. Import devices.json into the Cloud application (as the Console / ttn-lw-cli would)"
-export DEST_TTS_APP_ID=my-app DEST_TTS_APP_API_KEY=NNSXS.EMULATOR.SECRET DEST_TTS_API_URL=$CLOUD
 run "$BIN" import devices.json
 echo "in the Cloud now: $(curl -s "$CLOUD/_emulator/devices" | jq '.is | length') devices"
 

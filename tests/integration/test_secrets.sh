@@ -22,14 +22,17 @@ if [ "${#SEED_KEYS[@]}" -ge 5 ]; then ok "seed has ${#SEED_KEYS[@]} key values t
 	not_ok "seed has key values to look for" "found ${#SEED_KEYS[@]}"
 fi
 
-# no_secrets DESC FILE...: neither the API key's secret nor any seed key (any case).
+# no_secrets DESC FILE...: neither the API key's secret nor any seed key, nor
+# either half of one (a cut-off key is still a leak), in any case.
 no_secrets() {
 	local desc=$1 f k bad=""
 	shift
 	for f in "$@"; do
 		grep -qF -- "$SSECRET" "$f" && bad="$bad API-key-secret-in-$(basename "$f")"
 		for k in "${SEED_KEYS[@]}"; do
-			grep -qiF -- "$k" "$f" && bad="$bad key-${k:0:6}...-in-$(basename "$f")"
+			if grep -qiF -e "${k:0:16}" -e "${k:16:16}" -- "$f"; then
+				bad="$bad key-${k:0:4}...-in-$(basename "$f")"
+			fi
 		done
 	done
 	if [ -z "$bad" ]; then ok "$desc"; else not_ok "$desc" "$bad"; fi

@@ -414,32 +414,58 @@ static int journal_from_args(const struct invocation *inv, struct journal **j, c
 	return 0;
 }
 
-int cmd_resume(const struct invocation *inv)
+/* What resume and restore start from: the journal, the source it records,
+ * and the configuration of that source and of the destination. Returns an
+ * exit status; on EXIT_OK the caller owns *j, *path, *src_name and cfg. */
+struct journal_run {
+	struct journal *j;
+	char *path;
+	char *src_name;
+	const struct source_ops *ops;
+	struct config cfg;
+};
+
+static int journal_run_open(const struct invocation *inv, struct journal_run *jr)
 {
-	struct config cfg = {0};
 	char e[512];
-	struct journal *j = NULL;
-	char *path = NULL;
-	if (journal_from_args(inv, &j, &path) < 0)
+	memset(jr, 0, sizeof *jr);
+	if (journal_from_args(inv, &jr->j, &jr->path) < 0)
 		return EXIT_FAILED;
 	/* The source comes from the journal; its options then apply. */
-	char *src_name = journal_meta_get(j, "source");
-	const struct source_ops *ops = source_find(src_name);
-	int rc = EXIT_OK;
-	struct migration m = {.ops = ops, .journal = j, .mu = PTHREAD_MUTEX_INITIALIZER};
-	if (!ops) {
-		log_error("journal %s: no migration recorded in it", path);
-		rc = EXIT_FAILED;
-		goto done;
+	jr->src_name = journal_meta_get(jr->j, "source");
+	jr->ops = source_find(jr->src_name);
+	if (!jr->ops) {
+		log_error("journal %s: no migration recorded in it", jr->path);
+		return EXIT_FAILED;
 	}
-	struct opt_scope scopes[] = {{ops->name, ops->options, true}, {"dest", dest_options, false}};
-	if (cfg_build(inv->args, scopes, 2, &cfg, e, sizeof e) < 0) {
+	struct opt_scope scopes[] = {{jr->ops->name, jr->ops->options, true},
+				     {"dest", dest_options, false}};
+	if (cfg_build(inv->args, scopes, 2, &jr->cfg, e, sizeof e) < 0) {
 		log_error("%s", e);
-		rc = EXIT_USAGE;
-		goto done;
+		return EXIT_USAGE;
 	}
-	set_level(&cfg);
-	if (migration_open_ends(&m, &cfg, src_name, e, sizeof e) < 0) {
+	set_level(&jr->cfg);
+	return EXIT_OK;
+}
+
+static void journal_run_close(struct journal_run *jr)
+{
+	free(jr->src_name);
+	journal_close(jr->j);
+	free(jr->path);
+	cfg_free(&jr->cfg);
+}
+
+int cmd_resume(const struct invocation *inv)
+{
+	char e[512];
+	struct journal_run jr;
+	int rc = journal_run_open(inv, &jr);
+	struct migration m = {.ops = jr.ops, .journal = jr.j, .mu = PTHREAD_MUTEX_INITIALIZER};
+	struct config *cfg = &jr.cfg;
+	if (rc != EXIT_OK)
+		goto done;
+	if (migration_open_ends(&m, cfg, jr.src_name, e, sizeof e) < 0) {
 		log_error("%s", e);
 		rc = EXIT_USAGE;
 		goto done;
@@ -447,26 +473,24 @@ int cmd_resume(const struct invocation *inv)
 	if (relist_unlisted(&m) < 0)
 		rc = EXIT_FAILED;
 	struct resume_feed f = {.m = &m};
-	journal_each(j, true, false, todo_cb, &f);
+	journal_each(jr.j, true, false, todo_cb, &f);
 	progress_start("resuming",
-		       !cfg_bool(&cfg, NULL, "quiet") && !cfg_bool(&cfg, NULL, "verbose"));
+		       !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
 	progress_set_total(f.devs.n);
-	pool_run((int)cfg_int(&cfg, NULL, "concurrency", 128), resume_next, resume_work, &f);
+	pool_run((int)cfg_int(cfg, NULL, "concurrency", 128), resume_next, resume_work, &f);
 	progress_end();
 	strlist_free(&f.apps);
 	strlist_free(&f.devs);
 	log_info("resume: verified %zu, failed %zu, in %.1f s, %ld requests", m.done, m.failed,
 		 progress_elapsed(), http_requests_sent());
-	print_summary(j, path);
-	if (cfg_str(&cfg, NULL, "report"))
-		migration_report(j, cfg_str(&cfg, NULL, "report"));
+	print_summary(jr.j, jr.path);
+	if (cfg_str(cfg, NULL, "report"))
+		migration_report(jr.j, cfg_str(cfg, NULL, "report"));
 	rc = g_interrupted ? EXIT_INTERRUPTED : m.failed || rc ? EXIT_FAILED : EXIT_OK;
 done:
-	migration_close_ends(&m);
-	free(src_name);
-	journal_close(j);
-	free(path);
-	cfg_free(&cfg);
+	if (m.ops)
+		migration_close_ends(&m);
+	journal_run_close(&jr);
 	return rc;
 }
 
@@ -569,46 +593,27 @@ out:
 
 int cmd_restore(const struct invocation *inv)
 {
-	struct config cfg = {0};
 	char e[512];
-	struct journal *j = NULL;
-	char *path = NULL;
 	struct dest *dest = NULL;
-	int rc = EXIT_OK;
 	if (inv->nitems == 0) {
 		log_error("restore: name the devices to put back (see --help)");
 		return EXIT_USAGE;
 	}
-	if (journal_from_args(inv, &j, &path) < 0)
-		return EXIT_FAILED;
-	char *src_name = journal_meta_get(j, "source");
-	const struct source_ops *ops = source_find(src_name);
-	if (!ops) {
-		log_error("journal %s: no migration recorded in it", path);
-		rc = EXIT_FAILED;
+	struct journal_run jr;
+	int rc = journal_run_open(inv, &jr);
+	if (rc != EXIT_OK)
 		goto done;
-	}
-	struct opt_scope scopes[] = {{ops->name, ops->options, true}, {"dest", dest_options, false}};
-	if (cfg_build(inv->args, scopes, 2, &cfg, e, sizeof e) < 0) {
-		log_error("%s", e);
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	set_level(&cfg);
-	if (dest_open(&cfg, "dest", NULL, &dest, e, sizeof e) < 0) {
+	if (dest_open(&jr.cfg, "dest", NULL, &dest, e, sizeof e) < 0) {
 		log_error("%s", e);
 		rc = EXIT_USAGE;
 		goto done;
 	}
 	for (size_t i = 0; i < inv->nitems; i++)
-		if (restore_one(j, &cfg, src_name, dest, inv->items[i]) < 0)
+		if (restore_one(jr.j, &jr.cfg, jr.src_name, dest, inv->items[i]) < 0)
 			rc = EXIT_FAILED;
 done:
 	dest_close(dest);
-	free(src_name);
-	journal_close(j);
-	free(path);
-	cfg_free(&cfg);
+	journal_run_close(&jr);
 	return rc;
 }
 

@@ -89,6 +89,8 @@ void precheck_summary(struct precheck *p)
 
 void precheck_free(struct precheck *p)
 {
+	if (!p->all)
+		return; /* never initialised */
 	checker_free(p->checker);
 	json_decref(p->all);
 	json_decref(p->by_rule);

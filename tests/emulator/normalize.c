@@ -7,6 +7,7 @@
  * enums, 64-bit frequencies and timestamps. Fields it does not know are
  * passed through unchanged.
  */
+#include "core/lorawan.h"
 #include "emu.h"
 
 #include <ctype.h>
@@ -165,65 +166,14 @@ char *emu_snake_path(const char *path)
 
 /* ---- bytes --------------------------------------------------------------------- */
 
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Standard or URL alphabet, padded or not. Returns the length, or -1. */
+/* Standard or URL alphabet, padded or not: the project's own decoder.
+ * Returns the length, or -1. */
 static long b64decode(const char *s, unsigned char *out, size_t cap)
 {
-	size_t n = strlen(s), o = 0;
-	while (n > 0 && s[n - 1] == '=')
-		n--;
-	unsigned acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val(s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == cap)
-				return -1;
-			out[o++] = (unsigned char)((acc >> bits) & 0xff);
-		}
-	}
-	if (bits >= 6)
-		return -1;
-	return (long)o;
+	size_t n = 0;
+	return lw_base64_decode(s, out, cap, &n) < 0 ? -1 : (long)n;
 }
 
-static void b64encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
 
 /* Hex of exactly n bytes in either case, or base64 of n bytes → upper-case hex. */
 static bool fixed_bytes(const char *s, size_t n, char *out)
@@ -314,7 +264,7 @@ static json_t *norm_scalar(json_t *v, const char *key, const char *path, struct 
 		long n = b64decode(json_string_value(v), buf, sizeof buf);
 		if (n < 0)
 			return fail(x, path, "illegal base64 data", v);
-		b64encode(buf, (size_t)n, out);
+		lw_base64_encode(buf, (size_t)n, out, sizeof out);
 		json_decref(v);
 		return json_string(out);
 	}

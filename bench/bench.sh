@@ -6,14 +6,15 @@
 # cleaning a 100,000-device export against jq.
 #
 #   bench/bench.sh [N...]            default: 1000 10000
-#   LATENCIES="0 50" CONCURRENCY=64 RATE=0 SCENARIOS="migrate export" bench/bench.sh 100000
+#   LATENCIES="0 50" CONCURRENCY=128 RATE=0 SCENARIOS="migrate export" bench/bench.sh 100000
+#   RATE=3000 LATENCIES=0 SCENARIOS=export bench/bench.sh 500     (share of a rate limit used)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 BIN="$BUILD/ttn-lw-migrate"
 EMU="$BUILD/tts-emulator"
 LATENCIES=${LATENCIES:-"0 50"}
-CONCURRENCY=${CONCURRENCY:-64}
+CONCURRENCY=${CONCURRENCY:-128}
 RATE=${RATE:-0}
 SCENARIOS=${SCENARIOS:-"migrate export"}
 [ $# -gt 0 ] || set -- 1000 10000
@@ -75,6 +76,13 @@ for n in "$@"; do
 				printf "%-8s %8d %7d %9.2f %9.0f %8.2f %8.2f %9.1f %10.0f %9s %8.2f\n", sc, n, lat, wall,
 					n / (wall > 0 ? wall : 0.001), rpd, usr + sys, rss / 1024, floor,
 					(floor > 0 ? sprintf("%.1fx", floor / wall) : "-"), emu / hz }'
+			if [ "$RATE" -gt 0 ] && [ "$sc" = export ]; then
+				# One server serves every request of an export: past its first
+				# bucket (RATE requests), the rate it allows is RATE per minute.
+				awk -v reqs="${reqs:-0}" -v rate="$RATE" -v wall="$wall" 'BEGIN {
+					ideal = (reqs - rate) / (rate / 60);
+					if (ideal > 0) printf "         rate limit %d/min: ideal %.1f s, %.0f%% of the allowed rate\n", rate, ideal, 100 * ideal / wall }'
+			fi
 			kill "$SRC_PID" "$DST_PID" 2>/dev/null || true
 			wait "$SRC_PID" "$DST_PID" 2>/dev/null || true
 		done

@@ -149,6 +149,7 @@ struct http_client {
 	pthread_mutex_t pace_mu;
 	struct timespec next_at;
 	long long spacing_ns;
+	long inflight; /* requests of this client on the wire (guarded by pace_mu) */
 };
 
 /*
@@ -358,23 +359,26 @@ static void pace(struct http_client *c)
 	long long next = start + c->spacing_ns;
 	c->next_at.tv_sec = (time_t)(next / 1000000000LL);
 	c->next_at.tv_nsec = (long)(next % 1000000000LL);
+	c->inflight++;
 	pthread_mutex_unlock(&c->pace_mu);
 	sleep_ns(c->no_sleep ? 0 : start - ts_ns(&now));
 }
 
-/* After an answer: while fewer than a tenth of the requests of the window
- * are left, spread the rest evenly over the time until the reset. */
+/* After an answer: while few of the window's requests are left, send no faster than the bucket refills (X-Rate-Limit-Limit per
+ * minute), so the budget hovers above empty instead of running into 429s;
+ * with more left, no spacing (the burst is the server's to give). */
 static void learn_pace(struct http_client *c, const struct sink *s)
 {
 	if (s->rl_limit <= 0 || s->rl_available < 0)
 		return;
 	pthread_mutex_lock(&c->pace_mu);
-	if (s->rl_available * 10 < s->rl_limit) {
-		long reset = s->rl_reset > 0 ? s->rl_reset : 60;
-		c->spacing_ns = reset * 1000000000LL / (s->rl_available + 1);
-	} else {
+	/* "Low": what the requests on the wire could still take, or a fiftieth
+	 * of the window, whichever is more. */
+	long low = s->rl_limit / 50 > c->inflight + 16 ? s->rl_limit / 50 : c->inflight + 16;
+	if (s->rl_available < low)
+		c->spacing_ns = 60LL * 1000000000LL / s->rl_limit;
+	else
 		c->spacing_ns = 0;
-	}
 	pthread_mutex_unlock(&c->pace_mu);
 }
 
@@ -451,6 +455,9 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 			log_debug("%s %s -> %ld (%ld ms)", method, url, resp->status, ms);
 		else
 			log_debug("%s %s -> %s (%ld ms)", method, url, resp->transport_error, ms);
+		pthread_mutex_lock(&c->pace_mu);
+		c->inflight--;
+		pthread_mutex_unlock(&c->pace_mu);
 		learn_pace(c, &sink);
 		bool again = rc == CURLE_OK ? retryable_status(resp->status)
 					    : (!sink.too_big && retryable_curl(rc));

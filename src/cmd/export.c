@@ -463,6 +463,11 @@ int cmd_export(const struct invocation *inv)
 	bool deletes = cfg_bool(&cfg, "tts", "delete-source-device") && !dry_run;
 	progress_start("exporting", !quiet && !verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
+	if (inv->src->finish) {
+		size_t late = inv->src->finish(r.src);
+		r.retired -= late < r.retired ? late : r.retired;
+		r.failed += late;
+	}
 	progress_end();
 	summary(&r, inv, dry_run, deletes);
 	if (r.out.backup_path && r.out.lines)

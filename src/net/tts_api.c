@@ -351,6 +351,26 @@ int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id,
 	return rc;
 }
 
+int tts_batch_delete(struct tts_api *api, enum tts_comp c, const char *app_id,
+		     const char *const *dev_ids, size_t n, struct tts_error *err)
+{
+	size_t qn = 1;
+	for (size_t i = 0; i < n; i++)
+		qn += 3 * strlen(dev_ids[i]) + 12;
+	char *q = calloc(1, qn);
+	if (!q)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		strcat(q, i ? "&device_ids=" : "device_ids=");
+		put_segment(q, qn, dev_ids[i]);
+	}
+	char *url = device_url(api, c, app_id, "batch", q);
+	int rc = url ? call(api, "DELETE", url, NULL, NULL, NULL, err) : -1;
+	free(url);
+	free(q);
+	return rc;
+}
+
 int tts_list_devices(struct tts_api *api, const char *app_id, const json_t *paths, int limit,
 		     int page, json_t **out, long long *total, struct tts_error *err)
 {

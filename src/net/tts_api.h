@@ -61,6 +61,13 @@ int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev
 int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id,
 		      const char *dev_id, struct tts_error *err);
 
+/* Batch delete (1 to TTS_BATCH_MAX devices) on one component:
+ * DELETE .../devices/batch?device_ids=a&device_ids=b. Atomic; devices that
+ * are not there are skipped. */
+#define TTS_BATCH_MAX 20
+int tts_batch_delete(struct tts_api *api, enum tts_comp c, const char *app_id,
+		     const char *const *dev_ids, size_t n, struct tts_error *err);
+
 /* One page of the IS list: {"end_devices":[...]} and X-Total-Count. */
 int tts_list_devices(struct tts_api *api, const char *app_id, const json_t *paths, int limit,
 		     int page, json_t **out, long long *total, struct tts_error *err);

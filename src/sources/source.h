@@ -51,13 +51,19 @@ struct source_ops {
 
 	/* After the export is durably on disk: delete the device at the source,
 	 * or make the source stop serving it. NULL when the source has no such
-	 * notion. ids are those the source knows (not the exported ones). */
+	 * notion. ids are those the source knows (not the exported ones). A
+	 * source may defer the work to batch it (see finish). */
 	int (*retire_device)(struct source *s, const char *app_id, const char *dev_id,
 			     const json_t *exported, struct src_err *err);
 
 	/* For the journaled migration: delete at the source (true) or only stop
 	 * serving the device (false), whatever the source's own flags say. */
 	void (*set_retire_delete)(struct source *s, bool delete_device);
+
+	/* Completes retirements the source deferred (batched deletes) and
+	 * returns how many of them failed (each already reported). Called once
+	 * after the last retire_device(); NULL when nothing is deferred. */
+	size_t (*finish)(struct source *s);
 
 	void (*close)(struct source *s);
 };

@@ -15,6 +15,7 @@
 
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
+#include "core/strlist.h"
 #include "net/tts_api.h"
 #include "net/tts_config.h"
 #include "sources/source.h"
@@ -36,6 +37,8 @@ static const struct opt_desc tts_options[] = {
 	 "HOST:PORT", "Go tool compatibility (Network Server)", OPT_HIDDEN},
 	{"application-server-grpc-address", OPT_STRING, "TTS_APPLICATION_SERVER_GRPC_ADDRESS",
 	 NULL, "HOST:PORT", "Go tool compatibility (Application Server)", OPT_HIDDEN},
+	{"batch-size", OPT_INT, "TTS_BATCH_SIZE", "20", "N",
+	 "Delete source devices N at a time with the batch routes (1-20; 1: one by one)", 0},
 	{"page-size", OPT_INT, NULL, "1000", "N",
 	 "Devices per Identity Server list page (1-1000)", OPT_HIDDEN},
 	{NULL, 0, NULL, NULL, NULL, NULL, 0},
@@ -48,6 +51,12 @@ struct source {
 	bool delete_device;
 	bool dry_run;
 	int page_size;
+	/* Deletes waiting for a batch: their exports are already on disk. */
+	int batch_size;
+	pthread_mutex_t batch_mu;
+	char batch_app[64];
+	struct strlist batch;
+	size_t batch_failed; /* devices whose delete failed at a flush */
 	/* Read masks, narrowed when a server of another version refuses paths;
 	 * shared by the worker threads, so read and narrowed under mask_mu. */
 	pthread_mutex_t mask_mu;
@@ -65,6 +74,8 @@ static void tts_close(struct source *s)
 		json_decref(s->mask[c]);
 	pthread_mutex_destroy(&s->mask_mu);
 	free(s->app_id);
+	strlist_free(&s->batch);
+	pthread_mutex_destroy(&s->batch_mu);
 	free(s);
 }
 
@@ -81,6 +92,10 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 		log_warn("--dry-run: source devices will not be deleted");
 		s->delete_device = false;
 	}
+	s->batch_size = (int)cfg_int(cfg, "tts", "batch-size", 20);
+	if (s->batch_size < 1 || s->batch_size > TTS_BATCH_MAX)
+		s->batch_size = s->batch_size < 1 ? 1 : TTS_BATCH_MAX;
+	pthread_mutex_init(&s->batch_mu, NULL);
 	s->page_size = (int)cfg_int(cfg, "tts", "page-size", 1000);
 	if (s->page_size < 1 || s->page_size > 1000)
 		s->page_size = 1000;
@@ -407,6 +422,54 @@ static int disable_downlinks(struct source *s, const char *app, const char *dev,
 	return rc;
 }
 
+/* Deletes a batch on AS, NS, JS, then IS (each batch is atomic and skips
+ * devices that are not there). If a batch call fails, the devices of the
+ * batch are deleted one by one, so that the error names the device.
+ * Returns how many devices could not be deleted. */
+static size_t flush_batch(struct source *s, const char *app, struct strlist *ids)
+{
+	struct tts_error e = {0};
+	const char *list[TTS_BATCH_MAX];
+	size_t n = ids->n, failed = 0;
+	for (size_t i = 0; i < n; i++)
+		list[i] = strlist_get(ids, i);
+	for (int k = 0; k < TTS_NCOMP && n; k++) {
+		enum tts_comp c = tts_delete_order[k];
+		if (tts_batch_delete(&s->api, c, app, list, n, &e) == 0)
+			continue;
+		log_debug("batch delete on the %s failed (%s): deleting one by one",
+			  tts_comps[c].name, e.message);
+		for (size_t i = 0; i < n; i++) {
+			struct src_err se = {0};
+			if (delete_everywhere(s, app, list[i], &se) < 0) {
+				log_error("%s", se.msg);
+				failed++;
+			}
+		}
+		break;
+	}
+	if (n)
+		log_debug("deleted %zu devices of application \"%s\" in a batch", n - failed, app);
+	tts_error_clear(&e);
+	return failed;
+}
+
+/* Takes the pending batch out under the lock and deletes it outside. */
+static void flush_pending(struct source *s)
+{
+	pthread_mutex_lock(&s->batch_mu);
+	struct strlist ids = s->batch;
+	char app[64];
+	snprintf(app, sizeof app, "%s", s->batch_app);
+	memset(&s->batch, 0, sizeof s->batch);
+	pthread_mutex_unlock(&s->batch_mu);
+	size_t failed = ids.n ? flush_batch(s, app, &ids) : 0;
+	strlist_free(&ids);
+	pthread_mutex_lock(&s->batch_mu);
+	s->batch_failed += failed;
+	pthread_mutex_unlock(&s->batch_mu);
+}
+
 static int tts_retire_device(struct source *s, const char *app, const char *dev,
 			     const json_t *exported, struct src_err *err)
 {
@@ -414,9 +477,38 @@ static int tts_retire_device(struct source *s, const char *app, const char *dev,
 		return 0;
 	if (!app)
 		app = s->app_id;
-	if (s->delete_device)
+	if (!s->delete_device)
+		return disable_downlinks(s, app, dev, exported, err);
+	if (s->batch_size <= 1)
 		return delete_everywhere(s, app, dev, err);
-	return disable_downlinks(s, app, dev, exported, err);
+	/* Queued: deleted with the next full batch, or at finish(). */
+	for (;;) {
+		pthread_mutex_lock(&s->batch_mu);
+		bool other_app = s->batch.n && strcmp(s->batch_app, app) != 0;
+		if (!other_app) {
+			snprintf(s->batch_app, sizeof s->batch_app, "%s", app);
+			int rc = strlist_add(&s->batch, dev);
+			bool full = s->batch.n >= (size_t)s->batch_size;
+			pthread_mutex_unlock(&s->batch_mu);
+			if (rc < 0)
+				return delete_everywhere(s, app, dev, err);
+			if (full)
+				flush_pending(s);
+			return 0;
+		}
+		pthread_mutex_unlock(&s->batch_mu);
+		flush_pending(s);
+	}
+}
+
+static size_t tts_finish(struct source *s)
+{
+	flush_pending(s);
+	pthread_mutex_lock(&s->batch_mu);
+	size_t failed = s->batch_failed;
+	s->batch_failed = 0;
+	pthread_mutex_unlock(&s->batch_mu);
+	return failed;
 }
 
 static int tts_list_shim(struct source *s, const char *app, src_device_cb cb, void *ud,
@@ -434,6 +526,8 @@ static int tts_export_shim(struct source *s, const char *app, const char *dev, j
 static void tts_set_retire_delete(struct source *s, bool delete_device)
 {
 	s->delete_device = delete_device;
+	/* The journal records each device's retirement: one by one there. */
+	s->batch_size = 1;
 }
 
 const struct source_ops tts_source = {
@@ -446,5 +540,6 @@ const struct source_ops tts_source = {
 	.retires = tts_retires,
 	.retire_device = tts_retire_device,
 	.set_retire_delete = tts_set_retire_delete,
+	.finish = tts_finish,
 	.close = tts_close,
 };

@@ -29,9 +29,9 @@ emu_clear_requests "$SRC"
 RC=${PIPESTATUS[0]}
 ERR="$TMP/del.err"
 assert_rc "delete run exits 0" 0
-assert_eq "deletes in order AS, NS, JS, IS" \
-	'["/api/v3/as/applications/my-app/devices/abp-dev","/api/v3/ns/applications/my-app/devices/abp-dev","/api/v3/js/applications/my-app/devices/abp-dev","/api/v3/applications/my-app/devices/abp-dev"]' \
-	"$(emu_writes "$SRC" | jq -c '[.[] | select(.method == "DELETE") | .path]')"
+assert_eq "batch deletes in order AS, NS, JS, IS" \
+	'["/api/v3/as/applications/my-app/devices/batch?device_ids=abp-dev","/api/v3/ns/applications/my-app/devices/batch?device_ids=abp-dev","/api/v3/js/applications/my-app/devices/batch?device_ids=abp-dev","/api/v3/applications/my-app/devices/batch?device_ids=abp-dev"]' \
+	"$(emu_writes "$SRC" | jq -c '[.[] | select(.method == "DELETE") | "\(.path)?\(.query)"]')"
 assert_eq "device gone from every component" "0" \
 	"$(emu_devices "$SRC" | jq '[.[][] | select(.ids.device_id == "abp-dev")] | length')"
 assert_jq "the export reached stdout" "$TMP/del.out" '.[0].session.dev_addr == "260B1234"'
@@ -40,6 +40,23 @@ if [ -n "$backup" ]; then ok "a backup file exists when stdout is a pipe"; else 
 assert_contains "stderr names the backup file" "$ERR" "$backup"
 assert_eq "backup file is mode 0600" "600" "$(stat -c %a "$backup" 2>/dev/null)"
 if cmp -s "$backup" "$TMP/del.out"; then ok "backup holds the same export"; else not_ok "backup holds the same export"; fi
+
+# One by one (--tts.batch-size 1): the same order, per device.
+start_emu ONE --seed "$FIX/seed-export.jsonl"
+TTS_API_URL=$ONE run_tool tts device otaa-dev --tts.delete-source-device --tts.batch-size 1 --output "$TMP/one-by-one.json"
+assert_rc "one-by-one delete exits 0" 0
+assert_eq "per-device deletes in order AS, NS, JS, IS" \
+	'["/api/v3/as/applications/my-app/devices/otaa-dev","/api/v3/ns/applications/my-app/devices/otaa-dev","/api/v3/js/applications/my-app/devices/otaa-dev","/api/v3/applications/my-app/devices/otaa-dev"]' \
+	"$(emu_writes "$ONE" | jq -c '[.[] | select(.method == "DELETE") | .path]')"
+
+# A batch call that fails: the batch is deleted device by device instead.
+start_emu BATCHFAIL --seed "$FIX/seed-export.jsonl" --fail-every 5 --fail-status 500
+TTS_API_URL=$BATCHFAIL run_tool tts device otaa-dev --tts.delete-source-device --output "$TMP/fallback.json"
+assert_rc "failed batch falls back, exit 0" 0
+assert_eq "fallback: the device is gone everywhere" 0 \
+	"$(emu_devices "$BATCHFAIL" | jq '[.[][] | select(.ids.device_id == "otaa-dev")] | length')"
+assert_eq "fallback: the batch call failed, then per-device deletes" '["/api/v3/as/applications/my-app/devices/batch 500","/api/v3/as/applications/my-app/devices/otaa-dev 200"]' \
+	"$(emu_requests "$BATCHFAIL" | jq -c '[.[] | select(.method == "DELETE") | "\(.path) \(.status)"][0:2]')"
 
 # TTS_DELETE_SOURCE_DEVICE=true does the same; --dry-run overrides it.
 emu_clear_requests "$SRC"

@@ -275,12 +275,7 @@ static void print_summary(struct journal *j, const char *path)
 }
 
 struct each_ctx {
-	struct migration *m;
 	json_t *report;
-	const char *const *only;
-	size_t nonly;
-	int rc;
-	struct dest *source_as_dest;
 };
 
 struct resume_feed {

@@ -232,9 +232,21 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 	for (const char *const *p = addr_paths; *p; p++)
 		if (normalize_at(dev, *p, norm_addr, "DevAddr", err, errlen) < 0)
 			return -1;
-	for (const char *const *p = tts_key_paths; *p; p++)
+	for (const char *const *p = tts_key_paths; *p; p++) {
+		/* All zeros is what --redact writes: importing it would give the
+		 * destination a device without its keys. */
+		const char *k = json_string_value(jp_get(dev, *p));
+		char norm[64];
+		if (k && *k && !force && lw_key_normalize(k, norm) == 0 && lw_is_zero_hex(norm)) {
+			snprintf(err, errlen,
+				 "%s: the key is all zeros (a --redact'ed export?); the device would "
+				 "not work (--force imports it anyway)",
+				 *p);
+			return -1;
+		}
 		if (normalize_at(dev, *p, norm_key, "AES-128 key", err, errlen) < 0)
 			return -1;
+	}
 	if (version_at(dev, "lorawan_version", false, err, errlen) < 0 ||
 	    version_at(dev, "lorawan_phy_version", true, err, errlen) < 0 ||
 	    version_at(dev, "mac_state.lorawan_version", false, err, errlen) < 0 ||

@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ui/log.h"
 
@@ -101,6 +103,11 @@ int tts_api_configure(struct tts_api *api, const struct config *cfg, const char 
 	}
 	if (insecure)
 		log_warn("%sinsecure: TLS certificates are not checked", flag);
+	const char *ca = cfg_str(cfg, scope, "ca-file");
+	if (ca && access(ca, R_OK) != 0) {
+		snprintf(err, errlen, "%sca-file %s: %s", flag, ca, strerror(errno));
+		goto fail;
+	}
 	struct http_opts ho = {
 		.bearer = key,
 		.ca_file = cfg_str(cfg, scope, "ca-file"),

@@ -336,6 +336,15 @@ static int tts_list_devices_cb(struct source *s, const char *app, src_device_cb 
 			goto done;
 		}
 		json_t *devs = json_object_get(res, "end_devices");
+		if (devs && !json_is_array(devs)) {
+			/* {} is an empty page; anything else is not a device list. */
+			snprintf(err->msg, sizeof err->msg,
+				 "application \"%s\": the Identity Server's device list (page %d) "
+				 "is not a list",
+				 app, page);
+			json_decref(res);
+			goto done;
+		}
 		size_t n = json_array_size(devs), i;
 		json_t *d;
 		json_array_foreach(devs, i, d)

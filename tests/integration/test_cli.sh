@@ -43,6 +43,9 @@ assert_contains "no API key: says which variable" "$ERR" "TTS_APP_API_KEY"
 TTS_APP_API_KEY=$KEY run_tool tts device x
 assert_rc "no URL: exit 2" 2
 assert_contains "no URL: says which variable" "$ERR" "TTS_API_URL"
+TTS_APP_API_KEY=$KEY TTS_API_URL=https://127.0.0.1:1 run_tool tts device x --ca-file "$TMP/no-such-ca.pem"
+assert_rc "unreadable --ca-file: exit 2" 2
+assert_contains "unreadable --ca-file named" "$ERR" "no-such-ca.pem"
 printf '%s\n' "$KEY" >"$TMP/key"
 TTS_API_URL=http://example.com run_tool tts device x --app-api-key-file "$TMP/key"
 assert_contains "--app-api-key-file is read (then the URL is refused)" "$ERR" "plain http://"

@@ -87,6 +87,7 @@ good=$(jq -c 'select(.ids.device_id == "otaa-nosess")' "$TMP/devices.json")
 	jq -c 'select(.ids.device_id == "abp-dev") | .ids.device_id = "abp-nosess" | del(.session)' "$TMP/devices.json"
 	jq -c 'select(.ids.device_id == "otaa-dev") | .ids.device_id = "no-mac-state" | .ids.dev_eui = "70B3D57ED005AAA7" | del(.mac_state)' "$TMP/devices.json"
 	jq -c 'select(.ids.device_id == "otaa-dev") | .ids.device_id = "addr-mismatch" | .ids.dev_eui = "70B3D57ED005AAA8" | .ids.dev_addr = "26011111"' "$TMP/devices.json"
+	echo "$good" | jq -c '.ids.device_id = "zero-key" | .ids.dev_eui = "70B3D57ED005AAA9" | .root_keys.app_key.key = "00000000000000000000000000000000"'
 	printf '{"ids": {"device_id": "truncated", '
 } >"$TMP/bad.json"
 DEST_TTS_API_URL=$DST5 run_tool import "$TMP/bad.json" --report "$TMP/report.json"
@@ -102,10 +103,11 @@ assert_contains "unknown version named" "$ERR" 'device "bad-version": lorawan_ve
 assert_contains "ABP without session refused" "$ERR" 'device "abp-nosess": session: an ABP device without a session'
 assert_contains "session without MAC state refused" "$ERR" 'device "no-mac-state": mac_state:'
 assert_contains "DevAddr mismatch refused" "$ERR" 'device "addr-mismatch": ids.dev_addr 26011111 differs from session.dev_addr'
-assert_contains "truncated object named with its line" "$ERR" "bad.json: line 12: the object starting here is truncated"
+assert_contains "all-zero (redacted) key refused" "$ERR" 'device "zero-key": root_keys.app_key.key: the key is all zeros'
+assert_contains "truncated object named with its line" "$ERR" "bad.json: line 13: the object starting here is truncated"
 # Past the checks (--force), the Network Server refuses it: rolled back.
 start_emu DST7
-sed -n 7p "$TMP/bad.json" >"$TMP/badfp.json"
+grep '"bad-fp"' "$TMP/bad.json" >"$TMP/badfp.json"
 DEST_TTS_API_URL=$DST7 run_tool import --force "$TMP/badfp.json"
 assert_rc "NS refusal: exit 1" 1
 assert_contains "NS refusal named" "$ERR" 'device "bad-fp": setting on the Network Server'
@@ -113,7 +115,7 @@ assert_eq "NS refusal: rolled back, nothing left" 0 "$(emu_devices "$DST7" | jq 
 assert_eq "rolled-back device left nothing behind" 0 \
 	"$(emu_devices "$DST5" | jq '[.[][] | select(.ids.device_id == "bad-fp")] | length')"
 assert_jq "report lists every device with its status" "$TMP/report.json" \
-	'.[0] | length == 12 and ([.[] | select(.status == "created")] | length) == 2'
+	'.[0] | length == 13 and ([.[] | select(.status == "created")] | length) == 2'
 assert_eq "report is mode 0600" 600 "$(stat -c %a "$TMP/report.json")"
 
 # --force imports what the checks refuse (the NS builds a MAC state itself).

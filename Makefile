@@ -20,10 +20,12 @@ asan:
 	@cmake --build $(BUILD_ASAN) -j $(JOBS) -- -s --no-print-directory
 
 # The whole suite, on the normal build and on the ASan+UBSan build.
+# Lint and the fuzz smoke first, so that the suite's tally ("N passed,
+# N failed") is the last line.
 check: deps build asan
-	@./tests/run-all.sh $(BUILD) $(BUILD_ASAN)
-	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@./tests/run-all.sh $(BUILD) $(BUILD_ASAN)
 
 # Only the normal build (quicker, for development).
 check-fast: build

@@ -383,6 +383,7 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 		log_warn("checks: destination not used: %s", e);
 	precheck_init(&pre, r.prefix, false, dest ? dest_api(dest) : NULL,
 		      dest ? dest_app_id(dest) : NULL);
+	pre.keep_all = true;
 	r.pre = &pre;
 	progress_start("checking", !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);

@@ -29,19 +29,23 @@ struct import_run {
 	struct precheck pre;
 	pthread_mutex_t mu; /* guards everything below */
 	json_t *seen;   /* device_id → "file:line" of its first occurrence */
-	json_t *report; /* per-device results, for --report */
+	json_t *report; /* per-device results, only with --report */
 	size_t total, created, failed;
 };
 
 /* Counts and records one result (and says it when it failed). */
 static void record(struct import_run *r, const char *where, const char *id, const char *error)
 {
-	json_t *e = json_pack("{s:s,s:s,s:s}", "input", where, "device_id", id ? id : "",
-			      "status", error ? "failed" : "created");
-	if (error)
-		json_object_set_new(e, "error", json_string(error));
+	json_t *e = NULL;
+	if (r->report) {
+		e = json_pack("{s:s,s:s,s:s}", "input", where, "device_id", id ? id : "", "status",
+			      error ? "failed" : "created");
+		if (error)
+			json_object_set_new(e, "error", json_string(error));
+	}
 	pthread_mutex_lock(&r->mu);
-	json_array_append_new(r->report, e);
+	if (e)
+		json_array_append_new(r->report, e);
 	if (error)
 		r->failed++;
 	else
@@ -207,7 +211,8 @@ int cmd_import(const struct invocation *inv)
 		return EXIT_USAGE;
 	}
 	r.seen = json_object();
-	r.report = json_array();
+	const char *report = cfg_str(&cfg, NULL, "report");
+	r.report = report ? json_array() : NULL;
 	if (precheck_init(&r.pre, r.prefix, r.force, dest_api(r.dest), dest_app_id(r.dest)) < 0) {
 		log_error("out of memory");
 		rc = EXIT_FAILED;
@@ -235,7 +240,6 @@ int cmd_import(const struct invocation *inv)
 	log_info("import into %s: created %zu of %zu devices, failed %zu, in %.1f s, %ld requests",
 		 dest_app_id(r.dest), r.created, r.total, r.failed, progress_elapsed(),
 		 http_requests_sent());
-	const char *report = cfg_str(&cfg, NULL, "report");
 	if (report && write_report(report, r.report, e, sizeof e) < 0) {
 		log_error("%s", e);
 		rc = EXIT_FAILED;

@@ -37,7 +37,8 @@ int precheck_device(struct precheck *p, const json_t *dev, const char *where, ch
 	json_t *f;
 	json_array_foreach(found, i, f)
 	{
-		json_array_append(p->all, f);
+		if (p->keep_all)
+			json_array_append(p->all, f);
 		const char *sev = json_string_value(json_object_get(f, "severity"));
 		const char *rule = json_string_value(json_object_get(f, "rule"));
 		if (!sev || !rule || strcmp(sev, CHECK_WARNING) != 0)

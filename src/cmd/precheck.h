@@ -20,7 +20,8 @@ struct precheck {
 	struct checker *checker;
 	bool force;
 	pthread_mutex_t mu; /* the checker remembers devices: one at a time */
-	json_t *all;        /* every finding, for --check's report */
+	bool keep_all;      /* --check: keep every finding for the report */
+	json_t *all;        /* every finding (when keep_all), else none */
 	json_t *by_rule;    /* rule → {"count": n, "example": finding} (warnings) */
 	size_t devices;
 };

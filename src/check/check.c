@@ -47,8 +47,7 @@ const struct check_rule check_rules[] = {
      "frequency_plan_id is not a plan of lorawan-frequency-plans"},
     {"band-phy-unsupported", CHECK_ERROR,
      "the plan's band has no definition for the PHY version (no_band_version)"},
-    {"mac-phy-pair-invalid", CHECK_WARNING,
-     "the MAC/PHY version pair is not a valid LoRaWAN pair"},
+    {"mac-phy-pair-invalid", CHECK_WARNING, "the MAC/PHY version pair is not a valid LoRaWAN pair"},
     {"abp-without-session", CHECK_ERROR, "an ABP device without a session"},
     {"session-without-mac-state", CHECK_ERROR,
      "a session without MAC state (the Network Server would make a default one)"},
@@ -162,9 +161,9 @@ struct checker {
 	json_t *bands; /* data/bands.json, or NULL */
 	char bands_err[512];
 	bool bands_reported;
-	json_t *blocks; /* data/devaddr-blocks.json, or an empty object */
-	json_t *seen_ids;  /* fixed device id → {"where","id"} */
-	json_t *seen_euis; /* "JOIN/DEV" → {"where","id"} */
+	json_t *blocks;		  /* data/devaddr-blocks.json, or an empty object */
+	json_t *seen_ids;	  /* fixed device id → {"where","id"} */
+	json_t *seen_euis;	  /* "JOIN/DEV" → {"where","id"} */
 	json_t *unknown_reported; /* block text → true */
 	bool euis_scope_reported;
 };
@@ -217,10 +216,13 @@ struct checker *checker_new(const struct check_opts *opts)
 	c->blocks = check_data_load("devaddr-blocks.json", ignored, sizeof ignored);
 	if (!c->blocks)
 		c->blocks = json_object(); /* only names blocks; the checks do not need it */
-	c->seen_ids = json_object();
-	c->seen_euis = json_object();
+	/* Without cross-device rules (a source that guarantees unique ids and
+	 * EUIs), nothing is remembered and memory does not grow with the run. */
+	bool cross = !(opts && opts->no_cross_device);
+	c->seen_ids = cross ? json_object() : NULL;
+	c->seen_euis = cross ? json_object() : NULL;
 	c->unknown_reported = json_object();
-	if (!c->dest || !c->seen_ids || !c->seen_euis || !c->unknown_reported) {
+	if (!c->dest || (cross && (!c->seen_ids || !c->seen_euis)) || !c->unknown_reported) {
 		checker_free(c);
 		return NULL;
 	}
@@ -268,9 +270,8 @@ struct ctx {
 	const char *band_id;
 };
 
-__attribute__((format(printf, 5, 6))) static void add(struct ctx *x, const char *severity,
-						       const char *rule, const char *field,
-						       const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+add(struct ctx *x, const char *severity, const char *rule, const char *field, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -357,16 +358,31 @@ static const char *mhz(uint64_t hz, char *buf, size_t len)
 
 /* ---- identity ---------------------------------------------------------------------- */
 
+/* A seen device is one string, "where\x1fid": one allocation instead of an
+ * object of two, since these sets grow with the input (about 150 bytes a
+ * device instead of 500). */
 static void remember(json_t *seen, const char *key, const struct ctx *x)
 {
-	json_object_set_new(seen, key,
-			    json_pack("{s:s?,s:s?}", "where", x->where, "id", x->id));
+	char v[512];
+	snprintf(v, sizeof v, "%s\x1f%s", x->where ? x->where : "", x->id ? x->id : "");
+	json_object_set_new(seen, key, json_string(v));
 }
 
-static const char *seen_where(const json_t *prev)
+static const char *seen_where(const json_t *prev, char *buf, size_t len)
 {
-	const char *w = json_string_value(json_object_get(prev, "where"));
-	return w ? w : "an earlier position";
+	snprintf(buf, len, "%s", json_string_value(prev) ? json_string_value(prev) : "");
+	char *sep = strchr(buf, '\x1f');
+	if (sep)
+		*sep = '\0';
+	return *buf ? buf : "an earlier position";
+}
+
+/* The id part of a remembered device, or NULL when it had none. */
+static const char *seen_id(const json_t *prev)
+{
+	const char *v = json_string_value(prev);
+	const char *sep = v ? strchr(v, '\x1f') : NULL;
+	return sep && sep[1] ? sep + 1 : NULL;
 }
 
 /* Leaves the id the import will use in fixed ("" when there is none). */
@@ -409,14 +425,15 @@ static void check_device_id(struct ctx *x, char fixed_out[IDS_MAX_LEN + 1])
 		    "ids.device_id \"%s\"%s: the Identity Server refuses this ID (forbidden_id); "
 		    "use --dev-id-prefix",
 		    fixed, how);
-	json_t *prev = json_object_get(c->seen_ids, fixed);
+	json_t *prev = c->seen_ids ? json_object_get(c->seen_ids, fixed) : NULL;
+	char wbuf[320];
 	if (prev) {
-		const char *pid = json_string_value(json_object_get(prev, "id"));
+		const char *pid = seen_id(prev);
 		add(x, CHECK_ERROR, "device-id-collision", "ids.device_id",
 		    "ids.device_id \"%s\"%s: the device at %s (\"%s\") gets the same ID; only one "
 		    "of them can be created",
-		    fixed, how, seen_where(prev), pid ? pid : fixed);
-	} else {
+		    fixed, how, seen_where(prev, wbuf, sizeof wbuf), pid ? pid : fixed);
+	} else if (c->seen_ids) {
 		remember(c->seen_ids, fixed, x);
 	}
 	if (c->dest_ids && json_object_get(c->dest_ids, fixed))
@@ -467,22 +484,24 @@ static void check_euis(struct ctx *x, const char *fixed)
 		return;
 	char key[2 * 2 * LW_EUI_LEN + 2];
 	snprintf(key, sizeof key, "%s/%s", join, dev);
-	json_t *prev = json_object_get(c->seen_euis, key);
+	json_t *prev = c->seen_euis ? json_object_get(c->seen_euis, key) : NULL;
+	char wbuf[320];
 	if (prev) {
-		const char *pid = json_string_value(json_object_get(prev, "id"));
+		const char *pid = seen_id(prev);
 		add(x, CHECK_ERROR, "eui-duplicate", "ids.dev_eui",
 		    "JoinEUI %s / DevEUI %s: also used by the device at %s (\"%s\"); the EUI pair "
 		    "is unique per deployment, so the second create fails (end_device_euis_taken)",
-		    join, dev, seen_where(prev), pid ? pid : "?");
-	} else {
+		    join, dev, seen_where(prev, wbuf, sizeof wbuf), pid ? pid : "?");
+	} else if (c->seen_euis) {
 		remember(c->seen_euis, key, x);
 	}
-	const char *owner = c->dest_euis ? json_string_value(json_object_get(c->dest_euis, key))
-					 : NULL;
+	const char *owner =
+	    c->dest_euis ? json_string_value(json_object_get(c->dest_euis, key)) : NULL;
 	if (owner && (!fixed || strcmp(owner, fixed) != 0))
 		add(x, CHECK_ERROR, "eui-registered-at-destination", "ids.dev_eui",
 		    "JoinEUI %s / DevEUI %s: already registered at the destination as device "
-		    "\"%s\"; delete that device first (the create fails with end_device_euis_taken)",
+		    "\"%s\"; delete that device first (the create fails with "
+		    "end_device_euis_taken)",
 		    join, dev, owner);
 }
 
@@ -528,8 +547,8 @@ static void check_versions(struct ctx *x)
 	json_t *bands = x->c->bands;
 	if (!bands)
 		return;
-	x->band_id = json_string_value(
-	    json_object_get(json_object_get(bands, "frequency_plans"), x->plan));
+	x->band_id =
+	    json_string_value(json_object_get(json_object_get(bands, "frequency_plans"), x->plan));
 	if (!x->band_id) {
 		add(x, CHECK_ERROR, "frequency-plan-unknown", "frequency_plan_id",
 		    "frequency_plan_id \"%.60s\": not a frequency plan of The Things Stack "
@@ -547,7 +566,8 @@ static void check_versions(struct ctx *x)
 	char have[512] = "";
 	json_array_foreach(list, i, v)
 	{
-		const char *canon = lw_phy_version_canonical(json_string_value(v) ? json_string_value(v) : "");
+		const char *canon =
+		    lw_phy_version_canonical(json_string_value(v) ? json_string_value(v) : "");
 		if (canon && strcmp(canon, x->phy) == 0)
 			return;
 		size_t n = strlen(have);
@@ -605,8 +625,8 @@ static void check_session_keys(struct ctx *x)
 	}
 	if (*missing)
 		add(x, CHECK_ERROR, "session-keys-missing", "session.keys",
-		    "session.keys: %s missing%s; %s needs %s",
-		    missing, notes, x->mac ? x->mac : "a MAC 1.0.x device",
+		    "session.keys: %s missing%s; %s needs %s", missing, notes,
+		    x->mac ? x->mac : "a MAC 1.0.x device",
 		    v11 ? "f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key and app_s_key"
 			: "f_nwk_s_int_key and app_s_key");
 	if (!v11 && st[0] == KEY_OK)
@@ -616,7 +636,8 @@ static void check_session_keys(struct ctx *x)
 				snprintf(field, sizeof field, "session.keys.%s.key", all[i]);
 				add(x, CHECK_ERROR, "session-keys-inconsistent", field,
 				    "%s differs from session.keys.f_nwk_s_int_key; for MAC 1.0.x "
-				    "they are one key and the Network Server refuses different values",
+				    "they are one key and the Network Server refuses different "
+				    "values",
 				    field);
 			}
 	bool has_id = str_at(x->dev, "session.keys.session_key_id") != NULL;
@@ -707,7 +728,8 @@ static void check_session(struct ctx *x)
 			snprintf(field, sizeof field, "mac_state.%s.channels", parts[i]);
 			if (json_array_size(jp_get(x->dev, field)) == 0) {
 				add(x, CHECK_ERROR, "mac-state-incomplete", field,
-				    "%s: missing or empty; the Network Server needs both current and "
+				    "%s: missing or empty; the Network Server needs both current "
+				    "and "
 				    "desired parameters with at least one channel",
 				    field);
 				break;
@@ -790,7 +812,8 @@ static void check_frequencies(struct ctx *x, const char *params)
 		add(x, CHECK_ERROR, "channel-outside-band", first,
 		    "%s: %s MHz is outside band %s (%s-%s MHz) of frequency plan %s%s; the MAC "
 		    "state was made for another plan, so the device and the destination would not "
-		    "meet on the same frequencies (fix frequency_plan_id, or drop the session for a "
+		    "meet on the same frequencies (fix frequency_plan_id, or drop the session for "
+		    "a "
 		    "rejoin)",
 		    first, mhz(first_hz, b1, sizeof b1), x->band_id, mhz(lo, b2, sizeof b2),
 		    mhz(hi, b3, sizeof b3), x->plan,
@@ -816,7 +839,8 @@ static void describe_addr(const struct checker *c, uint32_t addr, char *out, siz
 {
 	int type = lw_devaddr_netid_type(addr);
 	if (type < 0) {
-		snprintf(out, len, "no NetID's block (a DevAddr starting with 8 one-bits is not valid)");
+		snprintf(out, len,
+			 "no NetID's block (a DevAddr starting with 8 one-bits is not valid)");
 		snprintf(key, 24, "invalid");
 		return;
 	}
@@ -833,9 +857,11 @@ static void describe_addr(const struct checker *c, uint32_t addr, char *out, siz
 		snprintf(id, sizeof id, "%06" PRIX32, (uint32_t)type << 21 | nwkid);
 		const char *name =
 		    json_string_value(json_object_get(json_object_get(c->blocks, "net_ids"), id));
-		snprintf(owner, sizeof owner, "NetID %s%s%s", id, name ? ": " : "", name ? name : "");
+		snprintf(owner, sizeof owner, "NetID %s%s%s", id, name ? ": " : "",
+			 name ? name : "");
 	} else {
-		snprintf(owner, sizeof owner, "a NetID of type %d with NwkID 0x%" PRIX32, type, nwkid);
+		snprintf(owner, sizeof owner, "a NetID of type %d with NwkID 0x%" PRIX32, type,
+			 nwkid);
 	}
 	const char *best_name = NULL;
 	struct block best = {0};
@@ -853,7 +879,8 @@ static void describe_addr(const struct checker *c, uint32_t addr, char *out, siz
 	}
 	if (best_name && best.bits > net.bits) {
 		block_text(&best);
-		snprintf(out, len, "%s (%s), part of %s (%s)", best.text, best_name, net.text, owner);
+		snprintf(out, len, "%s (%s), part of %s (%s)", best.text, best_name, net.text,
+			 owner);
 		snprintf(key, 24, "%s", best.text);
 	} else {
 		snprintf(out, len, "%s (%s)", net.text, owner);
@@ -880,7 +907,8 @@ static void check_devaddr_routing(struct ctx *x)
 			add(x, CHECK_INFO, "devaddr-destination-unknown", *p,
 			    "%s %s is in %s; the destination's blocks are unknown (use --dest or "
 			    "--dest-dev-addr-prefix). A kept session keeps its DevAddr and Packet "
-			    "Broker routes uplinks by DevAddr: if the destination does not own this "
+			    "Broker routes uplinks by DevAddr: if the destination does not own "
+			    "this "
 			    "block, migrate the gateways too. Reported once per block",
 			    *p, hex, where);
 			continue;
@@ -922,7 +950,8 @@ int checker_device(struct checker *c, const json_t *dev, const char *where, json
 	}
 	if (c->dest_euis && !c->euis_scope_reported) {
 		c->euis_scope_reported = true;
-		check_add(findings, CHECK_INFO, "eui-other-applications-unchecked", NULL, NULL, NULL,
+		check_add(findings, CHECK_INFO, "eui-other-applications-unchecked", NULL, NULL,
+			  NULL,
 			  "EUIs were compared with the destination application's devices only; "
 			  "The Things Stack has no REST lookup by EUI, so a pair registered in "
 			  "another application (or tenant) shows only when the import fails with "

@@ -41,6 +41,7 @@ struct check_opts {
 	json_t *dest_device_ids;  /* object id → true, or NULL */
 	json_t *dest_euis;	  /* object "JOINEUI/DEVEUI" → device id, or NULL */
 	char net_id_buf[7];	  /* check_fetch_dest keeps the NetID here */
+	bool no_cross_device;	  /* skip the rules across devices (collisions, duplicates) */
 };
 
 void check_opts_release(struct check_opts *opts);

@@ -382,7 +382,7 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 	if (cfg_str(cfg, "dest", "api-url") && dest_open(cfg, "dest", NULL, &dest, e, sizeof e) < 0)
 		log_warn("checks: destination not used: %s", e);
 	precheck_init(&pre, r.prefix, false, dest ? dest_api(dest) : NULL,
-		      dest ? dest_app_id(dest) : NULL);
+		      dest ? dest_app_id(dest) : NULL, true);
 	pre.keep_all = true;
 	r.pre = &pre;
 	progress_start("checking", !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));

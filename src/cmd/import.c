@@ -28,8 +28,8 @@ struct import_run {
 	int concurrency;
 	struct precheck pre;
 	pthread_mutex_t mu; /* guards everything below */
-	json_t *seen;   /* device_id → "file:line" of its first occurrence */
-	json_t *report; /* per-device results, only with --report */
+	json_t *seen;	    /* device_id → "file:line" of its first occurrence */
+	json_t *report;	    /* per-device results, only with --report */
 	size_t total, created, failed;
 };
 
@@ -213,7 +213,8 @@ int cmd_import(const struct invocation *inv)
 	r.seen = json_object();
 	const char *report = cfg_str(&cfg, NULL, "report");
 	r.report = report ? json_array() : NULL;
-	if (precheck_init(&r.pre, r.prefix, r.force, dest_api(r.dest), dest_app_id(r.dest)) < 0) {
+	if (precheck_init(&r.pre, r.prefix, r.force, dest_api(r.dest), dest_app_id(r.dest), true) <
+	    0) {
 		log_error("out of memory");
 		rc = EXIT_FAILED;
 	}

@@ -287,9 +287,8 @@ struct resume_feed {
 static int todo_cb(void *ud, const struct jdevice *d)
 {
 	struct resume_feed *f = ud;
-	return strlist_add(&f->apps, d->src_app) < 0 || strlist_add(&f->devs, d->src_dev) < 0
-		       ? -1
-		       : 0;
+	return strlist_add(&f->apps, d->src_app) < 0 || strlist_add(&f->devs, d->src_dev) < 0 ? -1
+											      : 0;
 }
 
 static void *resume_next(void *ud)
@@ -649,8 +648,10 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	journal_meta_set(m->journal, "retire", m->keep_source ? "disable" : "delete");
 	journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "");
 	journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest));
-	if (precheck_init(&m->pre, m->prefix, m->force, dest_api(m->dest), dest_app_id(m->dest)) <
-	    0) {
+	if (precheck_init(&m->pre, m->prefix, m->force, dest_api(m->dest), dest_app_id(m->dest),
+			  /* a source's ids and EUIs are unique there, and the
+			   * journal keys devices: no cross-device rules */
+			  false) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

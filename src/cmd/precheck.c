@@ -6,20 +6,21 @@
 #include "ui/log.h"
 
 int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts_api *dest,
-		  const char *dest_app)
+		  const char *dest_app, bool cross_device)
 {
 	memset(p, 0, sizeof *p);
 	pthread_mutex_init(&p->mu, NULL);
 	p->force = force;
 	p->all = json_array();
 	p->by_rule = json_object();
-	struct check_opts opts = {.prefix = prefix};
+	struct check_opts opts = {.prefix = prefix, .no_cross_device = !cross_device};
 	if (dest) {
 		char err[512];
 		if (check_fetch_dest(dest, dest_app, &opts, err, sizeof err) < 0)
-			log_warn("checks: could not read the destination (%s); checking the devices "
-				 "alone",
-				 err);
+			log_warn(
+			    "checks: could not read the destination (%s); checking the devices "
+			    "alone",
+			    err);
 	}
 	p->checker = checker_new(&opts);
 	check_opts_release(&opts);
@@ -48,8 +49,8 @@ int precheck_device(struct precheck *p, const json_t *dev, const char *where, ch
 			json_object_set_new(p->by_rule, rule,
 					    json_pack("{s:i,s:O}", "count", 0, "example", f));
 		r = json_object_get(p->by_rule, rule);
-		json_object_set_new(r, "count",
-				    json_integer(json_integer_value(json_object_get(r, "count")) + 1));
+		json_object_set_new(
+		    r, "count", json_integer(json_integer_value(json_object_get(r, "count")) + 1));
 	}
 	pthread_mutex_unlock(&p->mu);
 	int rc = 0;
@@ -83,8 +84,8 @@ void precheck_summary(struct precheck *p)
 			 json_integer_value(json_object_get(r, "count")) == 1 ? "" : "s", rule,
 			 json_string_value(json_object_get(ex, "message")),
 			 json_string_value(json_object_get(ex, "device_id"))
-				 ? json_string_value(json_object_get(ex, "device_id"))
-				 : "-");
+			     ? json_string_value(json_object_get(ex, "device_id"))
+			     : "-");
 	}
 }
 

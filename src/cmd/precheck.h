@@ -26,10 +26,11 @@ struct precheck {
 	size_t devices;
 };
 
-/* dest may be NULL (offline). Fetching what the destination has is best
+/* dest may be NULL (offline). cross_device: also the rules across devices
+ * (ID collisions, duplicate EUIs), which remember every device seen. Fetching what the destination has is best
  * effort: when it fails, the run goes on with the offline checks. */
 int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts_api *dest,
-		  const char *dest_app);
+		  const char *dest_app, bool cross_device);
 
 /* Returns 0 when the device may go on, -1 (err: the first error, with its
  * rule) when it must not. */

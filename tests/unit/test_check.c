@@ -265,6 +265,12 @@ static void test_device_id_collision(void **state)
 	dump_on_fail(f, "device-id-collision", true); /* both x-a-1 */
 	assert_contains(message_of(f, "device-id-collision"), "test.jsonl:1");
 	json_decref(f);
+	/* A migration from one source turns the cross-device rules off. */
+	struct check_opts off = {.no_cross_device = true};
+	f = run_opts(&off, base("a_1"), base("a-1"), NULL);
+	dump_on_fail(f, "device-id-collision", false);
+	dump_on_fail(f, "eui-duplicate", false);
+	json_decref(f);
 }
 
 static void test_eui_invalid(void **state)

@@ -108,3 +108,18 @@ assert_rc "--check with an error exits 1" 1
 assert_contains "--check names the bad device and rule" "$OUT" "abp-without-session"
 assert_eq "--check with errors: still no write request" "[]" "$(emu_writes "$BROKEN")"
 export TTS_API_URL=$SRC
+
+# Progress: a line on a terminal, nothing when stderr is a file or a pipe.
+export TTS_API_URL=$SRC
+"$BIN" tts application my-app --dry-run >/dev/null 2>"$TMP/noprogress.err"
+if grep -q $'\r' "$TMP/noprogress.err"; then not_ok "no progress line when stderr is a file"; else ok "no progress line when stderr is a file"; fi
+assert_contains "a summary line even when stderr is a file" "$TMP/noprogress.err" "exported 4 of 4 devices"
+if command -v script >/dev/null; then
+	# script(1) gives the tool a terminal; its output is what the terminal got.
+	script -qec "'$BIN' tts application my-app --dry-run --output '$TMP/tty.json'" "$TMP/tty.typescript" >/dev/null 2>&1 </dev/null
+	if grep -q "exporting \[" "$TMP/tty.typescript"; then ok "progress bar on a terminal"; else
+		not_ok "progress bar on a terminal" "$(head -c 300 "$TMP/tty.typescript")"
+	fi
+	script -qec "'$BIN' tts application my-app --dry-run --quiet --output '$TMP/tty2.json'" "$TMP/tty2.typescript" >/dev/null 2>&1 </dev/null
+	if grep -q "exporting" "$TMP/tty2.typescript"; then not_ok "--quiet: no progress on a terminal"; else ok "--quiet: no progress on a terminal"; fi
+fi

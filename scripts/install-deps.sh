@@ -5,6 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libcurl4-openssl-dev libjansson-dev \
 libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev jq openssl time"
 PKGS="$PKGS libclang-rt-14-dev valgrind cppcheck clang-tidy" # make fuzz, valgrind, lint
+PKGS="$PKGS nginx-light" # the HTTP/2 test: a TLS + HTTP/2 front for the emulator
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -15,4 +16,16 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "installing:$missing" >&2
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Packages with a service (nginx) must not start it: the tests run their own
+# instance on a loopback port. policy-rc.d answering 101 tells the package
+# scripts so; it is removed again unless it was there before.
+made_policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	made_policy=1
+fi
+rc=0
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+[ -z "$made_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+exit $rc

@@ -19,7 +19,9 @@ trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }
 
-start() { # NAME SEEDFILE [ARGS...] → prints URL
+# start NAME SEEDFILE [ARGS...]: starts an emulator and sets URL. Not in a
+# $(...) subshell, so that its PID reaches the cleanup.
+start() {
 	local name=$1 seed=$2
 	shift 2
 	"$EMU" --port 0 --quiet ${seed:+--seed "$seed"} "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
@@ -28,14 +30,16 @@ start() { # NAME SEEDFILE [ARGS...] → prints URL
 		[ -s "$WORK/$name.port" ] && break
 		sleep 0.05
 	done
-	echo "http://127.0.0.1:$(head -n1 "$WORK/$name.port")"
+	URL="http://127.0.0.1:$(head -n1 "$WORK/$name.port")"
 }
 
 say "Two emulated stacks on loopback"
 cp "$ROOT/tests/fixtures/seed-export.jsonl" "$WORK/sandbox.jsonl"
 "$ROOT/tests/fixtures/gen-devices.sh" 20 my-app field >>"$WORK/sandbox.jsonl"
-SANDBOX=$(start sandbox "$WORK/sandbox.jsonl")
-CLOUD=$(start cloud "" --dev-addr-prefix 27ABCD00/24)
+start sandbox "$WORK/sandbox.jsonl"
+SANDBOX=$URL
+start cloud "" --dev-addr-prefix 27ABCD00/24
+CLOUD=$URL
 echo "Sandbox (source):    $SANDBOX   $(wc -l <"$WORK/sandbox.jsonl") devices in application my-app"
 echo "Cloud (destination): $CLOUD   (a tenant owning DevAddr block 27ABCD00/24)"
 
@@ -64,8 +68,10 @@ echo "in the Cloud now: $(curl -s "$CLOUD/_emulator/devices" | jq '.is | length'
 
 say "4. Or all in one command, journaled and verified: a second application"
 "$ROOT/tests/fixtures/gen-devices.sh" 50 fleet fleet >"$WORK/fleet.jsonl"
-SANDBOX2=$(start sandbox2 "$WORK/fleet.jsonl")
-CLOUD2=$(start cloud2 "")
+start sandbox2 "$WORK/fleet.jsonl"
+SANDBOX2=$URL
+start cloud2 ""
+CLOUD2=$URL
 export TTS_API_URL=$SANDBOX2 DEST_TTS_API_URL=$CLOUD2 DEST_TTS_APP_ID=fleet
 run "$BIN" tts application fleet --to-dest --journal migration.db
 run "$BIN" status --journal migration.db

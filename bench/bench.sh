@@ -6,7 +6,7 @@
 # cleaning a 100,000-device export against jq.
 #
 #   bench/bench.sh [N...]            default: 1000 10000
-#   LATENCIES="0 50" CONCURRENCY=128 RATE=0 SCENARIOS="migrate export" bench/bench.sh 100000
+#   LATENCIES="0 50" CONCURRENCY=144 RATE=0 SCENARIOS="migrate export" bench/bench.sh 100000
 #   RATE=3000 LATENCIES=0 SCENARIOS=export bench/bench.sh 500     (share of a rate limit used)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +14,7 @@ BUILD=${BUILD:-$ROOT/build}
 BIN="$BUILD/ttn-lw-migrate"
 EMU="$BUILD/tts-emulator"
 LATENCIES=${LATENCIES:-"0 50"}
-CONCURRENCY=${CONCURRENCY:-128}
+CONCURRENCY=${CONCURRENCY:-144}
 RATE=${RATE:-0}
 SCENARIOS=${SCENARIOS:-"migrate export"}
 [ $# -gt 0 ] || set -- 1000 10000

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	out_guard_std_fds();
 	/* Many worker threads would each get a malloc arena: memory that grows
 	 * with --concurrency and stays. A few arenas suffice for this work. */
-	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_ARENA_MAX, 1);
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -23,7 +23,7 @@ const struct opt_desc global_options[] = {
 	 "Stop at the first device that fails (default: go on, exit 1 at the end)", 0},
 	{"retries", OPT_INT, NULL, "5", "N",
 	 "Retry a request up to N times on 429, 502-504 and dropped connections", 0},
-	{"concurrency", OPT_INT, NULL, "128", "N",
+	{"concurrency", OPT_INT, NULL, "144", "N",
 	 "Work on N devices at once (requests share connections; HTTP/2 where offered)", 0},
 	{"timeout", OPT_INT, NULL, "60", "SECONDS", "Give up on a request after SECONDS", 0},
 	{"to-dest", OPT_BOOL, NULL, "false", NULL,

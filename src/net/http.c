@@ -411,6 +411,8 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 	/* The smallest upload buffer (default 64 KiB per transfer): bodies are
 	 * a few KiB, and a hundred transfers in flight would hold megabytes. */
 	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+	/* Answers are small too; a larger one just takes more reads. */
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 8192L);
 	if (c->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);

@@ -20,11 +20,13 @@ asan:
 	@cmake --build $(BUILD_ASAN) -j $(JOBS) -- -s --no-print-directory
 
 # The whole suite, on the normal build and on the ASan+UBSan build.
-# Lint and the fuzz smoke first, so that the suite's tally ("N passed,
+# Lint, the fuzz smoke and valgrind (export, import, faults and secrets
+# scenarios under memcheck) first, so that the suite's tally ("N passed,
 # N failed") is the last line.
 check: deps build asan
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory valgrind
 	@./tests/run-all.sh $(BUILD) $(BUILD_ASAN)
 
 # Only the normal build (quicker, for development).

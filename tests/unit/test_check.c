@@ -16,6 +16,7 @@
 #include "check/check.h"
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
+#include "unit.h"
 
 /* An OTAA device with a session that every rule accepts; offline it only
  * gets the devaddr-destination-unknown info. Same as BASE in
@@ -43,14 +44,6 @@ static const char *const BASE =
 #define F_KEY "E276C2B1A158B29C85996EEEDDDEC551"
 #define KEY3  "0123456789ABCDEF0123456789ABCDEF"
 
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("bad test JSON at %d: %s", e.position, e.text);
-	return v;
-}
 
 static json_t *base(const char *id)
 {

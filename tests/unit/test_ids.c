@@ -10,15 +10,8 @@
 
 #include "core/ids.h"
 #include "core/jsonpath.h"
+#include "unit.h"
 
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("bad test JSON at %d: %s", e.position, e.text);
-	return v;
-}
 
 static const char *str_at(const json_t *dev, const char *path)
 {

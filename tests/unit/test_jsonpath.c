@@ -9,15 +9,8 @@
 #include <string.h>
 
 #include "core/jsonpath.h"
+#include "unit.h"
 
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
-	if (!v)
-		fail_msg("bad test JSON at %d: %s", e.position, e.text);
-	return v;
-}
 
 /* Asserts that v serialises (keys sorted, compact) to the JSON text want. */
 static void assert_json(const json_t *v, const char *want)

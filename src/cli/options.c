@@ -111,6 +111,13 @@ enum opt_origin cfg_origin(const struct config *cfg, const char *scope, const ch
 	return v ? v->origin : ORIGIN_UNSET;
 }
 
+int cfg_concurrency(const struct config *cfg)
+{
+	/* The table's default applies when the option is unset; 1 is the floor. */
+	long n = cfg_int(cfg, NULL, "concurrency", 1);
+	return n < 1 ? 1 : (int)n;
+}
+
 int opt_parse_bool(const char *s)
 {
 	static const char *const yes[] = {"true", "1", "yes", "on"};

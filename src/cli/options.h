@@ -52,6 +52,9 @@ bool cfg_bool(const struct config *cfg, const char *scope, const char *name);
 long cfg_int(const struct config *cfg, const char *scope, const char *name, long def);
 enum opt_origin cfg_origin(const struct config *cfg, const char *scope, const char *name);
 
+/* --concurrency: devices in flight at once (at least 1). */
+int cfg_concurrency(const struct config *cfg);
+
 /* Parses "true/false/1/0/yes/no"; returns -1 when it is none of those. */
 int opt_parse_bool(const char *s);
 

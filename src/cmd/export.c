@@ -307,7 +307,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	char e[512];
 	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
 	struct migration m = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
-	r.concurrency = (int)cfg_int(cfg, NULL, "concurrency", 144);
+	r.concurrency = cfg_concurrency(cfg);
 	char *path = NULL;
 	int rc = EXIT_OK;
 	if (cfg_bool(cfg, NULL, "dry-run")) {
@@ -369,7 +369,7 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 	struct precheck pre;
 	struct dest *dest = NULL;
 	struct src_err err = {0};
-	r.concurrency = (int)cfg_int(cfg, NULL, "concurrency", 144);
+	r.concurrency = cfg_concurrency(cfg);
 	r.prefix = cfg_str(cfg, NULL, "dev-id-prefix");
 	r.default_app = cfg_str(cfg, inv->src->name, "app-id");
 	if (inv->src->open(cfg, &r.src, &err) < 0) {
@@ -440,7 +440,7 @@ int cmd_export(const struct invocation *inv)
 	}
 
 	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
-	r.concurrency = (int)cfg_int(&cfg, NULL, "concurrency", 144);
+	r.concurrency = cfg_concurrency(&cfg);
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.fail_fast = cfg_bool(&cfg, NULL, "fail-fast");
 	struct src_err err = {0};

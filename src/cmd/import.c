@@ -202,7 +202,7 @@ int cmd_import(const struct invocation *inv)
 	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
 	struct import_run r = {.mu = PTHREAD_MUTEX_INITIALIZER};
-	r.concurrency = (int)cfg_int(&cfg, NULL, "concurrency", 144);
+	r.concurrency = cfg_concurrency(&cfg);
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.force = cfg_bool(&cfg, NULL, "force");
 	if (dest_open(&cfg, "dest", NULL, &r.dest, e, sizeof e) < 0) {

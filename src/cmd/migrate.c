@@ -471,7 +471,7 @@ int cmd_resume(const struct invocation *inv)
 	progress_start("resuming",
 		       !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
 	progress_set_total(f.devs.n);
-	pool_run((int)cfg_int(cfg, NULL, "concurrency", 144), resume_next, resume_work, &f);
+	pool_run(cfg_concurrency(cfg), resume_next, resume_work, &f);
 	progress_end();
 	strlist_free(&f.apps);
 	strlist_free(&f.devs);

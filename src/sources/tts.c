@@ -317,7 +317,7 @@ done:
 
 /* All ids are collected before the first callback: deleting devices while
  * paging by page number would shift later pages and skip devices. */
-static int tts_list_devices_cb(struct source *s, const char *app, src_device_cb cb, void *ud,
+static int tts_list(struct source *s, const char *app, src_device_cb cb, void *ud,
 			       struct src_err *err)
 {
 	json_t *ids = json_array();
@@ -520,12 +520,6 @@ static size_t tts_finish(struct source *s)
 	return failed;
 }
 
-static int tts_list_shim(struct source *s, const char *app, src_device_cb cb, void *ud,
-			 struct src_err *err)
-{
-	return tts_list_devices_cb(s, app, cb, ud, err);
-}
-
 static int tts_export_shim(struct source *s, const char *app, const char *dev, json_t **out,
 			   struct src_err *err)
 {
@@ -544,7 +538,7 @@ const struct source_ops tts_source = {
 	.description = "Export devices from The Things Stack (Sandbox, Cloud, Enterprise)",
 	.options = tts_options,
 	.open = tts_open,
-	.list_devices = tts_list_shim,
+	.list_devices = tts_list,
 	.export_device = tts_export_shim,
 	.retires = tts_retires,
 	.retire_device = tts_retire_device,

@@ -53,6 +53,15 @@ enum dest_fail { DEST_OK = 0, DEST_EXISTS, DEST_REJECTED, DEST_UNAVAILABLE };
 enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char *err,
 			   size_t errlen);
 
+/*
+ * Builds the exact request bodies and field masks dest_create would send for
+ * the prepared device and checks them against what each component accepts
+ * (its write paths, oneofs included), without sending anything. Returns 0,
+ * or -1 with a one-line reason naming the component and the path. Run it
+ * before anything irreversible happens at the source.
+ */
+int dest_check_create(struct dest *d, const json_t *dev, char *err, size_t errlen);
+
 /* Reads the device back and compares the session-critical fields with dev.
  * Returns 0 when equal, 1 with the differences (one per field, "; "-joined)
  * in diff, -1 when it could not be read. */

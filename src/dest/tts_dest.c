@@ -8,6 +8,7 @@
 #include "dest/dest.h"
 #include "net/tts_api.h"
 #include "net/tts_config.h"
+#include "net/tts_schema.h"
 #include "ui/log.h"
 
 const struct opt_desc dest_options[] = {
@@ -169,11 +170,11 @@ static bool owned_by_any(const char *path)
 	return false;
 }
 
-/* Drops leaves no component can store (read-only or unknown fields). */
+/* Drops values no component can store (read-only or unknown fields). */
 static void drop_unowned(json_t *dev, const char *dev_id)
 {
 	json_t *leaves = json_array();
-	jp_leaf_paths(dev, NULL, leaves);
+	tts_value_paths(dev, NULL, leaves);
 	size_t i;
 	json_t *p;
 	json_array_foreach(leaves, i, p)
@@ -186,6 +187,22 @@ static void drop_unowned(json_t *dev, const char *dev_id)
 		}
 	}
 	json_decref(leaves);
+}
+
+/* The host of a base URL ("https://eu1.example.com:443/api/v3" →
+ * "eu1.example.com"), as ttn-lw-cli writes server addresses. */
+static json_t *host_of(const char *url)
+{
+	const char *h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	size_t n = strcspn(h, "/");
+	if (*h == '[') { /* an IPv6 literal, without its brackets */
+		const char *end = memchr(h, ']', n);
+		if (end)
+			return json_stringn(h + 1, (size_t)(end - h - 1));
+	}
+	const char *colon = memchr(h, ':', n);
+	return json_stringn(h, colon ? (size_t)(colon - h) : n);
 }
 
 int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, char *err,
@@ -219,6 +236,8 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 		jp_del(dev, *p);
 	/* The destination application replaces the file's. */
 	jp_set(dev, "ids.application_ids", json_pack("{s:s}", "application_id", d->app_id));
+	/* What the old tool wrote as {"value": X}, TTS's JSON takes as X. */
+	tts_unwrap_values(dev);
 	if (ids_export_fixup(dev, prefix, err, errlen) < 0)
 		return -1;
 	const char *dev_id = json_string_value(jp_get(dev, "ids.device_id"));
@@ -298,18 +317,27 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 		return -1;
 	}
 	drop_unowned(dev, dev_id ? dev_id : "?");
+	/* As ttn-lw-cli and the Console create devices: the hosts of this
+	 * deployment's servers; without them the Console shows the device as
+	 * "Other cluster" and drops NS/AS/JS changes on edit. */
+	json_object_set_new(dev, "network_server_address", host_of(d->api.base[TTS_NS]));
+	json_object_set_new(dev, "application_server_address", host_of(d->api.base[TTS_AS]));
+	if (otaa)
+		json_object_set_new(dev, "join_server_address", host_of(d->api.base[TTS_JS]));
 	return 0;
 }
 
 /* ---- creating ------------------------------------------------------------- */
 
-/* The part of dev a component stores: the identifiers plus the non-zero
- * leaves its write list covers. *paths receives those leaves (the mask). */
-static json_t *component_body(const json_t *dev, const char *const *owned, json_t **paths)
+/* The part of dev a component stores: the identifiers plus the values its
+ * write list covers. *paths receives their field mask paths (oneof names
+ * in). Returns NULL (err set) when a path does not fit a mask. */
+static json_t *component_body(const json_t *dev, const char *const *owned, json_t **paths,
+			      char *err, size_t errlen)
 {
 	json_t *leaves = json_array(), *body = json_object();
 	*paths = json_array();
-	jp_leaf_paths(dev, NULL, leaves);
+	tts_value_paths(dev, NULL, leaves);
 	size_t i;
 	json_t *p;
 	json_array_foreach(leaves, i, p)
@@ -317,8 +345,17 @@ static json_t *component_body(const json_t *dev, const char *const *owned, json_
 		const char *path = json_string_value(p);
 		if (jp_covers("ids", path) || !jp_list_covers(owned, path))
 			continue;
+		char mask[256];
+		if (tts_mask_path(path, mask, sizeof mask) < 0) {
+			snprintf(err, errlen, "%.200s: path too long for a field mask", path);
+			json_decref(leaves);
+			json_decref(body);
+			json_decref(*paths);
+			*paths = NULL;
+			return NULL;
+		}
 		jp_set(body, path, json_deep_copy(jp_get(dev, path)));
-		json_array_append(*paths, p);
+		json_array_append_new(*paths, json_string(mask));
 	}
 	json_decref(leaves);
 	json_t *ids = json_deep_copy(json_object_get(dev, "ids"));
@@ -327,13 +364,47 @@ static json_t *component_body(const json_t *dev, const char *const *owned, json_
 	return body;
 }
 
+/* The first thing the destination would refuse in dev's shape: a wrapper
+ * TTS's JSON does not read, two members of one oneof, a message that is not
+ * an object. (Unknown fields are dropped by dest_prepare, never sent.) */
+struct shape_err {
+	char *err;
+	size_t errlen;
+	size_t n;
+};
+
+static void shape_cb(void *ud, enum tts_problem pr, const char *path)
+{
+	struct shape_err *s = ud;
+	if (pr == TTS_P_UNKNOWN || s->n++)
+		return;
+	snprintf(s->err, s->errlen, "%.200s: %s", path,
+		 pr == TTS_P_WRAPPED  ? "a {\"value\": ...} wrapper The Things Stack does not read"
+		 : pr == TTS_P_ONEOF ? "more than one member of the oneof is set"
+				     : "must be a JSON object");
+}
+
 int dest_check_create(struct dest *d, const json_t *dev, char *err, size_t errlen)
 {
 	(void)d;
-	(void)dev;
-	(void)err;
-	(void)errlen;
-	/* Filled in with the oneof table (see tts_components.h). */
+	struct shape_err s = {err, errlen, 0};
+	tts_schema_problems(dev, shape_cb, &s);
+	if (s.n)
+		return -1;
+	bool otaa = json_is_true(json_object_get(dev, "supports_join"));
+	for (int k = 0; k < TTS_NCOMP; k++) {
+		enum tts_comp c = tts_create_order[k];
+		if (c == TTS_JS && !otaa)
+			continue;
+		json_t *paths = NULL;
+		json_t *body = component_body(
+		    dev, c == TTS_IS ? tts_is_create_paths : tts_comps[c].set_paths, &paths, err,
+		    errlen);
+		if (!body)
+			return -1;
+		json_decref(body);
+		json_decref(paths);
+	}
 	return 0;
 }
 
@@ -378,7 +449,9 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 	enum dest_fail rc = DEST_OK;
 	bool created = false;
 	json_t *paths = NULL;
-	json_t *body = component_body(dev, tts_is_create_paths, &paths);
+	json_t *body = component_body(dev, tts_is_create_paths, &paths, err, errlen);
+	if (!body)
+		return DEST_REJECTED;
 	if (tts_create_device(&d->api, d->app_id, body, NULL, &e) == 0) {
 		created = true;
 	} else if (!(resume && tts_error_is(&e, "id_taken"))) {
@@ -391,7 +464,11 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 		enum tts_comp c = tts_create_order[k];
 		json_decref(body);
 		json_decref(paths);
-		body = component_body(dev, tts_comps[c].set_paths, &paths);
+		body = component_body(dev, tts_comps[c].set_paths, &paths, err, errlen);
+		if (!body) {
+			rc = DEST_REJECTED;
+			goto rollback;
+		}
 		/* The JS only holds OTAA devices; the NS and AS always get a Set. */
 		if (c == TTS_JS && (!otaa || json_array_size(paths) == 0))
 			continue;

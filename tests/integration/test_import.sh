@@ -69,8 +69,11 @@ DEST_TTS_API_URL=$DST4 run_tool import "$TMP/cli.json"
 assert_rc "ttn-lw-cli output with version aliases imports" 0
 assert_eq "versions stored by their names" "MAC_V1_0_2 PHY_V1_0_2_REV_B" \
 	"$(emu_devices "$DST4" | jq -r '.ns[] | select(.ids.device_id == "otaa-dev") | "\(.lorawan_version) \(.lorawan_phy_version)"')"
-assert_eq "no server addresses at the destination IS" "false" \
-	"$(emu_devices "$DST4" | jq '[.is[] | has("network_server_address")] | any')"
+# The file's addresses are dropped; the destination's hosts are set, as
+# ttn-lw-cli and the Console do (join_server_address only for OTAA).
+assert_eq "destination server addresses at the IS (not the file's)" \
+	"otaa-dev 127.0.0.1 127.0.0.1 127.0.0.1|abp-dev 127.0.0.1 127.0.0.1 -" \
+	"$(emu_devices "$DST4" | jq -r '[.is[] | "\(.ids.device_id) \(.network_server_address) \(.application_server_address) \(.join_server_address // "-")"] | sort | reverse | join("|")')"
 
 # Bad input: each bad device named, the good ones still imported.
 start_emu DST5

@@ -1,0 +1,87 @@
+/*
+ * The shape of The Things Stack's EndDevice, as its JSON and its field masks
+ * name it.
+ *
+ * TTS's JSON leaves a oneof's name out ("mac_settings":{"adr":{"dynamic":
+ * {...}}}) but its field masks need it (mac_settings.adr.mode.dynamic...),
+ * and its validator takes a mask path only when it is exactly one of the
+ * RPC's allowed paths: attributes, not attributes.key. So every mask the
+ * tool builds from a device goes through here: tts_value_paths() lists what
+ * a device holds (JSON paths, maps and Structs whole, empty oneof members as
+ * values), tts_mask_path() turns each into the mask's spelling.
+ *
+ * tts_fields[] (tts_fields.c) is generated from the API schema by
+ * scripts/gen-tts-fields.py; tts_oneofs[] (tts_schema.c) is written from
+ * api/ttn/lorawan/v3/end_device.proto, because the schema does not mark
+ * oneofs.
+ */
+#ifndef TTNM_NET_TTS_SCHEMA_H
+#define TTNM_NET_TTS_SCHEMA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum {
+	TTS_F_MESSAGE = 1, /* an object whose fields are listed below it */
+	TTS_F_OPAQUE = 2,  /* a map or a google.protobuf.Struct: taken whole */
+	TTS_F_EMPTY = 4,   /* a message without fields: {} is a value */
+	TTS_F_WRAPPER = 8, /* a *Value message: JSON has the bare value */
+	TTS_F_ARRAY = 16,  /* a repeated field: taken whole */
+};
+
+struct tts_field {
+	const char *path; /* JSON spelling, sorted by strcmp */
+	unsigned flags;   /* 0: a scalar */
+};
+
+extern const struct tts_field tts_fields[];
+extern const size_t tts_nfields;
+
+/* The field at a JSON path, or NULL when the schema has none. */
+const struct tts_field *tts_field_find(const char *json_path);
+
+/* A oneof: at JSON path parent, the members are written without name. */
+struct tts_oneof {
+	const char *parent;
+	const char *name;
+	const char *const *members; /* NULL-terminated */
+};
+
+extern const struct tts_oneof tts_oneofs[]; /* ends with {NULL} */
+
+/* The oneof that json_path is a member of (parent.member), or NULL. */
+const struct tts_oneof *tts_oneof_of(const char *json_path);
+
+/* JSON path → field mask path: "mac_settings.adr.dynamic.margin" →
+ * "mac_settings.adr.mode.dynamic.margin". Returns -1 when out is short. */
+int tts_mask_path(const char *json_path, char *out, size_t outlen);
+
+/*
+ * Appends to out (a JSON array of strings) the JSON path of every value dev
+ * holds, the way a field mask must name it (before tts_mask_path()):
+ * messages are descended; maps, Structs, arrays and unknown fields are
+ * leaves; a oneof member is a value even when it is {} (adr.disabled, or
+ * adr.dynamic with every setting at its default); other zero values (null,
+ * "", {}, []) are left out. prefix may be NULL.
+ */
+void tts_value_paths(const json_t *dev, const char *prefix, json_t *out);
+
+/* What tts_schema_problems() reports, one call per problem. */
+enum tts_problem {
+	TTS_P_UNKNOWN,	/* path is not a field of the schema */
+	TTS_P_WRAPPED,	/* a {"value": X} wrapper where JSON takes X */
+	TTS_P_ONEOF,	/* two members of one oneof (path: the parent) */
+	TTS_P_NOT_OBJECT, /* a message field that is not an object */
+};
+typedef void (*tts_problem_fn)(void *ud, enum tts_problem p, const char *path);
+
+/* Walks dev against the schema and reports each problem. Returns the number
+ * reported. */
+size_t tts_schema_problems(const json_t *dev, tts_problem_fn fn, void *ud);
+
+/* Replaces every {"value": X} at a wrapper field by X (what the v2 exporter
+ * and older docs wrote). Returns how many. */
+size_t tts_unwrap_values(json_t *dev);
+
+#endif

@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang libcurl4-openssl-dev libjansson-dev \
 libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev jq openssl time"
-PKGS="$PKGS libclang-rt-14-dev valgrind cppcheck clang-tidy" # make fuzz, valgrind, lint
+PKGS="$PKGS libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format" # make fuzz, valgrind, lint, format
 PKGS="$PKGS nginx-light" # the HTTP/2 test: a TLS + HTTP/2 front for the emulator
 missing=""
 for p in $PKGS; do

@@ -32,7 +32,8 @@ int dest_open(const struct config *cfg, const char *scope, const char *app, stru
 		app = cfg_str(cfg, scope, "app-id");
 	if (!app) {
 		snprintf(err, errlen, "no %s application: set %s or --%s",
-			 is_dest ? "destination" : "source", is_dest ? "DEST_TTS_APP_ID" : "TTS_APP_ID",
+			 is_dest ? "destination" : "source",
+			 is_dest ? "DEST_TTS_APP_ID" : "TTS_APP_ID",
 			 is_dest ? "dest.app-id" : "app-id");
 		free(d);
 		return -1;
@@ -257,10 +258,11 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 		const char *k = json_string_value(jp_get(dev, *p));
 		char norm[64];
 		if (k && *k && !force && lw_key_normalize(k, norm) == 0 && lw_is_zero_hex(norm)) {
-			snprintf(err, errlen,
-				 "%s: the key is all zeros (a --redact'ed export?); the device would "
-				 "not work (--force imports it anyway)",
-				 *p);
+			snprintf(
+			    err, errlen,
+			    "%s: the key is all zeros (a --redact'ed export?); the device would "
+			    "not work (--force imports it anyway)",
+			    *p);
 			return -1;
 		}
 		if (normalize_at(dev, *p, norm_key, "AES-128 key", err, errlen) < 0)
@@ -379,7 +381,7 @@ static void shape_cb(void *ud, enum tts_problem pr, const char *path)
 	if (pr == TTS_P_UNKNOWN || s->n++)
 		return;
 	snprintf(s->err, s->errlen, "%.200s: %s", path,
-		 pr == TTS_P_WRAPPED  ? "a {\"value\": ...} wrapper The Things Stack does not read"
+		 pr == TTS_P_WRAPPED ? "a {\"value\": ...} wrapper The Things Stack does not read"
 		 : pr == TTS_P_ONEOF ? "more than one member of the oneof is set"
 				     : "must be a JSON object");
 }
@@ -397,9 +399,9 @@ int dest_check_create(struct dest *d, const json_t *dev, char *err, size_t errle
 		if (c == TTS_JS && !otaa)
 			continue;
 		json_t *paths = NULL;
-		json_t *body = component_body(
-		    dev, c == TTS_IS ? tts_is_create_paths : tts_comps[c].set_paths, &paths, err,
-		    errlen);
+		json_t *body =
+		    component_body(dev, c == TTS_IS ? tts_is_create_paths : tts_comps[c].set_paths,
+				   &paths, err, errlen);
 		if (!body)
 			return -1;
 		json_decref(body);
@@ -618,9 +620,9 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 int dest_set_downlinks(struct dest *d, const json_t *dev, bool on, char *err, size_t errlen)
 {
 	const char *id = dev_id_of(dev);
-	json_t *body = json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", id,
-				 "application_ids", "application_id", d->app_id, "mac_settings",
-				 "schedule_downlinks", on);
+	json_t *body =
+	    json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", id, "application_ids",
+		      "application_id", d->app_id, "mac_settings", "schedule_downlinks", on);
 	jp_copy_paths(body, dev, (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
 	json_t *paths = json_pack("[s]", "mac_settings.schedule_downlinks");
 	struct tts_error e = {0};

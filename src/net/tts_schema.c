@@ -27,7 +27,11 @@ static const char *const relay_modes[] = {"serving", "served", NULL};
 /* ServedRelaySettings.mode and ServedRelayParameters.mode */
 static const char *const served_modes[] = {"always", "dynamic", "end_device_controlled", NULL};
 
-#define RELAY(p) {p, "mode", relay_modes}, {p ".served", "mode", served_modes}
+#define RELAY(p)                                                                                   \
+	{p, "mode", relay_modes},                                                                  \
+	{                                                                                          \
+		p ".served", "mode", served_modes                                                  \
+	}
 
 /* Every place a oneof occurs in an EndDevice, outer ones first. Repeated
  * fields (recent_uplinks, pending_requests, ...) hold oneofs too, but are
@@ -158,7 +162,8 @@ static size_t problems(const json_t *obj, const char *prefix, tts_problem_fn fn,
 				continue;
 			int set = 0;
 			for (const char *const *m = o->members; *m; m++)
-				if (json_object_get(obj, *m) && !json_is_null(json_object_get(obj, *m)))
+				if (json_object_get(obj, *m) &&
+				    !json_is_null(json_object_get(obj, *m)))
 					set++;
 			if (set > 1) {
 				fn(ud, TTS_P_ONEOF, prefix);

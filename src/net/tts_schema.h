@@ -32,7 +32,7 @@ enum {
 
 struct tts_field {
 	const char *path; /* JSON spelling, sorted by strcmp */
-	unsigned flags;   /* 0: a scalar */
+	unsigned flags;	  /* 0: a scalar */
 };
 
 extern const struct tts_field tts_fields[];
@@ -69,9 +69,9 @@ void tts_value_paths(const json_t *dev, const char *prefix, json_t *out);
 
 /* What tts_schema_problems() reports, one call per problem. */
 enum tts_problem {
-	TTS_P_UNKNOWN,	/* path is not a field of the schema */
-	TTS_P_WRAPPED,	/* a {"value": X} wrapper where JSON takes X */
-	TTS_P_ONEOF,	/* two members of one oneof (path: the parent) */
+	TTS_P_UNKNOWN,	  /* path is not a field of the schema */
+	TTS_P_WRAPPED,	  /* a {"value": X} wrapper where JSON takes X */
+	TTS_P_ONEOF,	  /* two members of one oneof (path: the parent) */
 	TTS_P_NOT_OBJECT, /* a message field that is not an object */
 };
 typedef void (*tts_problem_fn)(void *ud, enum tts_problem p, const char *path);

@@ -78,9 +78,10 @@ static void test_value_paths(void **state)
 	    paths_of("{\"mac_settings\":{\"relay\":{\"served\":{\"always\":{},\"backoff\":4}}}}"),
 	    "mac_settings.relay.served.always mac_settings.relay.served.backoff");
 	/* Maps and Structs whole: TTS refuses attributes.k in a mask. */
-	assert_string_equal(paths_of("{\"attributes\":{\"k\":\"v\"},\"locations\":{\"user\":"
-				     "{\"latitude\":1.5}},\"provisioning_data\":{\"a\":{\"b\":1}}}"),
-			    "attributes locations provisioning_data");
+	assert_string_equal(
+	    paths_of("{\"attributes\":{\"k\":\"v\"},\"locations\":{\"user\":"
+		     "{\"latitude\":1.5}},\"provisioning_data\":{\"a\":{\"b\":1}}}"),
+	    "attributes locations provisioning_data");
 	/* Arrays whole, zero leaves out, unknown fields as leaves. */
 	assert_string_equal(
 	    paths_of("{\"mac_state\":{\"recent_uplinks\":[{\"a\":1}],\"lorawan_version\":\"\"},"

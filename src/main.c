@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check/check.h"
 #include "cmd/cmd.h"
 #include "io/output.h"
 #include "net/http.h"
@@ -34,9 +35,8 @@ static void on_signal(int sig)
 static int mode_of(const char *w)
 {
 	static const char *const dev[] = {"device", "devices", "end-device", "end-devices",
-					  "devs", "dev", "d", NULL};
-	static const char *const app[] = {"application", "applications", "apps", "app", "a",
-					  NULL};
+					  "devs",   "dev",     "d",	     NULL};
+	static const char *const app[] = {"application", "applications", "apps", "app", "a", NULL};
 	for (const char *const *p = dev; *p; p++)
 		if (strcmp(w, *p) == 0)
 			return EXPORT_DEVICES;
@@ -66,22 +66,60 @@ static const struct command {
 	int (*run)(const struct invocation *inv);
 	void (*help)(void);
 } commands[] = {
-	{"sources", cmd_sources, help_sources},
-	{"import", cmd_import, help_import},
-	{"clean", cmd_clean, help_clean},
-	{"status", cmd_status, help_status},
-	{"resume", cmd_resume, help_resume},
-	{"restore", cmd_restore, help_restore},
-	{"check", cmd_check, help_check},
-	{"help", run_help, help_main},
-	{"man", run_man, help_man}, /* hidden: generates docs/ttn-lw-migrate.1 */
-	{NULL, NULL, NULL},
+    {"sources", cmd_sources, help_sources},
+    {"import", cmd_import, help_import},
+    {"clean", cmd_clean, help_clean},
+    {"status", cmd_status, help_status},
+    {"resume", cmd_resume, help_resume},
+    {"restore", cmd_restore, help_restore},
+    {"check", cmd_check, help_check},
+    {"help", run_help, help_main},
+    {"man", run_man, help_man}, /* hidden: generates docs/ttn-lw-migrate.1 */
+    {NULL, NULL, NULL},
 };
 
 static int usage(const char *msg)
 {
 	log_error("%s (see ttn-lw-migrate --help)", msg);
 	return EXIT_USAGE;
+}
+
+/* --allow RULE[,RULE...], repeatable: every rule must exist and be one that
+ * can be allowed. The list lives as long as the process (check_allow_set). */
+static int parse_allow(const struct args *a)
+{
+	static char *rules[64];
+	size_t n = 0;
+	for (size_t i = 0; i < a->nflags; i++) {
+		if (strcmp(a->flags[i].name, "allow") != 0 || !a->flags[i].value)
+			continue;
+		char *copy = strdup(a->flags[i].value), *save = NULL;
+		for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+			char m[200];
+			if (!check_rule_find(r)) {
+				snprintf(m, sizeof m,
+					 "--allow %.60s: no such check rule (`ttn-lw-migrate check "
+					 "--help` lists them)",
+					 r);
+				free(copy);
+				return usage(m);
+			}
+			if (check_rule_fatal(r)) {
+				snprintf(m, sizeof m,
+					 "--allow %.60s: this rule cannot be allowed (the device "
+					 "cannot be written in The Things Stack's form)",
+					 r);
+				free(copy);
+				return usage(m);
+			}
+			if (n + 1 < sizeof rules / sizeof *rules)
+				rules[n++] = strdup(r);
+		}
+		free(copy);
+	}
+	rules[n] = NULL;
+	check_allow_set(false, (const char *const *)rules);
+	return 0;
 }
 
 static int dispatch(const struct args *a)
@@ -103,6 +141,9 @@ static int dispatch(const struct args *a)
 		}
 		return usage("no command given");
 	}
+	int arc = parse_allow(a);
+	if (arc)
+		return arc;
 	const char *w0 = a->words[0];
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(w0, c->name) != 0)
@@ -143,7 +184,8 @@ static int dispatch(const struct args *a)
 				     "write 'ttn-lw-migrate tts device ...'");
 		if (!src) {
 			char m[160];
-			snprintf(m, sizeof m, "unknown source \"%s\" (ttn-lw-migrate sources lists them)",
+			snprintf(m, sizeof m,
+				 "unknown source \"%s\" (ttn-lw-migrate sources lists them)",
 				 source_name);
 			return usage(m);
 		}

@@ -16,6 +16,9 @@
 #include "core/ids.h"
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
+#include "dest/dest.h"
+#include "net/tts_components.h"
+#include "net/tts_schema.h"
 
 const struct check_rule check_rules[] = {
     {"json-malformed", CHECK_ERROR,
@@ -73,6 +76,21 @@ const struct check_rule check_rules[] = {
     {"devaddr-outside-destination", CHECK_WARNING,
      "the session's DevAddr is outside the destination's DevAddr blocks: uplinks arrive "
      "only through gateways connected to the destination"},
+    {"field-unknown", CHECK_WARNING,
+     "a field The Things Stack's end device does not have (v3.32.1 schema): dropped on "
+     "import"},
+    {"field-not-object", CHECK_ERROR, "a field that holds a message is not a JSON object"},
+    {"value-wrapper", CHECK_WARNING,
+     "a {\"value\": X} wrapper (v2 exporter, older docs): import writes X, as The Things "
+     "Stack's JSON expects"},
+    {"oneof-conflict", CHECK_ERROR,
+     "more than one member of a oneof is set (e.g. mac_settings.adr static and dynamic)"},
+    {"key-invalid", CHECK_ERROR, "a key that is not 16 bytes of hex or base64"},
+    {"key-all-zero", CHECK_ERROR,
+     "a key of all zeros (what --redact writes): the device would not work"},
+    {"supports-join-invalid", CHECK_ERROR, "supports_join is not true or false"},
+    {"import-refused", CHECK_ERROR,
+     "import would refuse the device for a reason no other rule names (please report it)"},
     {"devaddr-destination-unknown", CHECK_INFO,
      "without --dest or --dest-dev-addr-prefix: the block a DevAddr belongs to (once per "
      "block)"},
@@ -938,6 +956,70 @@ static void check_devaddr_routing(struct ctx *x)
 	}
 }
 
+/* ---- what import refuses or rewrites: the schema's shape, keys -------------- */
+
+static void shape_cb(void *ud, enum tts_problem p, const char *path)
+{
+	struct ctx *x = ud;
+	switch (p) {
+	case TTS_P_UNKNOWN:
+		add(x, CHECK_WARNING, "field-unknown", path,
+		    "%s: not a field of The Things Stack's end device; import drops it", path);
+		break;
+	case TTS_P_WRAPPED:
+		add(x, CHECK_WARNING, "value-wrapper", path,
+		    "%s: {\"value\": X} is an old spelling; import writes X, as The Things "
+		    "Stack's JSON expects",
+		    path);
+		break;
+	case TTS_P_ONEOF:
+		add(x, CHECK_ERROR, "oneof-conflict", path,
+		    "%s: more than one member of the oneof is set; The Things Stack takes one",
+		    path);
+		break;
+	case TTS_P_NOT_OBJECT:
+		add(x, CHECK_ERROR, "field-not-object", path, "%s: must be a JSON object", path);
+		break;
+	}
+}
+
+static void check_shape(struct ctx *x)
+{
+	tts_schema_problems(x->dev, shape_cb, x);
+	json_t *sj = json_object_get(x->dev, "supports_join");
+	if (sj && !json_is_boolean(sj) && !json_is_null(sj))
+		add(x, CHECK_ERROR, "supports-join-invalid", "supports_join",
+		    "supports_join: must be true or false");
+	for (const char *const *p = tts_key_paths; *p; p++) {
+		json_t *v = jp_get(x->dev, *p);
+		if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+			continue;
+		char hex[2 * LW_KEY_LEN + 1];
+		/* Never quote a key, not even a mistyped one. */
+		if (!json_is_string(v) || lw_key_normalize(json_string_value(v), hex) < 0) {
+			char kind[48];
+			if (json_is_string(v))
+				snprintf(kind, sizeof kind, "a string of %zu characters",
+					 json_string_length(v));
+			else
+				snprintf(kind, sizeof kind, "a JSON %s",
+					 json_is_object(v)  ? "object"
+					 : json_is_array(v) ? "array"
+							    : "value");
+			add(x, CHECK_ERROR, "key-invalid", *p,
+			    "%s: %s is not a valid AES-128 key (32 hex digits or base64 of 16 "
+			    "bytes; "
+			    "the value is not shown)",
+			    *p, kind);
+		} else if (lw_is_zero_hex(hex))
+			add(x, CHECK_ERROR, "key-all-zero", *p,
+			    "%s: the key is all zeros (a --redact'ed export?); the device would "
+			    "not "
+			    "work",
+			    *p);
+	}
+}
+
 /* ---- entry point ------------------------------------------------------------------- */
 
 int checker_device(struct checker *c, const json_t *dev, const char *where, json_t *findings)
@@ -972,9 +1054,74 @@ int checker_device(struct checker *c, const json_t *dev, const char *where, json
 	check_device_id(&x, fixed);
 	check_euis(&x, *fixed ? fixed : NULL);
 
+	check_shape(&x);
 	check_versions(&x);
 	check_session(&x);
 	check_band_fit(&x);
 	check_devaddr_routing(&x);
+	/* The safety net of "check refuses exactly what import refuses": what
+	 * passed every rule goes through import's own preparation and the
+	 * check of its create requests, offline. */
+	if (x.errors == 0) {
+		json_t *copy = json_deep_copy(dev);
+		char err[512];
+		if (dest_prepare(NULL, copy, c->prefix, false, err, sizeof err) < 0 ||
+		    dest_check_create(NULL, copy, err, sizeof err) < 0)
+			add(&x, CHECK_ERROR, "import-refused", NULL, "%s", err);
+		json_decref(copy);
+	}
 	return x.errors;
+}
+
+/* ---- --allow -------------------------------------------------------------------- */
+
+/* Rules whose device cannot be sent at all: the value cannot be written in
+ * The Things Stack's form, so allowing them would only move the failure. */
+static const char *const fatal_rules[] = {"json-malformed",
+					  "device-not-object",
+					  "device-id-invalid",
+					  "eui-invalid",
+					  "key-invalid",
+					  "field-not-object",
+					  "mac-version-invalid",
+					  "phy-version-invalid",
+					  "supports-join-invalid",
+					  "session-dev-addr-invalid",
+					  NULL};
+
+static const char *const *allowed_rules;
+static bool allow_all;
+
+const struct check_rule *check_rule_find(const char *id)
+{
+	for (const struct check_rule *r = check_rules; r->id; r++)
+		if (strcmp(r->id, id) == 0)
+			return r;
+	return NULL;
+}
+
+bool check_rule_fatal(const char *id)
+{
+	for (const char *const *p = fatal_rules; *p; p++)
+		if (strcmp(*p, id) == 0)
+			return true;
+	return false;
+}
+
+void check_allow_set(bool all, const char *const *rules)
+{
+	allow_all = all;
+	allowed_rules = rules;
+}
+
+bool check_allowed(const char *rule)
+{
+	if (!rule || check_rule_fatal(rule))
+		return false;
+	if (allow_all)
+		return true;
+	for (const char *const *p = allowed_rules; p && *p; p++)
+		if (strcmp(*p, rule) == 0)
+			return true;
+	return false;
 }

@@ -35,13 +35,13 @@ struct tts_api;
 /* What a run knows about the destination. The json_t members are owned by
  * the options: check_opts_release() drops them. */
 struct check_opts {
-	const char *prefix;	  /* --dev-id-prefix, or NULL */
-	json_t *dest_prefixes;	  /* array of "27ABCD00/24", or NULL */
-	const char *dest_net_id;  /* "000013", or NULL */
-	json_t *dest_device_ids;  /* object id → true, or NULL */
-	json_t *dest_euis;	  /* object "JOINEUI/DEVEUI" → device id, or NULL */
-	char net_id_buf[7];	  /* check_fetch_dest keeps the NetID here */
-	bool no_cross_device;	  /* skip the rules across devices (collisions, duplicates) */
+	const char *prefix;	 /* --dev-id-prefix, or NULL */
+	json_t *dest_prefixes;	 /* array of "27ABCD00/24", or NULL */
+	const char *dest_net_id; /* "000013", or NULL */
+	json_t *dest_device_ids; /* object id → true, or NULL */
+	json_t *dest_euis;	 /* object "JOINEUI/DEVEUI" → device id, or NULL */
+	char net_id_buf[7];	 /* check_fetch_dest keeps the NetID here */
+	bool no_cross_device;	 /* skip the rules across devices (collisions, duplicates) */
 };
 
 void check_opts_release(struct check_opts *opts);
@@ -108,6 +108,22 @@ void check_summary_line(const struct check_counts *n, size_t ndevices, char *buf
 /* The human table: findings grouped by severity (errors first), then the
  * summary line. */
 void check_print_table(FILE *out, const json_t *findings, size_t ndevices);
+
+/* The rule with this id, or NULL. */
+const struct check_rule *check_rule_find(const char *id);
+
+/* A rule whose device cannot be written in The Things Stack's form at all:
+ * --allow and --force do not override it. */
+bool check_rule_fatal(const char *id);
+
+/*
+ * --allow RULE (repeatable) and --force (all = true): error findings of these
+ * rules let the device go on (with a warning) in import and the migration.
+ * rules is NULL-terminated and must outlive the run (argv). Set once, before
+ * any worker starts.
+ */
+void check_allow_set(bool all, const char *const *rules);
+bool check_allowed(const char *rule);
 
 /* ---- data ------------------------------------------------------------------- */
 

@@ -60,6 +60,37 @@ static int takes_value(const char *name)
 	return d && d->type != OPT_BOOL;
 }
 
+static bool is_global(const char *name)
+{
+	for (const struct opt_desc *d = global_options; d->name; d++)
+		if (strcmp(d->name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool is_dest_option(const char *name)
+{
+	for (const struct opt_desc *d = dest_options; d->name; d++)
+		if (strcmp(d->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Destination flags in either spelling, everywhere: --dest.dev-addr-prefix
+ * is --dest-dev-addr-prefix, and --dest-app-id is --dest.app-id. Rewritten
+ * in place (name points into argv). */
+static void canonical_dest_spelling(char *name)
+{
+	if (strncmp(name, "dest", 4) != 0 || (name[4] != '.' && name[4] != '-'))
+		return;
+	char dashed[128];
+	snprintf(dashed, sizeof dashed, "dest-%s", name + 5);
+	if (name[4] == '.' && !is_dest_option(name + 5) && is_global(dashed))
+		name[4] = '-';
+	else if (name[4] == '-' && !is_global(name) && is_dest_option(name + 5))
+		name[4] = '.';
+}
+
 int args_split(int argc, char **argv, struct args *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
@@ -95,13 +126,15 @@ int args_split(int argc, char **argv, struct args *out, char *err, size_t errlen
 		} else {
 			/* --name=value keeps the value in argv; split in place. */
 			char *eq = strchr(argv[i], '=');
-			if (eq) {
+			if (eq)
 				*eq = '\0';
+			canonical_dest_spelling(argv[i] + 2);
+			if (eq) {
 				f->name = argv[i] + 2;
 				f->value = eq + 1;
 				continue;
 			}
-			f->name = a + 2;
+			f->name = argv[i] + 2;
 			if (!takes_value(f->name))
 				continue;
 		}
@@ -162,7 +195,8 @@ static struct opt_value *cfg_slot(struct config *cfg, const char *scope, const c
 {
 	for (size_t i = 0; i < cfg->nvals; i++) {
 		struct opt_value *v = &cfg->vals[i];
-		bool same = (!scope && !v->scope) || (scope && v->scope && !strcmp(scope, v->scope));
+		bool same =
+		    (!scope && !v->scope) || (scope && v->scope && !strcmp(scope, v->scope));
 		if (same && strcmp(v->desc->name, name) == 0)
 			return v;
 	}

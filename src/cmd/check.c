@@ -11,6 +11,7 @@
 
 #include "check/check.h"
 #include "cmd/cmd.h"
+#include "cmd/precheck.h"
 #include "core/ids.h"
 #include "core/lorawan.h"
 #include "dest/dest.h"
@@ -19,6 +20,7 @@
 #include "ui/log.h"
 
 struct check_run {
+	const struct config *cfg;
 	struct checker *checker;
 	json_t *findings;
 	size_t devices;
@@ -54,8 +56,8 @@ static int check_stream(struct check_run *r, FILE *fp, const char *name)
 			long at = message_line(err, &msg);
 			snprintf(where, sizeof where, "%s:%ld", name, at ? at : line);
 			r->devices++;
-			check_add(r->findings, CHECK_ERROR, "json-malformed", NULL, NULL, where, "%s",
-				  msg);
+			check_add(r->findings, CHECK_ERROR, "json-malformed", NULL, NULL, where,
+				  "%s", msg);
 			if (n == -2) {
 				rc = -1;
 				break;
@@ -64,6 +66,7 @@ static int check_stream(struct check_run *r, FILE *fp, const char *name)
 		}
 		snprintf(where, sizeof where, "%s:%ld", name, line);
 		r->devices++;
+		precheck_fallbacks(dev, r->cfg);
 		checker_device(r->checker, dev, where, r->findings);
 		json_decref(dev);
 	}
@@ -88,10 +91,11 @@ static json_t *hand_prefixes(const struct args *a, char *err, size_t errlen, boo
 			uint32_t prefix;
 			int bits;
 			if (lw_prefix_parse(t, &prefix, &bits) < 0) {
-				snprintf(err, errlen,
-					 "--dest-dev-addr-prefix \"%.40s\": expected 8 hex digits, '/' "
-					 "and a length 0-32, e.g. 27ABCD00/24",
-					 t);
+				snprintf(
+				    err, errlen,
+				    "--dest-dev-addr-prefix \"%.40s\": expected 8 hex digits, '/' "
+				    "and a length 0-32, e.g. 27ABCD00/24",
+				    t);
 				*bad = true;
 				break;
 			}
@@ -204,13 +208,14 @@ int cmd_check(const struct invocation *inv)
 	}
 	if (net_id) {
 		if (opts.dest_net_id && strcmp(opts.dest_net_id, net_id) != 0)
-			log_info("using --dest-net-id %s instead of the Network Server's %s", net_id,
-				 opts.dest_net_id);
+			log_info("using --dest-net-id %s instead of the Network Server's %s",
+				 net_id, opts.dest_net_id);
 		snprintf(opts.net_id_buf, sizeof opts.net_id_buf, "%06X", (unsigned)netid);
 		opts.dest_net_id = opts.net_id_buf;
 	}
 
 	struct check_run r = {0};
+	r.cfg = &cfg;
 	r.checker = checker_new(&opts);
 	check_opts_release(&opts);
 	r.findings = json_array();

@@ -23,6 +23,7 @@
 
 struct import_run {
 	struct dest *dest;
+	const struct config *cfg;
 	const char *prefix;
 	bool force;
 	int concurrency;
@@ -82,9 +83,16 @@ static void import_one(struct import_run *r, json_t *dev, const char *where)
 	const char *orig = json_string_value(jp_get(dev, "ids.device_id"));
 	char shown[64];
 	snprintf(shown, sizeof shown, "%s", orig ? orig : "?");
-	/* The checks read the device as the file has it. */
+	precheck_fallbacks(dev, r->cfg);
+	/* The checks decide what is refused (the same rules as `check`), on the
+	 * device as the file has it; dest_prepare then only rewrites it. */
 	json_t *raw = json_deep_copy(dev);
-	if (dest_prepare(r->dest, dev, r->prefix, r->force, err, sizeof err) < 0)
+	if (precheck_device(&r->pre, raw, where, err, sizeof err) < 0)
+		goto fail;
+	json_decref(raw);
+	raw = NULL;
+	if (dest_prepare(r->dest, dev, r->prefix, r->force, err, sizeof err) < 0 ||
+	    dest_check_create(r->dest, dev, err, sizeof err) < 0)
 		goto fail;
 	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
 	char *first = claim(r, id, where);
@@ -93,10 +101,6 @@ static void import_one(struct import_run *r, json_t *dev, const char *where)
 		free(first);
 		goto fail;
 	}
-	if (precheck_device(&r->pre, raw, where, err, sizeof err) < 0)
-		goto fail;
-	json_decref(raw);
-	raw = NULL;
 	if (dest_create(r->dest, dev, false, err, sizeof err) != DEST_OK)
 		goto fail;
 	record(r, where, id, NULL);
@@ -205,6 +209,7 @@ int cmd_import(const struct invocation *inv)
 	r.concurrency = cfg_concurrency(&cfg);
 	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
 	r.force = cfg_bool(&cfg, NULL, "force");
+	r.cfg = &cfg;
 	if (dest_open(&cfg, "dest", NULL, &r.dest, e, sizeof e) < 0) {
 		log_error("%s", e);
 		cfg_free(&cfg);

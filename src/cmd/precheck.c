@@ -1,5 +1,7 @@
 #include "cmd/precheck.h"
 
+#include "cli/options.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -54,22 +56,65 @@ int precheck_device(struct precheck *p, const json_t *dev, const char *where, ch
 	}
 	pthread_mutex_unlock(&p->mu);
 	int rc = 0;
+	/* The error that is reported: the first one that cannot be allowed
+	 * (a value import cannot even write), else the first one. */
+	size_t first = (size_t)-1;
+	json_array_foreach(found, i, f)
+	{
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		const char *rule = json_string_value(json_object_get(f, "rule"));
+		if (sev && strcmp(sev, CHECK_ERROR) == 0 && rule && check_rule_fatal(rule)) {
+			first = i;
+			break;
+		}
+	}
+	if (first != (size_t)-1) {
+		json_t *f0 = json_array_get(found, first);
+		json_incref(f0);
+		json_array_remove(found, first);
+		json_array_insert_new(found, 0, f0);
+	}
 	json_array_foreach(found, i, f)
 	{
 		const char *sev = json_string_value(json_object_get(f, "severity"));
 		const char *rule = json_string_value(json_object_get(f, "rule"));
 		const char *msg = json_string_value(json_object_get(f, "message"));
-		if (sev && strcmp(sev, CHECK_ERROR) == 0 && rc == 0 && errors > 0) {
-			snprintf(err, errlen, "%s (check %s%s)", msg ? msg : "?", rule ? rule : "?",
-				 p->force ? "; --force: going on" : "; --force imports it anyway");
-			if (p->force)
-				log_warn("%s: %s", where, err);
-			else
-				rc = -1;
+		if (!sev || strcmp(sev, CHECK_ERROR) != 0 || rc != 0 || errors == 0)
+			continue;
+		bool allowed =
+		    (p->force && !check_rule_fatal(rule ? rule : "")) || check_allowed(rule);
+		if (allowed) {
+			log_warn("%s: %s (check %s; allowed: going on)", where, msg ? msg : "?",
+				 rule ? rule : "?");
+			continue;
 		}
+		if (rule && !check_rule_fatal(rule))
+			snprintf(err, errlen, "%s (check %s; --allow %s imports it anyway)",
+				 msg ? msg : "?", rule, rule);
+		else
+			snprintf(err, errlen, "%s (check %s)", msg ? msg : "?", rule ? rule : "?");
+		rc = -1;
 	}
 	json_decref(found);
 	return rc;
+}
+
+void precheck_fallbacks(json_t *dev, const struct config *cfg)
+{
+	static const char *const fields[][2] = {
+	    {"frequency_plan_id", "fallback-frequency-plan-id"},
+	    {"lorawan_version", "fallback-lorawan-version"},
+	    {"lorawan_phy_version", "fallback-lorawan-phy-version"},
+	};
+	if (!json_is_object(dev))
+		return;
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+		const char *fb = cfg_str(cfg, NULL, fields[i][1]);
+		json_t *v = json_object_get(dev, fields[i][0]);
+		if (fb && *fb &&
+		    (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v))))
+			json_object_set_new(dev, fields[i][0], json_string(fb));
+	}
 }
 
 void precheck_summary(struct precheck *p)

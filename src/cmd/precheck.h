@@ -20,15 +20,15 @@ struct precheck {
 	struct checker *checker;
 	bool force;
 	pthread_mutex_t mu; /* the checker remembers devices: one at a time */
-	bool keep_all;      /* --check: keep every finding for the report */
-	json_t *all;        /* every finding (when keep_all), else none */
+	bool keep_all;	    /* --check: keep every finding for the report */
+	json_t *all;	    /* every finding (when keep_all), else none */
 	json_t *by_rule;    /* rule → {"count": n, "example": finding} (warnings) */
 	size_t devices;
 };
 
 /* dest may be NULL (offline). cross_device: also the rules across devices
- * (ID collisions, duplicate EUIs), which remember every device seen. Fetching what the destination has is best
- * effort: when it fails, the run goes on with the offline checks. */
+ * (ID collisions, duplicate EUIs), which remember every device seen. Fetching what the destination
+ * has is best effort: when it fails, the run goes on with the offline checks. */
 int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts_api *dest,
 		  const char *dest_app, bool cross_device);
 
@@ -36,6 +36,13 @@ int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts
  * rule) when it must not. */
 int precheck_device(struct precheck *p, const json_t *dev, const char *where, char *err,
 		    size_t errlen);
+
+struct config;
+
+/* The Console's import fallbacks (--fallback-frequency-plan-id,
+ * --fallback-lorawan-version, --fallback-lorawan-phy-version): fills what
+ * dev lacks (absent, null or ""), before the checks see it. */
+void precheck_fallbacks(json_t *dev, const struct config *cfg);
 
 /* Logs one line per warning rule with its count and first example. */
 void precheck_summary(struct precheck *p);

@@ -35,7 +35,8 @@ struct tts_api *dest_api(struct dest *d);
  * version names, and refuses a device that would not work (ABP without
  * session, session without MAC state, ids.dev_addr differing from the
  * session's) unless force. Notes for the user go to the log at debug level.
- * Returns 0, or -1 with a one-line reason naming the field.
+ * Returns 0, or -1 with a one-line reason naming the field. d may be NULL
+ * (offline, for `check`): a placeholder application, no server addresses.
  */
 int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, char *err,
 		 size_t errlen);

@@ -97,13 +97,16 @@ DEST_TTS_API_URL=$DST5 run_tool import "$TMP/bad.json" --report "$TMP/report.jso
 assert_rc "bad input: exit 1" 1
 assert_eq "bad input: the good ones were created" '["good-one","good-two"]' \
 	"$(emu_devices "$DST5" | jq -c '[.is[].ids.device_id] | sort')"
-assert_contains "invalid EUI named" "$ERR" 'device "bad-eui": ids.dev_eui: "XYZ" is not a valid EUI'
+assert_contains "invalid EUI named" "$ERR" 'device "bad-eui": ids.dev_eui "XYZ": not an EUI (8 bytes of hex or base64) (check eui-invalid)'
 assert_contains "invalid key named" "$ERR" 'device "bad-key": root_keys.app_key.key'
 assert_contains "wrong type named" "$ERR" 'device "bad-type": supports_join: must be true or false'
-assert_contains "duplicate id named" "$ERR" 'device "good-one": ids.device_id: duplicate of the device at'
+assert_contains "duplicate id named" "$ERR" 'bad.json:6: device "good-one": ids.device_id "good-one": the device at '
 assert_contains "unknown frequency plan refused by the checks" "$ERR" 'device "bad-fp": frequency_plan_id "NO_SUCH_PLAN": not a frequency plan'
-assert_contains "unknown version named" "$ERR" 'device "bad-version": lorawan_version: "9.9" is not a known'
-assert_contains "ABP without session refused" "$ERR" 'device "abp-nosess": session: an ABP device without a session'
+assert_contains "unknown version named" "$ERR" 'device "bad-version": lorawan_version "9.9": not a LoRaWAN MAC version'
+assert_contains "ABP without session refused" "$ERR" 'device "abp-nosess": session: missing on an ABP device'
+assert_contains "a refusal names its rule and how to allow it" "$ERR" '(check abp-without-session; --allow abp-without-session imports it anyway)'
+assert_contains "an all-zero key is refused by its rule" "$ERR" 'device "zero-key": root_keys.app_key.key: the key is all zeros (a --redact'"'"'ed export?); the device would not work (check key-all-zero;'
+assert_contains "an unknown field is one summed-up warning" "$ERR" 'warning: 1 device: field-unknown: unknown_field: not a field'
 assert_contains "session without MAC state refused" "$ERR" 'device "no-mac-state": mac_state:'
 assert_contains "DevAddr mismatch refused" "$ERR" 'device "addr-mismatch": ids.dev_addr 26011111 differs from session.dev_addr'
 assert_contains "all-zero (redacted) key refused" "$ERR" 'device "zero-key": root_keys.app_key.key: the key is all zeros'

@@ -118,7 +118,9 @@ static int parse_allow(const struct args *a)
 		free(copy);
 	}
 	rules[n] = NULL;
-	check_allow_set(false, (const char *const *)rules);
+	int force;
+	const char *fv = args_flag(a, "force", &force);
+	check_allow_set(force && (!fv || opt_parse_bool(fv) == 1), (const char *const *)rules);
 	return 0;
 }
 

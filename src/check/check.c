@@ -296,6 +296,13 @@ add(struct ctx *x, const char *severity, const char *rule, const char *field, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* --allow RULE (or --force): the device goes on, so the finding is a
+	 * warning, for `check` as for import. */
+	if (strcmp(severity, CHECK_ERROR) == 0 && check_allowed(rule)) {
+		severity = CHECK_WARNING;
+		size_t n = strlen(msg);
+		snprintf(msg + n, sizeof msg - n, " (allowed by --allow %s)", rule);
+	}
 	check_add(x->findings, severity, rule, x->id, field, x->where, "%s", msg);
 	if (strcmp(severity, CHECK_ERROR) == 0)
 		x->errors++;

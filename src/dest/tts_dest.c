@@ -191,6 +191,24 @@ static void drop_unowned(json_t *dev, const char *dev_id)
 	json_decref(leaves);
 }
 
+/* Fields that The Things Stack's end device does not have (a newer
+ * version's, a typo): dropped, as the check "field-unknown" says. */
+static void unknown_cb(void *ud, enum tts_problem pr, const char *path)
+{
+	if (pr == TTS_P_UNKNOWN)
+		json_array_append_new(ud, json_string(path));
+}
+
+static void drop_unknown(json_t *dev)
+{
+	json_t *paths = json_array();
+	tts_schema_problems(dev, unknown_cb, paths);
+	size_t i;
+	json_t *p;
+	json_array_foreach(paths, i, p) jp_del(dev, json_string_value(p));
+	json_decref(paths);
+}
+
 /* The host of a base URL ("https://eu1.example.com:443/api/v3" →
  * "eu1.example.com"), as ttn-lw-cli writes server addresses. */
 static json_t *host_of(const char *url)
@@ -323,6 +341,7 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 			 "imports it anyway)");
 		return -1;
 	}
+	drop_unknown(dev);
 	drop_unowned(dev, dev_id ? dev_id : "?");
 	/* As ttn-lw-cli and the Console create devices: the hosts of this
 	 * deployment's servers; without them the Console shows the device as

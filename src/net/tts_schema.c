@@ -230,3 +230,32 @@ size_t tts_unwrap_values(json_t *dev)
 {
 	return json_is_object(dev) ? unwrap(dev, NULL) : 0;
 }
+
+static void prune(json_t *obj, const char *prefix)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(obj, tmp, key, v)
+	{
+		char *p = join(prefix, key);
+		if (!p)
+			return;
+		const struct tts_field *f = tts_field_find(p);
+		/* A oneof member, or a message without fields, chooses by being
+		 * there: {} is its value. */
+		bool keep = json_is_object(v) &&
+			    ((f && (f->flags & TTS_F_EMPTY)) || tts_oneof_of(p) != NULL);
+		if (json_is_object(v))
+			prune(v, p);
+		if (!keep && jp_is_zero(v))
+			json_object_del(obj, key);
+		free(p);
+	}
+}
+
+void tts_prune_zero(json_t *dev)
+{
+	if (json_is_object(dev))
+		prune(dev, NULL);
+}

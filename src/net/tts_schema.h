@@ -80,6 +80,11 @@ typedef void (*tts_problem_fn)(void *ud, enum tts_problem p, const char *path);
  * reported. */
 size_t tts_schema_problems(const json_t *dev, tts_problem_fn fn, void *ud);
 
+/* Removes, recursively, members whose value is zero (null, "", {}, []), as
+ * TTS's JSON omits them, but keeps oneof members and field-less messages:
+ * "adr": {"disabled": {}} is a setting. */
+void tts_prune_zero(json_t *dev);
+
 /* Replaces every {"value": X} at a wrapper field by X (what the v2 exporter
  * and older docs wrote). Returns how many. */
 size_t tts_unwrap_values(json_t *dev);

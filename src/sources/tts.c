@@ -22,26 +22,26 @@
 #include "ui/log.h"
 
 static const struct opt_desc tts_options[] = {
-	TTS_CONNECTION_OPTIONS("TTS_", "at the source"),
-	{"no-session", OPT_BOOL, "TTS_NO_SESSION", "false", NULL,
-	 "Export without session and MAC state (devices must re-join)", 0},
-	{"delete-source-device", OPT_BOOL, "TTS_DELETE_SOURCE_DEVICE", "false", NULL,
-	 "After each export is on disk, delete the device from AS, NS, JS and IS", 0},
-	{"default-grpc-address", OPT_STRING, "TTS_DEFAULT_GRPC_ADDRESS", NULL, "HOST:PORT",
-	 "Go tool compatibility: used as https://HOST when no URL is set", 0},
-	{"identity-server-grpc-address", OPT_STRING, "TTS_IDENTITY_SERVER_GRPC_ADDRESS", NULL,
-	 "HOST:PORT", "Go tool compatibility (Identity Server)", OPT_HIDDEN},
-	{"join-server-grpc-address", OPT_STRING, "TTS_JOIN_SERVER_GRPC_ADDRESS", NULL, "HOST:PORT",
-	 "Go tool compatibility (Join Server)", OPT_HIDDEN},
-	{"network-server-grpc-address", OPT_STRING, "TTS_NETWORK_SERVER_GRPC_ADDRESS", NULL,
-	 "HOST:PORT", "Go tool compatibility (Network Server)", OPT_HIDDEN},
-	{"application-server-grpc-address", OPT_STRING, "TTS_APPLICATION_SERVER_GRPC_ADDRESS",
-	 NULL, "HOST:PORT", "Go tool compatibility (Application Server)", OPT_HIDDEN},
-	{"batch-size", OPT_INT, "TTS_BATCH_SIZE", "20", "N",
-	 "Delete source devices N at a time with the batch routes (1-20; 1: one by one)", 0},
-	{"page-size", OPT_INT, NULL, "1000", "N",
-	 "Devices per Identity Server list page (1-1000)", OPT_HIDDEN},
-	{NULL, 0, NULL, NULL, NULL, NULL, 0},
+    TTS_CONNECTION_OPTIONS("TTS_", "at the source"),
+    {"no-session", OPT_BOOL, "TTS_NO_SESSION", "false", NULL,
+     "Export without session and MAC state (devices must re-join)", 0},
+    {"delete-source-device", OPT_BOOL, "TTS_DELETE_SOURCE_DEVICE", "false", NULL,
+     "After each export is on disk, delete the device from AS, NS, JS and IS", 0},
+    {"default-grpc-address", OPT_STRING, "TTS_DEFAULT_GRPC_ADDRESS", NULL, "HOST:PORT",
+     "Go tool compatibility: used as https://HOST when no URL is set", 0},
+    {"identity-server-grpc-address", OPT_STRING, "TTS_IDENTITY_SERVER_GRPC_ADDRESS", NULL,
+     "HOST:PORT", "Go tool compatibility (Identity Server)", OPT_HIDDEN},
+    {"join-server-grpc-address", OPT_STRING, "TTS_JOIN_SERVER_GRPC_ADDRESS", NULL, "HOST:PORT",
+     "Go tool compatibility (Join Server)", OPT_HIDDEN},
+    {"network-server-grpc-address", OPT_STRING, "TTS_NETWORK_SERVER_GRPC_ADDRESS", NULL,
+     "HOST:PORT", "Go tool compatibility (Network Server)", OPT_HIDDEN},
+    {"application-server-grpc-address", OPT_STRING, "TTS_APPLICATION_SERVER_GRPC_ADDRESS", NULL,
+     "HOST:PORT", "Go tool compatibility (Application Server)", OPT_HIDDEN},
+    {"batch-size", OPT_INT, "TTS_BATCH_SIZE", "20", "N",
+     "Delete source devices N at a time with the batch routes (1-20; 1: one by one)", 0},
+    {"page-size", OPT_INT, NULL, "1000", "N", "Devices per Identity Server list page (1-1000)",
+     OPT_HIDDEN},
+    {NULL, 0, NULL, NULL, NULL, NULL, 0},
 };
 
 struct source {
@@ -256,16 +256,17 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 		enum tts_comp c = tts_export_order[k];
 		if (get_component(s, c, app, dev, &part, &e) < 0) {
 			if (c == TTS_JS && tts_error_not_found(&e)) {
-				log_warn("device \"%s\": not on the Join Server (ABP, or an external "
-					 "Join Server): no root keys exported",
-					 dev);
+				log_warn(
+				    "device \"%s\": not on the Join Server (ABP, or an external "
+				    "Join Server): no root keys exported",
+				    dev);
 				continue;
 			}
 			describe(err, dev, c, &e, "reading from the");
 			goto done;
 		}
-		if (merged_from && check_ids(merged, merged_from, part, tts_comps[c].name, dev,
-					     err) < 0)
+		if (merged_from &&
+		    check_ids(merged, merged_from, part, tts_comps[c].name, dev, err) < 0)
 			goto done;
 		if (!merged_from)
 			jp_copy_paths(merged, part, (const char *const[]){"ids", NULL});
@@ -318,7 +319,7 @@ done:
 /* All ids are collected before the first callback: deleting devices while
  * paging by page number would shift later pages and skip devices. */
 static int tts_list(struct source *s, const char *app, src_device_cb cb, void *ud,
-			       struct src_err *err)
+		    struct src_err *err)
 {
 	json_t *ids = json_array();
 	json_t *mask = json_pack("[s]", "ids.device_id");
@@ -327,7 +328,8 @@ static int tts_list(struct source *s, const char *app, src_device_cb cb, void *u
 	for (int page = 1;; page++) {
 		json_t *res = NULL;
 		long long total = -1;
-		if (tts_list_devices(&s->api, app, mask, s->page_size, page, &res, &total, &e) < 0) {
+		if (tts_list_devices(&s->api, app, mask, s->page_size, page, &res, &total, &e) <
+		    0) {
 			snprintf(err->msg, sizeof err->msg,
 				 "application \"%s\": listing devices on the Identity Server "
 				 "(page %d): %s",
@@ -416,9 +418,9 @@ static int delete_everywhere(struct source *s, const char *app, const char *dev,
 static int disable_downlinks(struct source *s, const char *app, const char *dev,
 			     const json_t *exported, struct src_err *err)
 {
-	json_t *d = json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", dev,
-			      "application_ids", "application_id", app, "mac_settings",
-			      "schedule_downlinks", 0);
+	json_t *d =
+	    json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", dev, "application_ids",
+		      "application_id", app, "mac_settings", "schedule_downlinks", 0);
 	jp_copy_paths(d, exported, (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
 	json_t *paths = json_pack("[s]", "mac_settings.schedule_downlinks");
 	struct tts_error e = {0};
@@ -510,6 +512,94 @@ static int tts_retire_device(struct source *s, const char *app, const char *dev,
 	}
 }
 
+/* ---- freezing (create-first migration) ---------------------------------- */
+
+/* What a freeze changes on the source NS. Its absence ("unset") is a value
+ * of its own: the NS then follows its defaults, which true would not. */
+static const char *const freeze_paths[] = {"mac_settings.schedule_downlinks", NULL};
+
+static int tts_freeze_read(struct source *s, const char *app, const char *dev, json_t **saved,
+			   struct src_err *err)
+{
+	if (!app)
+		app = s->app_id;
+	json_t *mask = json_array(), *got = NULL;
+	for (const char *const *p = freeze_paths; *p; p++)
+		json_array_append_new(mask, json_string(*p));
+	struct tts_error e = {0};
+	int rc = tts_get_device(&s->api, TTS_NS, app, dev, mask, &got, &e);
+	if (rc < 0) {
+		describe(err, dev, TTS_NS, &e, "reading the downlink setting from the");
+	} else {
+		json_t *d = json_object();
+		jp_copy_paths(d, got, (const char *const[]){"ids", NULL});
+		for (const char *const *p = freeze_paths; *p; p++) {
+			json_t *v = jp_get(got, *p);
+			if (json_is_boolean(v)) /* null or absent: unset */
+				jp_set(d, *p, json_copy(v));
+		}
+		*saved = json_pack("{s:o,s:o,s:{s:{s:b}}}", "paths", json_incref(mask), "device", d,
+				   "frozen", "mac_settings", "schedule_downlinks", 0);
+	}
+	tts_error_clear(&e);
+	json_decref(got);
+	json_decref(mask);
+	return rc;
+}
+
+/* A Set on the NS of saved's paths with the values of vals (a path vals
+ * lacks is sent in the mask without a value: unset). */
+static int set_freeze_paths(struct source *s, const char *app, const char *dev, const json_t *saved,
+			    const json_t *vals, const char *doing, struct src_err *err)
+{
+	if (!app)
+		app = s->app_id;
+	json_t *paths = json_object_get(saved, "paths");
+	json_t *body = json_pack("{s:{s:s,s:{s:s}}}", "ids", "device_id", dev, "application_ids",
+				 "application_id", app);
+	jp_copy_paths(body, json_object_get(saved, "device"),
+		      (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
+	size_t i;
+	json_t *p;
+	json_array_foreach(paths, i, p)
+	{
+		json_t *v = jp_get(vals, json_string_value(p));
+		if (v && !json_is_null(v))
+			jp_set(body, json_string_value(p), json_copy(v));
+	}
+	struct tts_error e = {0};
+	int rc = json_is_array(paths) && json_array_size(paths)
+		     ? tts_set_device(&s->api, TTS_NS, app, dev, body, paths, NULL, &e)
+		     : -1;
+	if (rc < 0 && !json_is_array(paths))
+		snprintf(err->msg, sizeof err->msg, "device \"%s\": %s: no saved setting", dev,
+			 doing);
+	else if (rc < 0)
+		describe(err, dev, TTS_NS, &e, doing);
+	tts_error_clear(&e);
+	json_decref(body);
+	return rc;
+}
+
+static int tts_freeze(struct source *s, const char *app, const char *dev, const json_t *saved,
+		      struct src_err *err)
+{
+	return set_freeze_paths(s, app, dev, saved, json_object_get(saved, "frozen"),
+				"freezing (schedule_downlinks=false) on the", err);
+}
+
+static int tts_unfreeze(struct source *s, const char *app, const char *dev, const json_t *saved,
+			struct src_err *err)
+{
+	return set_freeze_paths(s, app, dev, saved, json_object_get(saved, "device"),
+				"unfreezing (putting schedule_downlinks back) on the", err);
+}
+
+static const char *tts_deployment(const struct source *s)
+{
+	return s->api.base[TTS_IS];
+}
+
 static size_t tts_finish(struct source *s)
 {
 	flush_pending(s);
@@ -534,15 +624,19 @@ static void tts_set_retire_delete(struct source *s, bool delete_device)
 }
 
 const struct source_ops tts_source = {
-	.name = "tts",
-	.description = "Export devices from The Things Stack (Sandbox, Cloud, Enterprise)",
-	.options = tts_options,
-	.open = tts_open,
-	.list_devices = tts_list,
-	.export_device = tts_export_shim,
-	.retires = tts_retires,
-	.retire_device = tts_retire_device,
-	.set_retire_delete = tts_set_retire_delete,
-	.finish = tts_finish,
-	.close = tts_close,
+    .name = "tts",
+    .description = "Export devices from The Things Stack (Sandbox, Cloud, Enterprise)",
+    .options = tts_options,
+    .open = tts_open,
+    .list_devices = tts_list,
+    .export_device = tts_export_shim,
+    .retires = tts_retires,
+    .retire_device = tts_retire_device,
+    .set_retire_delete = tts_set_retire_delete,
+    .finish = tts_finish,
+    .freeze_read = tts_freeze_read,
+    .freeze = tts_freeze,
+    .unfreeze = tts_unfreeze,
+    .deployment = tts_deployment,
+    .close = tts_close,
 };

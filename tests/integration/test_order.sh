@@ -187,3 +187,21 @@ assert_eq "old journal: the device deleted at the source is created at the desti
 assert_eq "old journal: no freeze at the source (delete-first goes on)" 0 "$(emu_requests "$OLDS" | jq '[.[] | select(.method == "PUT")] | length')"
 run_tool status --journal "$J"
 assert_contains "old journal: status verified 1" "$OUT" "verified  1"
+
+# restore of a create-first device killed in the middle of its source delete:
+# the source copy is made whole (re-created frozen), the destination copy
+# deleted, then the source unfrozen: one copy at every step.
+J="$TMP/r.db"
+for k in $(seq 10 40); do
+	rm -f "$J"*
+	reseed "$OLDS"
+	curl -sf -X DELETE "$OLDD/_emulator/devices" >/dev/null
+	(TTNM_TEST_KILL_AFTER_REQUESTS=$k TTS_API_URL=$OLDS DEST_TTS_API_URL=$OLDD "$BIN" tts device otaa-dev --to-dest --journal "$J" --quiet --concurrency 1 >/dev/null 2>&1; exit $?) 2>/dev/null
+	[ "$(sqlite3 "$J" "select state from devices")" == "retiring" ] && [ "$(parts "$OLDS" otaa-dev)" == "is js ns" ] && break
+done
+assert_eq "restore mid-delete: killed with the AS copy deleted at the source" "is js ns" "$(parts "$OLDS" otaa-dev)"
+TTS_API_URL=$OLDS DEST_TTS_API_URL=$OLDD run_tool restore --journal "$J" otaa-dev
+assert_rc "restore mid-delete: exit 0" 0
+assert_eq "restore mid-delete: whole at the source again" "is js ns as" "$(parts "$OLDS" otaa-dev)"
+assert_eq "restore mid-delete: unfrozen to its own setting (true)" true "$(sd "$OLDS" otaa-dev)"
+assert_eq "restore mid-delete: gone from the destination" "" "$(parts "$OLDD" otaa-dev)"

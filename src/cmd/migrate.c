@@ -10,9 +10,11 @@
 
 #include "cmd/cmd.h"
 #include "core/jsonpath.h"
+#include "core/origin.h"
 #include "core/pool.h"
 #include "io/output.h"
 #include "net/http.h"
+#include "net/tts_api.h"
 #include "ui/log.h"
 #include "ui/progress.h"
 
@@ -40,24 +42,29 @@ int migration_journal(const char *path, struct journal **out, char **path_out, c
 	return 0;
 }
 
-static void bump(struct migration *m, size_t *counter)
+void migration_bump(struct migration *m, size_t *counter)
 {
 	pthread_mutex_lock(&m->mu);
 	(*counter)++;
 	pthread_mutex_unlock(&m->mu);
 }
 
-static int fail(struct migration *m, const char *app, const char *dev, const char *msg)
+int migration_fail(struct migration *m, const char *app, const char *dev, const char *msg)
 {
 	log_error("device \"%s\": %s", dev, msg);
 	journal_fail(m->journal, app, dev, msg);
-	bump(m, &m->failed);
+	migration_bump(m, &m->failed);
 	return -1;
+}
+
+const char *migration_order_name(enum migration_order o)
+{
+	return o == ORDER_CREATE_FIRST ? "create-first" : "delete-first";
 }
 
 /* The export as the destination will get it (a copy: the journal keeps the
  * device as the source gave it). */
-static json_t *prepared(struct migration *m, const json_t *export, char *err, size_t errlen)
+json_t *migration_prepared(struct migration *m, const json_t *export, char *err, size_t errlen)
 {
 	json_t *d = json_deep_copy(export);
 	if (dest_prepare(m->dest, d, m->prefix, m->force, err, errlen) < 0) {
@@ -67,39 +74,66 @@ static json_t *prepared(struct migration *m, const json_t *export, char *err, si
 	return d;
 }
 
-int migrate_device(struct migration *m, const char *app, const char *dev)
+int migration_admit(struct migration *m, const char *app, const char *dev, const json_t *export,
+		    json_t **ready, bool *refused, char *err, size_t errlen)
 {
-	char err[1024];
-	struct jdevice jd;
-	if (journal_add(m->journal, app, dev) < 0 || journal_get(m->journal, app, dev, &jd) != 1) {
-		snprintf(err, sizeof err, "journal: %s", journal_errmsg(m->journal));
-		log_error("device \"%s\": %s", dev, err);
-		bump(m, &m->failed);
+	*refused = true;
+	if (!(*ready = migration_prepared(m, export, err, errlen)))
+		return -1;
+	char where[160];
+	snprintf(where, sizeof where, "%s/%s", app, dev);
+	if (precheck_device(&m->pre, export, where, err, errlen) < 0)
+		return -1;
+	/* The bodies and masks of the create, checked before they are sent:
+	 * a device the destination's components would refuse stays put. */
+	if (dest_check_create(m->dest, *ready, err, errlen) < 0)
+		return -1;
+	bool exists = false;
+	const char *id = json_string_value(jp_get(*ready, "ids.device_id"));
+	if (dest_exists(m->dest, id, &exists, err, errlen) < 0) {
+		*refused = false;
 		return -1;
 	}
-	json_t *export = json_incref(jd.export), *ready = NULL;
-	enum jstate state = jd.state;
-	jdevice_free(&jd);
-	int rc = -1;
-	if (state == J_VERIFIED || state == J_RESTORED) {
-		log_debug("device \"%s\": already %s", dev, jstate_name(state));
-		bump(m, &m->skipped);
-		rc = 0;
-		goto out;
+	if (exists) {
+		snprintf(err, errlen,
+			 "a device \"%s\" already exists in the destination application %s", id,
+			 dest_app_id(m->dest));
+		return -1;
 	}
+	return 0;
+}
+
+/* A journal write that failed stops the device before its next request. */
+static int journal_failed(struct migration *m, const char *app, const char *dev, const char *what)
+{
+	char msg[512];
+	snprintf(msg, sizeof msg, "journal: cannot record %s (%s); stopped before the next step",
+		 what, journal_errmsg(m->journal));
+	return migration_fail(m, app, dev, msg);
+}
+
+/* delete-first: export → checks → retire at the source → create → verify. */
+static int migrate_delete_first(struct migration *m, const char *app, const char *dev,
+				enum jstate state, json_t *export)
+{
+	char err[1024];
+	json_t *ready = NULL;
+	int rc = -1;
 	while (state != J_VERIFIED) {
 		if (g_interrupted)
 			goto out;
 		switch (state) {
 		case J_PENDING: {
 			struct src_err se = {0};
+			json_decref(export);
+			export = NULL;
 			if (m->ops->export_device(m->src, app, dev, &export, &se) < 0) {
-				fail(m, app, dev, se.msg);
+				migration_fail(m, app, dev, se.msg);
 				goto out;
 			}
 			/* Durable before anything else happens to the device. */
 			if (journal_advance(m->journal, app, dev, J_EXPORTED, export) < 0) {
-				fail(m, app, dev, "journal: cannot record the export");
+				journal_failed(m, app, dev, "the export");
 				goto out;
 			}
 			state = J_EXPORTED;
@@ -108,45 +142,31 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 		case J_EXPORTED: {
 			/* Nothing is changed at the source for a device the
 			 * destination would refuse, or whose id is taken there. */
-			if (!(ready = prepared(m, export, err, sizeof err))) {
-				fail(m, app, dev, err);
-				goto out;
-			}
-			char where[160];
-			snprintf(where, sizeof where, "%s/%s", app, dev);
-			if (precheck_device(&m->pre, export, where, err, sizeof err) < 0) {
+			bool refused;
+			json_decref(ready);
+			if (migration_admit(m, app, dev, export, &ready, &refused, err,
+					    sizeof err) < 0) {
 				size_t n = strlen(err);
 				snprintf(err + n, sizeof err - n, "; the source was not changed");
-				fail(m, app, dev, err);
-				goto out;
-			}
-			bool exists = false;
-			const char *id = json_string_value(jp_get(ready, "ids.device_id"));
-			if (dest_exists(m->dest, id, &exists, err, sizeof err) < 0) {
-				fail(m, app, dev, err);
-				goto out;
-			}
-			if (exists) {
-				snprintf(err, sizeof err,
-					 "a device \"%s\" already exists in the destination "
-					 "application %s; the source was not changed",
-					 id, dest_app_id(m->dest));
-				fail(m, app, dev, err);
+				migration_fail(m, app, dev, err);
 				goto out;
 			}
 			struct src_err se = {0};
 			if (m->ops->retire_device &&
 			    m->ops->retire_device(m->src, app, dev, export, &se) < 0) {
-				fail(m, app, dev, se.msg);
+				migration_fail(m, app, dev, se.msg);
 				goto out;
 			}
-			journal_advance(m->journal, app, dev, J_RETIRED, NULL);
+			if (journal_advance(m->journal, app, dev, J_RETIRED, NULL) < 0) {
+				journal_failed(m, app, dev, "the retirement at the source");
+				goto out;
+			}
 			state = J_RETIRED;
 			break;
 		}
 		case J_RETIRED: {
-			if (!ready && !(ready = prepared(m, export, err, sizeof err))) {
-				fail(m, app, dev, err);
+			if (!ready && !(ready = migration_prepared(m, export, err, sizeof err))) {
+				migration_fail(m, app, dev, err);
 				goto out;
 			}
 			/* resume: the device may exist there from an interrupted
@@ -157,32 +177,41 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 				snprintf(err + n, sizeof err - n,
 					 "; the device is kept in the journal ('ttn-lw-migrate "
 					 "restore' puts it back at the source)");
-				fail(m, app, dev, err);
+				migration_fail(m, app, dev, err);
 				goto out;
 			}
-			journal_advance(m->journal, app, dev, J_CREATED, NULL);
+			if (journal_advance(m->journal, app, dev, J_CREATED, NULL) < 0) {
+				journal_failed(m, app, dev, "the create at the destination");
+				goto out;
+			}
 			state = J_CREATED;
 			break;
 		}
 		case J_CREATED: {
-			if (!ready && !(ready = prepared(m, export, err, sizeof err))) {
-				fail(m, app, dev, err);
+			if (!ready && !(ready = migration_prepared(m, export, err, sizeof err))) {
+				migration_fail(m, app, dev, err);
 				goto out;
 			}
 			int v = dest_verify(m->dest, ready, err, sizeof err);
 			if (v != 0) {
 				char msg[1100];
 				snprintf(msg, sizeof msg, "verify: %s", err);
-				fail(m, app, dev, msg);
+				migration_fail(m, app, dev, msg);
 				goto out;
 			}
-			journal_advance(m->journal, app, dev, J_VERIFIED, NULL);
+			if (journal_advance(m->journal, app, dev, J_VERIFIED, NULL) < 0) {
+				journal_failed(m, app, dev, "the verification");
+				goto out;
+			}
 			state = J_VERIFIED;
-			bump(m, &m->done);
+			migration_bump(m, &m->done);
 			rc = 0;
 			break;
 		}
 		default:
+			migration_fail(m, app, dev,
+				       "journal: a state of the create-first order in "
+				       "a delete-first step");
 			goto out;
 		}
 	}
@@ -190,6 +219,40 @@ out:
 	json_decref(export);
 	json_decref(ready);
 	return rc;
+}
+
+int migrate_device(struct migration *m, const char *app, const char *dev)
+{
+	struct jdevice jd;
+	if (journal_add(m->journal, app, dev) < 0 || journal_get(m->journal, app, dev, &jd) != 1) {
+		char err[512];
+		snprintf(err, sizeof err, "journal: %s", journal_errmsg(m->journal));
+		log_error("device \"%s\": %s", dev, err);
+		migration_bump(m, &m->failed);
+		return -1;
+	}
+	json_t *export = json_incref(jd.export), *saved = json_incref(jd.frozen_from);
+	enum jstate state = jd.state;
+	jdevice_free(&jd);
+	if (state == J_VERIFIED || state == J_RESTORED) {
+		log_debug("device \"%s\": already %s", dev, jstate_name(state));
+		migration_bump(m, &m->skipped);
+		json_decref(export);
+		json_decref(saved);
+		return 0;
+	}
+	/* A device refused by an earlier run was unfrozen there and is intact
+	 * at the source: it starts over, in this run's order. */
+	if (state == J_REFUSED)
+		state = J_PENDING;
+	/* A started device goes on in the order its state belongs to; one not
+	 * started yet takes the run's order. */
+	bool cf =
+	    jstate_create_first(state) || (state == J_PENDING && m->order == ORDER_CREATE_FIRST);
+	if (cf)
+		return migrate_create_first(m, app, dev, state, export, saved);
+	json_decref(saved);
+	return migrate_delete_first(m, app, dev, state, export);
 }
 
 int migration_note_app(struct migration *m, const char *app)
@@ -268,8 +331,9 @@ static void print_summary(struct journal *j, const char *path)
 	char line[512] = "";
 	for (int s = 0; s < J_NSTATES; s++) {
 		size_t n = strlen(line);
-		snprintf(line + n, sizeof line - n, "%s%s %ld", n ? ", " : "",
-			 jstate_name((enum jstate)s), counts[s]);
+		if (counts[s] || s == J_VERIFIED)
+			snprintf(line + n, sizeof line - n, "%s%s %ld", n ? ", " : "",
+				 jstate_name((enum jstate)s), counts[s]);
 	}
 	log_info("journal %s: %s; with errors: %ld", path, line, failed);
 }
@@ -373,8 +437,19 @@ int cmd_status(const struct invocation *inv)
 	journal_counts(j, counts, &failed);
 	struct each_ctx c = {.report = json_array()};
 	journal_each(j, false, false, report_cb, &c);
-	for (int s = 0; s < J_NSTATES; s++)
-		printf("%-9s %ld\n", jstate_name((enum jstate)s), counts[s]);
+	/* The states of the run's order, and any other state a device is in
+	 * (a journal can hold devices of both orders). */
+	char *order = journal_meta_get(j, "order");
+	bool cf = order && strcmp(order, migration_order_name(ORDER_CREATE_FIRST)) == 0;
+	printf("order     %s\n", order ? order : migration_order_name(ORDER_DELETE_FIRST));
+	free(order);
+	for (int s = 0; s < J_NSTATES; s++) {
+		enum jstate st = (enum jstate)s;
+		bool of_order = st == J_PENDING || st == J_VERIFIED || st == J_RESTORED ||
+				jstate_create_first(st) == cf;
+		if (of_order || counts[s])
+			printf("%-9s %ld\n", jstate_name(st), counts[s]);
+	}
 	printf("errors    %ld\n", failed);
 	size_t i;
 	json_t *d;
@@ -505,12 +580,13 @@ static int find_cb(void *ud, const struct jdevice *d)
 		f->found.src_dev = strdup(d->src_dev);
 		f->found.error = d->error ? strdup(d->error) : NULL;
 		f->found.export = json_incref(d->export);
+		f->found.frozen_from = json_incref(d->frozen_from);
 	}
 	return 0;
 }
 
 static int restore_one(struct journal *j, const struct config *cfg, const char *src_name,
-		       struct dest *dest, const char *item)
+		       const struct source_ops *ops, struct dest *dest, const char *item)
 {
 	char err[768];
 	char app_buf[64] = "";
@@ -529,6 +605,13 @@ static int restore_one(struct journal *j, const struct config *cfg, const char *
 	}
 	if (f.n > 1) {
 		log_error("device \"%s\": in several applications; write APP/DEVICE", item);
+		goto out;
+	}
+	/* A create-first device: the source kept it (frozen) until the
+	 * destination had verified it. */
+	if (f.found.state != J_RESTORED &&
+	    (f.found.frozen_from || jstate_create_first(f.found.state))) {
+		rc = restore_create_first(j, cfg, src_name, ops, dest, &f.found);
 		goto out;
 	}
 	if (!f.found.export || f.found.state == J_PENDING) {
@@ -576,7 +659,13 @@ static int restore_one(struct journal *j, const struct config *cfg, const char *
 			goto out;
 		}
 	}
-	journal_advance(j, f.found.src_app, f.found.src_dev, J_RESTORED, NULL);
+	if (journal_advance(j, f.found.src_app, f.found.src_dev, J_RESTORED, NULL) < 0) {
+		log_error(
+		    "device \"%s\": restored at the source, but the journal cannot record it: "
+		    "%s",
+		    item, journal_errmsg(j));
+		goto out;
+	}
 	log_info("device \"%s\": restored to the source application %s", item, f.found.src_app);
 	rc = 0;
 out:
@@ -603,12 +692,35 @@ int cmd_restore(const struct invocation *inv)
 		goto done;
 	}
 	for (size_t i = 0; i < inv->nitems; i++)
-		if (restore_one(jr.j, &jr.cfg, jr.src_name, dest, inv->items[i]) < 0)
+		if (restore_one(jr.j, &jr.cfg, jr.src_name, jr.ops, dest, inv->items[i]) < 0)
 			rc = EXIT_FAILED;
 done:
 	dest_close(dest);
 	journal_run_close(&jr);
 	return rc;
+}
+
+/* The Identity Server of the destination. dest.h has no call for it yet, so
+ * its connection is asked (the destination is a The Things Stack by
+ * definition); a dest_deployment() would keep this file out of net/. */
+static const char *dest_deployment(struct dest *d)
+{
+	return dest_api(d)->base[TTS_IS];
+}
+
+/*
+ * Create-first unless both ends are certainly one deployment (their Identity
+ * Servers have one origin). Unsure counts as two: create-first within one
+ * deployment is refused (the EUIs are taken) and unfreezes, losing nothing;
+ * delete-first across two could leave a refused device on neither.
+ * A source that cannot freeze has only delete-first.
+ */
+static enum migration_order choose_order(struct migration *m)
+{
+	if (!m->ops->freeze_read || !m->ops->freeze || !m->ops->unfreeze)
+		return ORDER_DELETE_FIRST;
+	const char *src = m->ops->deployment ? m->ops->deployment(m->src) : NULL;
+	return origin_same(src, dest_deployment(m->dest)) ? ORDER_DELETE_FIRST : ORDER_CREATE_FIRST;
 }
 
 /* Opens the source and the destination for a migration and records (or, on
@@ -642,12 +754,25 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 		m->src = NULL;
 		return -1;
 	}
+	m->order = choose_order(m);
+	log_info("source and destination are %s: %s",
+		 m->order == ORDER_CREATE_FIRST ? "two deployments" : "one deployment",
+		 m->order == ORDER_CREATE_FIRST
+		     ? "each device is frozen at the source, created and verified at the "
+		       "destination, then deleted at the source"
+		     : "each device is deleted at the source before it is created at the "
+		       "destination (its EUIs cannot be registered twice)");
 	/* Recorded before the first request: a run killed at any point can be
 	 * resumed. */
-	journal_meta_set(m->journal, "source", src_name);
-	journal_meta_set(m->journal, "retire", m->keep_source ? "disable" : "delete");
-	journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "");
-	journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest));
+	if (journal_meta_set(m->journal, "source", src_name) < 0 ||
+	    journal_meta_set(m->journal, "retire", m->keep_source ? "disable" : "delete") < 0 ||
+	    journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "") < 0 ||
+	    journal_meta_set(m->journal, "order", migration_order_name(m->order)) < 0 ||
+	    journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest)) < 0) {
+		snprintf(err, errlen, "journal: cannot record the run's settings: %s",
+			 journal_errmsg(m->journal));
+		return -1;
+	}
 	if (precheck_init(&m->pre, m->prefix, m->force, dest_api(m->dest), dest_app_id(m->dest),
 			  /* a source's ids and EUIs are unique there, and the
 			   * journal keys devices: no cross-device rules */

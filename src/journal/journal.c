@@ -17,12 +17,18 @@ struct journal {
 	pthread_mutex_t mu;
 };
 
-static const char *const state_names[J_NSTATES] = {"pending", "exported", "retired",
-						   "created", "verified", "restored"};
+static const char *const state_names[J_NSTATES] = {
+    "pending", "exported", "retired", "created",  "verified", "restored", "freezing",
+    "frozen",  "creating", "copied",  "retiring", "refusing", "refused"};
 
 const char *jstate_name(enum jstate s)
 {
 	return s < J_NSTATES ? state_names[s] : "?";
+}
+
+bool jstate_create_first(enum jstate s)
+{
+	return s >= J_FREEZING && s < J_NSTATES;
 }
 
 static enum jstate state_of(const char *name)
@@ -33,18 +39,35 @@ static enum jstate state_of(const char *name)
 	return J_PENDING;
 }
 
-static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=FULL;"
-	"PRAGMA busy_timeout=5000;"
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-	"CREATE TABLE IF NOT EXISTS devices ("
-	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" src_app TEXT NOT NULL, src_dev TEXT NOT NULL,"
-	" state TEXT NOT NULL DEFAULT 'pending',"
-	" error TEXT, export TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
-	" updated_at TEXT,"
-	" UNIQUE (src_app, src_dev));";
+static const char schema[] = "PRAGMA journal_mode=WAL;"
+			     "PRAGMA synchronous=FULL;"
+			     "PRAGMA busy_timeout=5000;"
+			     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+			     "CREATE TABLE IF NOT EXISTS devices ("
+			     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+			     " src_app TEXT NOT NULL, src_dev TEXT NOT NULL,"
+			     " state TEXT NOT NULL DEFAULT 'pending',"
+			     " error TEXT, export TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
+			     " updated_at TEXT, frozen_from TEXT,"
+			     " UNIQUE (src_app, src_dev));";
+
+/* Journals written before the create-first order lack frozen_from. */
+static int add_missing_columns(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	bool has = false;
+	if (sqlite3_prepare_v2(db, "PRAGMA table_info(devices)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		has |= strcmp((const char *)sqlite3_column_text(st, 1), "frozen_from") == 0;
+	sqlite3_finalize(st);
+	if (has)
+		return 0;
+	return sqlite3_exec(db, "ALTER TABLE devices ADD COLUMN frozen_from TEXT", NULL, NULL,
+			    NULL) == SQLITE_OK
+		   ? 0
+		   : -1;
+}
 
 int journal_open(const char *path, struct journal **out, char *err, size_t errlen)
 {
@@ -61,7 +84,8 @@ int journal_open(const char *path, struct journal **out, char *err, size_t errle
 		return -1;
 	pthread_mutex_init(&j->mu, NULL);
 	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    add_missing_columns(j->db) < 0) {
 		snprintf(err, errlen, "journal %s: %s", path,
 			 j->db ? sqlite3_errmsg(j->db) : "cannot open");
 		journal_close(j);
@@ -109,8 +133,9 @@ static int exec_text(struct journal *j, const char *sql, int n, const char *cons
 static int journal_meta_set_locked(struct journal *j, const char *key, const char *value)
 {
 	const char *p[] = {key, value};
-	return exec_text(j, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
-			    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	return exec_text(j,
+			 "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 			 2, p);
 }
 
@@ -133,8 +158,9 @@ static int journal_add_locked(struct journal *j, const char *app, const char *de
 	char ts[32];
 	now(ts, sizeof ts);
 	const char *p[] = {app, dev, ts};
-	return exec_text(j, "INSERT OR IGNORE INTO devices(src_app, src_dev, updated_at) "
-			    "VALUES(?1, ?2, ?3)",
+	return exec_text(j,
+			 "INSERT OR IGNORE INTO devices(src_app, src_dev, updated_at) "
+			 "VALUES(?1, ?2, ?3)",
 			 3, p);
 }
 
@@ -162,6 +188,8 @@ static void fill(sqlite3_stmt *st, struct jdevice *d, bool with_export)
 	if (with_export && sqlite3_column_text(st, 4))
 		d->export = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
 	d->attempts = (long)sqlite3_column_int64(st, 5);
+	if (sqlite3_column_text(st, 6))
+		d->frozen_from = json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
 }
 
 void jdevice_free(struct jdevice *d)
@@ -170,18 +198,19 @@ void jdevice_free(struct jdevice *d)
 	free(d->src_dev);
 	free(d->error);
 	json_decref(d->export);
+	json_decref(d->frozen_from);
 	memset(d, 0, sizeof *d);
 }
 
-#define DEVICE_COLUMNS "src_app, src_dev, state, error, export, attempts"
+#define DEVICE_COLUMNS "src_app, src_dev, state, error, export, attempts, frozen_from"
 
-static int journal_get_locked(struct journal *j, const char *app, const char *dev, struct jdevice *out)
+static int journal_get_locked(struct journal *j, const char *app, const char *dev,
+			      struct jdevice *out)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(j->db,
-			       "SELECT " DEVICE_COLUMNS
-			       " FROM devices WHERE src_app = ?1 AND src_dev = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		j->db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE src_app = ?1 AND src_dev = ?2",
+		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, app, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, dev, -1, SQLITE_TRANSIENT);
@@ -192,8 +221,8 @@ static int journal_get_locked(struct journal *j, const char *app, const char *de
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int journal_advance_locked(struct journal *j, const char *app, const char *dev, enum jstate state,
-		    const json_t *export)
+static int journal_advance_locked(struct journal *j, const char *app, const char *dev,
+				  enum jstate state, const json_t *export)
 {
 	char ts[32];
 	now(ts, sizeof ts);
@@ -211,7 +240,8 @@ static int journal_advance_locked(struct journal *j, const char *app, const char
 	return rc;
 }
 
-static int journal_fail_locked(struct journal *j, const char *app, const char *dev, const char *error)
+static int journal_fail_locked(struct journal *j, const char *app, const char *dev,
+			       const char *error)
 {
 	char ts[32];
 	now(ts, sizeof ts);
@@ -222,8 +252,36 @@ static int journal_fail_locked(struct journal *j, const char *app, const char *d
 			 4, p);
 }
 
-int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb,
-		 void *ud)
+static int journal_advance_frozen_locked(struct journal *j, const char *app, const char *dev,
+					 enum jstate state, const json_t *frozen_from)
+{
+	char ts[32];
+	now(ts, sizeof ts);
+	char *saved = frozen_from ? json_dumps(frozen_from, JSON_COMPACT) : NULL;
+	if (!saved)
+		return -1;
+	const char *p[] = {app, dev, jstate_name(state), saved, ts};
+	int rc = exec_text(j,
+			   "UPDATE devices SET state = ?3, error = NULL, frozen_from = ?4, "
+			   "updated_at = ?5 WHERE src_app = ?1 AND src_dev = ?2",
+			   5, p);
+	free(saved);
+	return rc;
+}
+
+static int journal_stop_locked(struct journal *j, const char *app, const char *dev,
+			       enum jstate state, const char *error)
+{
+	char ts[32];
+	now(ts, sizeof ts);
+	const char *p[] = {app, dev, jstate_name(state), error, ts};
+	return exec_text(j,
+			 "UPDATE devices SET state = ?3, error = ?4, attempts = attempts + 1, "
+			 "updated_at = ?5 WHERE src_app = ?1 AND src_dev = ?2",
+			 5, p);
+}
+
+int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb, void *ud)
 {
 	sqlite3_stmt *st;
 	const char *sql = unfinished_only ? "SELECT " DEVICE_COLUMNS " FROM devices WHERE state "
@@ -265,7 +323,7 @@ static int journal_counts_locked(struct journal *j, long counts[J_NSTATES], long
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		counts[state_of((const char *)sqlite3_column_text(st, 0))] =
-			(long)sqlite3_column_int64(st, 1);
+		    (long)sqlite3_column_int64(st, 1);
 		*failed += (long)sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
@@ -283,7 +341,7 @@ int journal_meta_set(struct journal *j, const char *key, const char *value)
 char *journal_meta_get(struct journal *j, const char *key)
 {
 	pthread_mutex_lock(&j->mu);
-	char * rc = journal_meta_get_locked(j, key);
+	char *rc = journal_meta_get_locked(j, key);
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }
@@ -333,6 +391,24 @@ int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed)
 {
 	pthread_mutex_lock(&j->mu);
 	int rc = journal_counts_locked(j, counts, failed);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_advance_frozen(struct journal *j, const char *app, const char *dev, enum jstate state,
+			   const json_t *frozen_from)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_advance_frozen_locked(j, app, dev, state, frozen_from);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_stop(struct journal *j, const char *app, const char *dev, enum jstate state,
+		 const char *error)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = journal_stop_locked(j, app, dev, state, error);
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }

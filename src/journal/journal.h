@@ -1,14 +1,24 @@
 /*
  * The migration journal: one SQLite row per device, holding its export (keys
- * included: the file is created mode 0600) and the last step it completed.
+ * included: the file is created mode 0600), the last step it completed and,
+ * in the create-first order, the source setting its freeze changed.
  *
- *   pending → exported → retired → created → verified      (restored: put back)
+ * Two orders (cmd/migrate.h says which a run uses; a row's state says which
+ * order it is in, since each order has its own state names):
+ *
+ *   delete-first (one deployment):
+ *     pending → exported → retired → created → verified
+ *   create-first (two deployments):
+ *     pending → freezing → frozen → creating → copied → [retiring →] verified
+ *                            └──────────┴→ refusing → refused (→ pending, next run)
+ *   either:  → restored (put back by restore)
  *
  * The invariant: a step's row update is committed (WAL, synchronous=FULL)
  * before the next remote action starts. So after a crash at any instant, the
  * row says which remote actions may have happened, and each step is written
  * so that repeating it is harmless (deletes treat 404 as done, creates take a
- * device that already exists under the id as their own, sets are upserts).
+ * device that already exists under the id as their own only when the row
+ * says a create may have been sent, sets are upserts).
  */
 #ifndef TTNM_JOURNAL_JOURNAL_H
 #define TTNM_JOURNAL_JOURNAL_H
@@ -19,17 +29,37 @@
 
 #include "core/strlist.h"
 
-enum jstate { J_PENDING = 0, J_EXPORTED, J_RETIRED, J_CREATED, J_VERIFIED, J_RESTORED, J_NSTATES };
+enum jstate {
+	J_PENDING = 0,
+	/* delete-first */
+	J_EXPORTED, /* export on disk; the source unchanged */
+	J_RETIRED,  /* the source may have deleted (or disabled) it */
+	J_CREATED,  /* at the destination */
+	J_VERIFIED, /* read back equal at the destination: done (both orders) */
+	J_RESTORED, /* put back at the source (both orders) */
+	/* create-first */
+	J_FREEZING, /* the source setting is saved; the freeze may have been sent */
+	J_FROZEN,   /* the source sends the device nothing */
+	J_CREATING, /* exported after the freeze and checked; a create may have been sent */
+	J_COPIED,   /* at the destination; the source frozen and intact */
+	J_RETIRING, /* verified at the destination; the source delete may have been sent */
+	J_REFUSING, /* refused (error says why); the source is to be unfrozen */
+	J_REFUSED,  /* refused; the source unfrozen, the device works where it was */
+	J_NSTATES
+};
 
 const char *jstate_name(enum jstate s);
+/* Whether the state belongs to the create-first order only. */
+bool jstate_create_first(enum jstate s);
 
 struct journal;
 
 struct jdevice {
 	char *src_app, *src_dev;
 	enum jstate state;
-	char *error; /* why the step after state failed, or NULL */
-	json_t *export; /* the exported device, NULL before J_EXPORTED */
+	char *error;	     /* why the step after state failed, or NULL */
+	json_t *export;	     /* the exported device, NULL before J_EXPORTED / J_CREATING */
+	json_t *frozen_from; /* create-first: what unfreezing puts back, or NULL */
 	long attempts;
 };
 
@@ -53,6 +83,12 @@ int journal_get(struct journal *j, const char *app, const char *dev, struct jdev
 int journal_advance(struct journal *j, const char *app, const char *dev, enum jstate state,
 		    const json_t *export);
 int journal_fail(struct journal *j, const char *app, const char *dev, const char *error);
+/* Records state with the source setting a freeze changes (create-first). */
+int journal_advance_frozen(struct journal *j, const char *app, const char *dev, enum jstate state,
+			   const json_t *frozen_from);
+/* Records state and why the device stopped there (an attempt, like fail). */
+int journal_stop(struct journal *j, const char *app, const char *dev, enum jstate state,
+		 const char *error);
 
 /* Calls cb for every device (in the order they were added), optionally only
  * those not yet done (verified or restored). The export is loaded only with

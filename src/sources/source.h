@@ -24,7 +24,7 @@ struct source; /* opaque, one per source kind */
 struct src_err {
 	char msg[768];
 	bool not_found; /* the device does not exist at the source */
-	bool config;    /* a configuration problem: no point trying other devices */
+	bool config;	/* a configuration problem: no point trying other devices */
 };
 
 typedef int (*src_device_cb)(void *ud, const char *dev_id);
@@ -43,8 +43,8 @@ struct source_ops {
 
 	/* Reads one device as The Things Stack JSON, ready to import. *out is
 	 * a new reference. Changes nothing at the source. */
-	int (*export_device)(struct source *s, const char *app_id, const char *dev_id,
-			     json_t **out, struct src_err *err);
+	int (*export_device)(struct source *s, const char *app_id, const char *dev_id, json_t **out,
+			     struct src_err *err);
 
 	/* Whether retire_device() will change the source in this run. */
 	bool (*retires)(const struct source *s);
@@ -64,6 +64,32 @@ struct source_ops {
 	 * returns how many of them failed (each already reported). Called once
 	 * after the last retire_device(); NULL when nothing is deferred. */
 	size_t (*finish)(struct source *s);
+
+	/*
+	 * Freezing, for the create-first migration (cmd/migrate.h): the source
+	 * keeps the device, intact, but sends it nothing (no downlinks, no
+	 * join-accepts) until it is unfrozen. NULL when the source cannot.
+	 *
+	 * freeze_read reads, changing nothing, the settings freeze changes, as
+	 * {"paths":[...],"device":{...},"frozen":{...}} (*saved, a new
+	 * reference): "device" is a partial device in the export's form holding
+	 * the current value of each listed path (a path absent from it is unset
+	 * at the source, and unfreeze leaves it unset again, which is not the
+	 * same as any value); "frozen" holds the values freeze writes, so that a
+	 * copy created at the source can be created frozen.
+	 * freeze and unfreeze take that object; both are idempotent.
+	 */
+	int (*freeze_read)(struct source *s, const char *app_id, const char *dev_id, json_t **saved,
+			   struct src_err *err);
+	int (*freeze)(struct source *s, const char *app_id, const char *dev_id, const json_t *saved,
+		      struct src_err *err);
+	int (*unfreeze)(struct source *s, const char *app_id, const char *dev_id,
+			const json_t *saved, struct src_err *err);
+
+	/* The base URL of the registry that makes device identities (ids and
+	 * EUIs) unique in the source's deployment, or NULL when unknown. Two
+	 * ends with the same one are one deployment. */
+	const char *(*deployment)(const struct source *s);
 
 	void (*close)(struct source *s);
 };

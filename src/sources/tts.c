@@ -513,6 +513,94 @@ static int tts_retire_device(struct source *s, const char *app, const char *dev,
 	}
 }
 
+/* ---- freezing (create-first migration) ---------------------------------- */
+
+/* What a freeze changes on the source NS. Its absence ("unset") is a value
+ * of its own: the NS then follows its defaults, which true would not. */
+static const char *const freeze_paths[] = {"mac_settings.schedule_downlinks", NULL};
+
+static int tts_freeze_read(struct source *s, const char *app, const char *dev, json_t **saved,
+			   struct src_err *err)
+{
+	if (!app)
+		app = s->app_id;
+	json_t *mask = json_array(), *got = NULL;
+	for (const char *const *p = freeze_paths; *p; p++)
+		json_array_append_new(mask, json_string(*p));
+	struct tts_error e = {0};
+	int rc = tts_get_device(&s->api, TTS_NS, app, dev, mask, &got, &e);
+	if (rc < 0) {
+		describe(err, dev, TTS_NS, &e, "reading the downlink setting from the");
+	} else {
+		json_t *d = json_object();
+		jp_copy_paths(d, got, (const char *const[]){"ids", NULL});
+		for (const char *const *p = freeze_paths; *p; p++) {
+			json_t *v = jp_get(got, *p);
+			if (json_is_boolean(v)) /* null or absent: unset */
+				jp_set(d, *p, json_copy(v));
+		}
+		*saved = json_pack("{s:o,s:o,s:{s:{s:b}}}", "paths", json_incref(mask), "device", d,
+				   "frozen", "mac_settings", "schedule_downlinks", 0);
+	}
+	tts_error_clear(&e);
+	json_decref(got);
+	json_decref(mask);
+	return rc;
+}
+
+/* A Set on the NS of saved's paths with the values of vals (a path vals
+ * lacks is sent in the mask without a value: unset). */
+static int set_freeze_paths(struct source *s, const char *app, const char *dev, const json_t *saved,
+			    const json_t *vals, const char *doing, struct src_err *err)
+{
+	if (!app)
+		app = s->app_id;
+	json_t *paths = json_object_get(saved, "paths");
+	json_t *body = json_pack("{s:{s:s,s:{s:s}}}", "ids", "device_id", dev, "application_ids",
+				 "application_id", app);
+	jp_copy_paths(body, json_object_get(saved, "device"),
+		      (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
+	size_t i;
+	json_t *p;
+	json_array_foreach(paths, i, p)
+	{
+		json_t *v = jp_get(vals, json_string_value(p));
+		if (v && !json_is_null(v))
+			jp_set(body, json_string_value(p), json_copy(v));
+	}
+	struct tts_error e = {0};
+	int rc = json_is_array(paths) && json_array_size(paths)
+		     ? tts_set_device(&s->api, TTS_NS, app, dev, body, paths, NULL, &e)
+		     : -1;
+	if (rc < 0 && !json_is_array(paths))
+		snprintf(err->msg, sizeof err->msg, "device \"%s\": %s: no saved setting", dev,
+			 doing);
+	else if (rc < 0)
+		describe(err, dev, TTS_NS, &e, doing);
+	tts_error_clear(&e);
+	json_decref(body);
+	return rc;
+}
+
+static int tts_freeze(struct source *s, const char *app, const char *dev, const json_t *saved,
+		      struct src_err *err)
+{
+	return set_freeze_paths(s, app, dev, saved, json_object_get(saved, "frozen"),
+				"freezing (schedule_downlinks=false) on the", err);
+}
+
+static int tts_unfreeze(struct source *s, const char *app, const char *dev, const json_t *saved,
+			struct src_err *err)
+{
+	return set_freeze_paths(s, app, dev, saved, json_object_get(saved, "device"),
+				"unfreezing (putting schedule_downlinks back) on the", err);
+}
+
+static const char *tts_deployment(const struct source *s)
+{
+	return s->api.base[TTS_IS];
+}
+
 static size_t tts_finish(struct source *s)
 {
 	flush_pending(s);
@@ -547,5 +635,9 @@ const struct source_ops tts_source = {
     .retire_device = tts_retire_device,
     .set_retire_delete = tts_set_retire_delete,
     .finish = tts_finish,
+    .freeze_read = tts_freeze_read,
+    .freeze = tts_freeze,
+    .unfreeze = tts_unfreeze,
+    .deployment = tts_deployment,
     .close = tts_close,
 };

@@ -49,8 +49,13 @@ emu_clear_requests "$SRC3"
 TTS_API_URL=$SRC3 DEST_TTS_API_URL=$DST3 run_tool tts device otaa-dev --to-dest --journal "$TMP/taken.db"
 assert_rc "id taken at destination: exit 1" 1
 assert_contains "id taken: says so" "$ERR" 'the destination application already has a device with this ID'
-assert_contains "id taken: the source was not changed" "$ERR" 'the source was not changed'
-assert_eq "id taken: no write at the source" "[]" "$(emu_writes "$SRC3")"
+# Two deployments: create-first froze it, the checks refused it, it was unfrozen.
+assert_contains "id taken: unfrozen at the source" "$ERR" 'unfrozen at the source, where it keeps working'
+assert_eq "id taken: the only writes at the source are the freeze and the unfreeze (NS)" \
+	'["PUT /api/v3/ns/applications/my-app/devices/otaa-dev","PUT /api/v3/ns/applications/my-app/devices/otaa-dev"]' \
+	"$(emu_writes "$SRC3" | jq -c '[.[] | "\(.method) \(.path)"]')"
+assert_eq "id taken: schedule_downlinks unset again at the source" "null" \
+	"$(emu_devices "$SRC3" | jq '.ns[] | select(.ids.device_id == "otaa-dev") | .mac_settings.schedule_downlinks')"
 
 # The destination rejects the device after the source let it go (EUIs taken
 # by another device there): reported, kept in the journal; restore puts it back.
@@ -62,13 +67,14 @@ emu_clear_requests "$SRC4"
 TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST4 run_tool tts device otaa-dev --to-dest --journal "$TMP/chk.db"
 assert_rc "EUIs taken at the destination: the checks stop it, exit 1" 1
 assert_contains "EUIs taken: names the other device" "$ERR" 'already registered at the destination as device "squatter"'
-assert_eq "EUIs taken: the source was not touched" "[]" "$(emu_writes "$SRC4")"
-# Past the checks (--force), the destination refuses it after the source let go.
+assert_eq "EUIs taken: the source was only frozen and unfrozen" 2 "$(emu_writes "$SRC4" | jq 'length')"
+# Past the checks (--force), the destination refuses the create: the source
+# still has it (create-first), unfrozen.
 TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST4 run_tool tts device otaa-dev --to-dest --force --journal "$TMP/rej.db"
 assert_rc "rejected at destination: exit 1" 1
-assert_contains "rejection says restore" "$ERR" "ttn-lw-migrate restore"
+assert_contains "rejection: unfrozen at the source" "$ERR" "unfrozen at the source, where it keeps working"
 run_tool status --journal "$TMP/rej.db"
-assert_contains "status lists the failure" "$OUT" "my-app/otaa-dev (retired)"
+assert_contains "status lists the refusal and why" "$OUT" "my-app/otaa-dev (refused): refused by the destination: creating on the Identity Server"
 TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST4 run_tool restore --journal "$TMP/rej.db" otaa-dev
 assert_rc "restore exits 0" 0
 "$BIN" tts device otaa-dev --dry-run >"$TMP/restored.json" 2>/dev/null </dev/null

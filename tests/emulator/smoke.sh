@@ -235,8 +235,8 @@ req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_
 err "JS zero app key" 400 "pkg/joinserver:field_value"
 req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"},"root_keys":{"app_key":{"key":"00112233445566778899AABBCCDDEEFF"}},"mac_settings":{"rx1_delay":5}},"field_mask":"root_keys.app_key.key"}'
 check "JS set" 200 '.root_keys.app_key.key=="00112233445566778899AABBCCDDEEFF" and (has("mac_settings")|not)'
-req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"},"root_keys":{"app_s_key":{"key":"00112233445566778899AABBCCDDEEFF"}}},"field_mask":{"paths":["root_keys"]}}'
-check "JS non_zero_path" 400 '.details[0].name=="non_zero_path"'
+req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"},"root_keys":{"app_key":{"key":"00112233445566778899AABBCCDDEEFF","kek_label":"kek"}}},"field_mask":{"paths":["root_keys"]}}'
+check "JS non_zero_path" 400 '.details[0].name=="non_zero_path" and .details[0].attributes.path=="root_keys.app_key.kek_label"'
 req PUT "$J/dev-other" '{"end_device":{"ids":{"dev_eui":"008BFC3FD4445B19","join_eui":"70B3D57ED0042F52"}},"field_mask":{"paths":[]}}'
 err "JS EUIs taken" 409 "pkg/internal/registry:end_device_euis_taken"
 

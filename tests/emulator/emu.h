@@ -96,6 +96,7 @@ struct emu_log_entry {
 	char method[12];
 	char *path;
 	char *query;
+	json_t *error; /* {"error":"ns:name"[, "forbidden_paths":[…]]} of a TTS error, or NULL */
 	unsigned status;
 };
 

@@ -7,7 +7,8 @@
  * call shares), reg_is.c / reg_ns.c / reg_jsas.c (the four registries),
  * store.c (devices and seed), auth.c (API keys, rate limit), errors.c (TTS
  * error bodies), normalize.c (input JSON), freqplan.c (frequency plans,
- * default MAC state), util.c.
+ * default MAC state), fieldmask.c (masks and oneofs, on the generated tables
+ * of fieldmask_table.c), util.c.
  */
 #ifndef TTS_EMULATOR_EMU_H
 #define TTS_EMULATOR_EMU_H

@@ -202,19 +202,26 @@ int emu_fm_apply_mask(json_t *dst, const json_t *src, const json_t *mask, char *
 {
 	size_t i;
 	json_t *p;
-	/* TTS groups a mask by message; two members of one oneof cannot both be set. */
+	/*
+	 * TTS groups a mask by message: a path naming the oneof (or a message above it)
+	 * wins over paths below it, whatever the order; otherwise two members of one oneof
+	 * cannot both be set.
+	 */
 	for (const struct emu_oneof *o = emu_oneofs; o->parent; o++) {
 		char seen[128] = "", m[128];
 		bool whole = false;
 		json_array_foreach(mask, i, p)
 		{
-			if (!addressed_member(o, json_string_value(p), m, sizeof m))
-				continue;
-			if (!*m)
+			if (addressed_member(o, json_string_value(p), m, sizeof m) && !*m)
 				whole = true;
-			else if (!*seen)
+		}
+		json_array_foreach(mask, i, p)
+		{
+			if (whole || !addressed_member(o, json_string_value(p), m, sizeof m))
+				continue;
+			if (!*seen) {
 				snprintf(seen, sizeof seen, "%s", m);
-			else if (strcmp(seen, m) != 0 && !whole) {
+			} else if (strcmp(seen, m) != 0) {
 				snprintf(err, cap,
 					 "more than one field specified for oneof field '%s'",
 					 o->name);
@@ -224,7 +231,17 @@ int emu_fm_apply_mask(json_t *dst, const json_t *src, const json_t *mask, char *
 	}
 	json_array_foreach(mask, i, p)
 	{
-		if (emu_fm_apply(dst, src, json_string_value(p), err, cap))
+		const char *path = json_string_value(p);
+		size_t j;
+		json_t *q;
+		bool covered = false;
+		/* As TTS: a path below another masked path adds nothing to it. */
+		json_array_foreach(mask, j, q)
+		{
+			covered |= strcmp(json_string_value(q), path) != 0 &&
+				   jp_covers(json_string_value(q), path);
+		}
+		if (!covered && emu_fm_apply(dst, src, path, err, cap))
 			return -1;
 	}
 	return 0;

@@ -40,11 +40,11 @@ assert_eq "import: no request refused (forbidden mask paths, non-zero paths)" "[
 emu_devices "$DST" >"$TMP/dst.json"
 for id in adr-dynamic adr-static adr-disabled relay-served; do
 	assert_eq "import: $id keeps its mac_settings (oneof members, empty ones too)" \
-		"$(jq -c --arg id "$id" 'select(.ids.device_id == $id) | .mac_settings' "$TMP/oneofs.jsonl")" \
-		"$(jq -c --arg id "$id" '.ns[] | select(.ids.device_id == $id) | .mac_settings' "$TMP/dst.json")"
+		"$(jq -cS --arg id "$id" 'select(.ids.device_id == $id) | .mac_settings' "$TMP/oneofs.jsonl")" \
+		"$(jq -cS --arg id "$id" '.ns[] | select(.ids.device_id == $id) | .mac_settings' "$TMP/dst.json")"
 done
 assert_eq "import: the JS keeps provisioning_data" '{"lot":"A7","serial":12}' \
-	"$(jq -c '.js[] | select(.ids.device_id == "provisioned") | .provisioning_data' "$TMP/dst.json")"
+	"$(jq -cS '.js[] | select(.ids.device_id == "provisioned") | .provisioning_data' "$TMP/dst.json")"
 
 # --- migrate: the same devices read from a source and created at a destination ---------------------
 start_emu SRC --seed "$TMP/oneofs.jsonl"

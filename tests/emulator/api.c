@@ -34,7 +34,7 @@ enum op {
 
 struct route {
 	enum op op;
-	enum tts_comp comp;
+	enum emu_comp comp;
 	const char *app;
 	const char *dev;
 };
@@ -44,9 +44,9 @@ static bool is(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static enum op device_route(const char *m, enum tts_comp comp, const char *dev)
+static enum op device_route(const char *m, enum emu_comp comp, const char *dev)
 {
-	if (comp == TTS_IS) {
+	if (comp == EMU_IS) {
 		if (is(dev, "filter") && is(m, "POST"))
 			return OP_LIST2;
 		if (is(dev, "batch") && is(m, "GET"))
@@ -60,7 +60,7 @@ static enum op device_route(const char *m, enum tts_comp comp, const char *dev)
 		return OP_SET;
 	if (is(m, "DELETE"))
 		return OP_DELETE;
-	if (comp == TTS_NS && is(m, "PATCH"))
+	if (comp == EMU_NS && is(m, "PATCH"))
 		return OP_RESET;
 	return OP_405;
 }
@@ -68,7 +68,7 @@ static enum op device_route(const char *m, enum tts_comp comp, const char *dev)
 /* seg holds the path segments after /api/v3. */
 static struct route route(const char *m, char **seg, size_t n)
 {
-	struct route r = {OP_404, TTS_IS, NULL, NULL};
+	struct route r = {OP_404, EMU_IS, NULL, NULL};
 	if (n == 2 && is(seg[0], "ns")) {
 		if (is(seg[1], "net_id"))
 			r.op = is(m, "GET") ? OP_NETID : OP_405;
@@ -84,10 +84,11 @@ static struct route route(const char *m, char **seg, size_t n)
 	}
 	size_t off = 0;
 	if (n > 0 && !is(seg[0], "applications")) {
-		for (int c = TTS_JS; c < TTS_NCOMP; c++)
-			if (is(seg[0], tts_comps[c].route + 1)) /* route is "/js" */
-				r.comp = (enum tts_comp)c;
-		if (r.comp == TTS_IS)
+		static const char *const prefix[EMU_NCOMP] = {"", "js", "ns", "as"};
+		for (int c = EMU_JS; c < EMU_NCOMP; c++)
+			if (is(seg[0], prefix[c]))
+				r.comp = (enum emu_comp)c;
+		if (r.comp == EMU_IS)
 			return r;
 		off = 1;
 	}
@@ -96,7 +97,7 @@ static struct route route(const char *m, char **seg, size_t n)
 		return r;
 	r.app = seg[off + 1];
 	if (n - off == 3) {
-		if (r.comp == TTS_IS)
+		if (r.comp == EMU_IS)
 			r.op = is(m, "GET") ? OP_LIST : is(m, "POST") ? OP_CREATE : OP_405;
 		else
 			r.op = is(m, "POST") ? OP_SET2 : OP_405;
@@ -108,36 +109,6 @@ static struct route route(const char *m, char **seg, size_t n)
 }
 
 /* ---- shared helpers --------------------------------------------------------- */
-
-json_t *emu_mask_get(const json_t *obj, const char *path, char *eff, size_t effcap)
-{
-	snprintf(eff, effcap, "%s", path);
-	json_t *v = jp_get(obj, path);
-	if (v)
-		return v;
-	/* Wrappers are bare in JSON: "x.value" names the scalar stored at "x". */
-	size_t n = strlen(eff);
-	if (n > 6 && strcmp(eff + n - 6, ".value") == 0) {
-		eff[n - 6] = '\0';
-		json_t *parent = jp_get(obj, eff);
-		if (parent && !json_is_object(parent))
-			return parent;
-		eff[n - 6] = '.';
-	}
-	return NULL;
-}
-
-void emu_apply_path(json_t *dst, const json_t *src, const char *path)
-{
-	char eff[512];
-	json_t *v = emu_mask_get(src, path, eff, sizeof eff);
-	if (!jp_is_zero(v)) {
-		jp_set(dst, eff, json_deep_copy(v));
-		return;
-	}
-	if (emu_mask_get(dst, path, eff, sizeof eff))
-		jp_del(dst, eff);
-}
 
 bool emu_mask_has(const json_t *mask, const char *path)
 {
@@ -151,7 +122,7 @@ bool emu_mask_has(const json_t *mask, const char *path)
 	return false;
 }
 
-json_t *emu_filter(const json_t *dev, const json_t *mask, enum tts_comp c)
+json_t *emu_filter(const json_t *dev, const json_t *mask, enum emu_comp c, char *err, size_t errcap)
 {
 	json_t *out = json_object();
 	static const char *const always[] = {"ids", "created_at", "updated_at"};
@@ -160,39 +131,46 @@ json_t *emu_filter(const json_t *dev, const json_t *mask, enum tts_comp c)
 		if (v)
 			json_object_set_new(out, always[i], json_deep_copy(v));
 	}
+	if (emu_fm_apply_mask(out, dev, mask, err, errcap)) {
+		json_decref(out);
+		return NULL;
+	}
 	size_t i;
 	json_t *p;
 	json_array_foreach(mask, i, p)
 	{
-		char eff[512];
 		const char *path = json_string_value(p);
-		json_t *v = emu_mask_get(dev, path, eff, sizeof eff);
-		if (!jp_is_zero(v))
-			jp_set(out, eff, json_deep_copy(v));
-		else if (c == TTS_IS &&
-			 (is(path, "version_ids") || is(path, "lora_alliance_profile_ids")))
-			/* The IS always returns these two as {} when asked for them. */
+		/* The IS always returns these two as {} when asked for them. */
+		if (c == EMU_IS &&
+		    (is(path, "version_ids") || is(path, "lora_alliance_profile_ids")) &&
+		    !json_object_get(out, path))
 			json_object_set_new(out, path, json_object());
 	}
 	return out;
+}
+
+void emu_resp_untyped(struct emu_resp *rs, const char *text)
+{
+	/* A plain Go error through gRPC: Unknown, no details. */
+	emu_resp_gw(rs, 500, 2, text);
 }
 
 void emu_not_found(struct emu_call *call, bool del)
 {
 	char uid[2 * EMU_ID_MAX + 2];
 	switch (call->comp) {
-	case TTS_IS:
+	case EMU_IS:
 		emu_resp_err(
 		    call->rs, 5, "pkg/identityserver/store", "end_device_not_found",
 		    "end device with id `{device_id}` not found in application with id "
 		    "`{application_id}`",
 		    json_pack("{s:s, s:s}", "device_id", call->dev, "application_id", call->app));
 		break;
-	case TTS_JS:
+	case EMU_JS:
 		emu_resp_err(call->rs, 5, "pkg/joinserver", "device_not_found", "device not found",
 			     NULL);
 		break;
-	case TTS_NS:
+	case EMU_NS:
 		if (del)
 			emu_resp_err(call->rs, 5, "pkg/networkserver", "device_not_found",
 				     "device not found", NULL);
@@ -337,34 +315,29 @@ static int decode_body(struct emu_call *call)
 
 /* ---- mask validation ------------------------------------------------------- */
 
-static bool path_allowed(const struct emu_call *call, const char *p, const char *const *allowed,
-			 bool set)
+/* The path sets TTS registers for each RPC (fieldmask_table.c). */
+static const enum emu_mask get_masks[EMU_NCOMP] = {EMU_MASK_IS_GET, EMU_MASK_JS_GET,
+						   EMU_MASK_NS_GET, EMU_MASK_AS_GET};
+static const enum emu_mask set_masks[EMU_NCOMP] = {EMU_MASK_IS_UPDATE, EMU_MASK_JS_SET,
+						   EMU_MASK_NS_SET, EMU_MASK_AS_SET};
+
+static bool path_allowed(const struct emu_call *call, const char *p, enum emu_mask allowed)
 {
 	for (char **r = call->e->cfg.reject_paths; r && *r; r++)
 		if (jp_covers(*r, p))
 			return false; /* --reject-paths: an older server without this field */
-	if (jp_list_covers(allowed, p))
-		return true;
-	/*
-	 * The AS Set list names the session leaves but not "session" or
-	 * "session.keys" themselves, so those two are refused there.
-	 */
-	if (set && call->comp == TTS_AS && (is(p, "session") || is(p, "session.keys")))
-		return false;
-	for (const char *const *a = allowed; *a; a++)
-		if (jp_covers(p, *a))
-			return true; /* an ancestor of an allowed path */
-	return false;
+	/* TTS's validator: each requested path must be exactly one of the RPC's paths. */
+	return emu_mask_in(allowed, p);
 }
 
-static int check_mask(struct emu_call *call, const char *const *allowed, bool set)
+static int check_mask(struct emu_call *call, enum emu_mask allowed, bool set)
 {
 	json_t *bad = json_array();
 	size_t i;
 	json_t *p;
 	json_array_foreach(call->mask, i, p)
 	{
-		if (!path_allowed(call, json_string_value(p), allowed, set))
+		if (!path_allowed(call, json_string_value(p), allowed))
 			json_array_append(bad, p);
 	}
 	if (json_array_size(bad) > 0) {
@@ -374,32 +347,12 @@ static int check_mask(struct emu_call *call, const char *const *allowed, bool se
 		return -1;
 	}
 	json_decref(bad);
-	if (!set)
-		return 0;
-	/* Every non-zero leaf under a masked path must belong to this component. */
-	json_array_foreach(call->mask, i, p)
-	{
-		char eff[512];
-		const char *path = json_string_value(p);
-		json_t *v = emu_mask_get(call->device, path, eff, sizeof eff);
-		json_t *leaves = json_array();
-		if (json_is_object(v))
-			jp_leaf_paths(v, eff, leaves);
-		else if (!jp_is_zero(v))
-			json_array_append_new(leaves, json_string(eff));
-		size_t j;
-		json_t *leaf;
-		json_array_foreach(leaves, j, leaf)
-		{
-			if (!jp_list_covers(allowed, json_string_value(leaf))) {
-				emu_resp_err(call->rs, 3, "pkg/rpcmiddleware/validator",
-					     "non_zero_path", "path `{path}` is not zero",
-					     json_pack("{s:O}", "path", leaf));
-				json_decref(leaves);
-				return -1;
-			}
-		}
-		json_decref(leaves);
+	char path[512];
+	/* A Set: below a masked path, every field the RPC does not take must be zero. */
+	if (set && emu_fm_nonzero(call->device, call->mask, allowed, path, sizeof path)) {
+		emu_resp_err(call->rs, 3, "pkg/rpcmiddleware/validator", "non_zero_path",
+			     "path `{path}` is not zero", json_pack("{s:s}", "path", path));
+		return -1;
 	}
 	return 0;
 }
@@ -512,24 +465,24 @@ static void dispatch(struct emu_call *call, enum op op, json_t *ids)
 		emu_batch_delete(call, ids);
 		break;
 	case OP_GET:
-		if (call->comp == TTS_IS)
+		if (call->comp == EMU_IS)
 			emu_is_get(call);
 		else
 			emu_comp_get(call);
 		break;
 	case OP_DELETE:
-		if (call->comp == TTS_IS)
+		if (call->comp == EMU_IS)
 			emu_is_delete(call);
 		else
 			emu_comp_delete(call);
 		break;
 	case OP_SET:
 	case OP_SET2:
-		if (call->comp == TTS_IS)
+		if (call->comp == EMU_IS)
 			emu_is_update(call);
-		else if (call->comp == TTS_JS)
+		else if (call->comp == EMU_JS)
 			emu_js_set(call);
-		else if (call->comp == TTS_NS)
+		else if (call->comp == EMU_NS)
 			emu_ns_set(call);
 		else
 			emu_as_set(call);
@@ -541,7 +494,6 @@ static void dispatch(struct emu_call *call, enum op op, json_t *ids)
 
 static void handle(struct emu_call *call, struct route r)
 {
-	const struct tts_comp_desc *cd = &tts_comps[call->comp];
 	json_t *ids = NULL;
 	char key_id[128];
 	enum op op = r.op;
@@ -558,10 +510,10 @@ static void handle(struct emu_call *call, struct route r)
 	}
 
 	if (reads(op) || op == OP_LIST2) {
-		if (check_mask(call, cd->get_paths, false))
+		if (check_mask(call, get_masks[call->comp], false))
 			return;
 	} else if (op == OP_SET || op == OP_SET2) {
-		if (check_mask(call, cd->set_paths, true))
+		if (check_mask(call, set_masks[call->comp], true))
 			return;
 	}
 
@@ -608,7 +560,7 @@ void emu_api(struct emu *e, const struct emu_req *rq, struct emu_resp *rs)
 		s = slash + 1;
 	}
 	struct route r =
-	    ok ? route(rq->method, seg, n) : (struct route){OP_404, TTS_IS, NULL, NULL};
+	    ok ? route(rq->method, seg, n) : (struct route){OP_404, EMU_IS, NULL, NULL};
 	if (r.op == OP_404) {
 		emu_resp_gw(rs, 404, 5, "Not Found");
 		return;

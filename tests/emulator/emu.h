@@ -7,7 +7,8 @@
  * call shares), reg_is.c / reg_ns.c / reg_jsas.c (the four registries),
  * store.c (devices and seed), auth.c (API keys, rate limit), errors.c (TTS
  * error bodies), normalize.c (input JSON), freqplan.c (frequency plans,
- * default MAC state), util.c.
+ * default MAC state), fieldmask.c (masks and oneofs, on the generated tables
+ * of fieldmask_table.c), util.c.
  */
 #ifndef TTS_EMULATOR_EMU_H
 #define TTS_EMULATOR_EMU_H
@@ -19,13 +20,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/tts_components.h"
+#include "fieldmask.h"
 
 /* The Things Stack caps messages at 16 MiB. */
 #define EMU_MAX_BODY (16u * 1024u * 1024u)
 #define EMU_ID_MAX   36
 
+/* The four end-device registries of a TTS deployment, in TTS's creation order. */
+enum emu_comp { EMU_IS = 0, EMU_JS, EMU_NS, EMU_AS, EMU_NCOMP };
+
 /* ---- configuration -------------------------------------------------- */
+
+/* --fail-route METHOD:PATH_SUBSTRING:STATUS */
+struct emu_fail_route {
+	char *method;
+	char *substring;
+	unsigned status;
+};
 
 struct emu_key {
 	char *id;
@@ -47,6 +58,8 @@ struct emu_config {
 	unsigned drop_every;
 	char **reject_paths; /* NULL-terminated */
 	size_t nreject;
+	struct emu_fail_route *fail_routes;
+	size_t nfail_routes;
 	const char *tls_cert;
 	const char *tls_key;
 	bool quiet;
@@ -70,8 +83,8 @@ struct emu_config {
  */
 struct emu_store {
 	pthread_rwlock_t lock;
-	json_t *devs[TTS_NCOMP];
-	json_t *euis[TTS_NCOMP];
+	json_t *devs[EMU_NCOMP];
+	json_t *euis[EMU_NCOMP];
 };
 
 struct emu_bucket {
@@ -84,6 +97,7 @@ struct emu_log_entry {
 	char method[12];
 	char *path;
 	char *query;
+	json_t *error; /* {"error":"ns:name"[, "forbidden_paths":[…]]} of a TTS error, or NULL */
 	unsigned status;
 };
 
@@ -183,8 +197,8 @@ void emu_dev_key(char *out, size_t cap, const char *app, const char *dev);
 /* "JOINEUI/DEVEUI" of a device, or false when either EUI is absent. */
 bool emu_eui_key(const json_t *dev, char *out, size_t cap);
 /* Inserts or replaces (reference stolen), keeping the EUI index in step. */
-void emu_store_put(struct emu_store *s, enum tts_comp c, const char *key, json_t *dev);
-void emu_store_del(struct emu_store *s, enum tts_comp c, const char *key);
+void emu_store_put(struct emu_store *s, enum emu_comp c, const char *key, json_t *dev);
+void emu_store_del(struct emu_store *s, enum emu_comp c, const char *key);
 json_t *emu_store_dump(struct emu_store *s); /* takes the read lock */
 int emu_seed_load(struct emu *e, const char *path, char *err, size_t errcap);
 /* The NS-side derivations shared by seeding and Set (see reg_ns.c). */
@@ -223,7 +237,7 @@ struct emu_call {
 	struct emu *e;
 	const struct emu_req *rq;
 	struct emu_resp *rs;
-	enum tts_comp comp;
+	enum emu_comp comp;
 	char app[EMU_ID_MAX + 1];
 	char dev[EMU_ID_MAX + 1];
 	json_t *mask;	/* array of path strings; never NULL */
@@ -233,9 +247,11 @@ struct emu_call {
 };
 
 /* Shared helpers (api.c). */
-json_t *emu_filter(const json_t *dev, const json_t *mask, enum tts_comp c);
-json_t *emu_mask_get(const json_t *obj, const char *path, char *eff, size_t effcap);
-void emu_apply_path(json_t *dst, const json_t *src, const char *path);
+/* The device as a Get with mask returns it; NULL with err on a oneof conflict. */
+json_t *emu_filter(const json_t *dev, const json_t *mask, enum emu_comp c, char *err,
+		   size_t errcap);
+/* 500 with a plain error text (what TTS answers for SetFields' untyped errors). */
+void emu_resp_untyped(struct emu_resp *rs, const char *text);
 bool emu_mask_has(const json_t *mask, const char *path);
 void emu_not_found(struct emu_call *call, bool del);
 void emu_euis_taken(struct emu_resp *rs, const char *ns, const json_t *dev, const char *owner);

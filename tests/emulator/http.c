@@ -51,12 +51,28 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 
 /* ---- request log ----------------------------------------------------------- */
 
-static void log_request(struct emu *e, const char *method, const char *uri, unsigned status)
+/* What the log keeps of a TTS error body: its name and any forbidden paths. */
+static json_t *error_summary(const json_t *body)
+{
+	json_t *d = json_array_get(json_object_get(body, "details"), 0);
+	const char *ns = json_string_value(json_object_get(d, "namespace"));
+	const char *name = json_string_value(json_object_get(d, "name"));
+	if (!ns || !name)
+		return NULL;
+	json_t *out = json_pack("{s:s++}", "error", ns, ":", name);
+	json_t *fp = json_object_get(json_object_get(d, "attributes"), "forbidden_paths");
+	if (out && fp)
+		json_object_set_new(out, "forbidden_paths", json_deep_copy(fp));
+	return out;
+}
+
+static void log_request(struct emu *e, const char *method, const char *uri, unsigned status,
+			const json_t *body)
 {
 	if (e->cfg.log_max == 0)
 		return;
 	const char *q = strchr(uri, '?');
-	struct emu_log_entry ent = {.status = status};
+	struct emu_log_entry ent = {.status = status, .error = body ? error_summary(body) : NULL};
 	snprintf(ent.method, sizeof ent.method, "%s", method);
 	ent.path = q ? strndup(uri, (size_t)(q - uri)) : strdup(uri);
 	ent.query = strdup(q ? q + 1 : "");
@@ -66,6 +82,7 @@ static void log_request(struct emu *e, const char *method, const char *uri, unsi
 	if (e->log_len == e->cfg.log_max) {
 		free(e->log[slot].path);
 		free(e->log[slot].query);
+		json_decref(e->log[slot].error);
 		e->log_start = (e->log_start + 1) % e->cfg.log_max;
 	} else {
 		e->log_len++;
@@ -81,6 +98,7 @@ static void log_clear(struct emu *e)
 		struct emu_log_entry *ent = &e->log[(e->log_start + i) % e->cfg.log_max];
 		free(ent->path);
 		free(ent->query);
+		json_decref(ent->error);
 	}
 	e->log_start = e->log_len = 0;
 	pthread_mutex_unlock(&e->log_lock);
@@ -92,9 +110,11 @@ static json_t *log_dump(struct emu *e)
 	pthread_mutex_lock(&e->log_lock);
 	for (size_t i = 0; i < e->log_len; i++) {
 		struct emu_log_entry *ent = &e->log[(e->log_start + i) % e->cfg.log_max];
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i}", "method", ent->method,
-						   "path", ent->path, "query", ent->query, "status",
-						   (int)ent->status));
+		json_t *row = json_pack("{s:s, s:s, s:s, s:i}", "method", ent->method, "path",
+					ent->path, "query", ent->query, "status", (int)ent->status);
+		if (row && ent->error)
+			json_object_update(row, ent->error);
+		json_array_append_new(a, row);
 	}
 	pthread_mutex_unlock(&e->log_lock);
 	return a;
@@ -143,10 +163,27 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-/* The fault knobs act on the K-th API request before anything else. */
-static bool inject_fault(struct emu *e, unsigned long seq, struct emu_resp *rs)
+/* The first --fail-route matching this request, or NULL. */
+static const struct emu_fail_route *fail_route(const struct emu_config *c, const char *method,
+					       const char *path)
+{
+	for (size_t i = 0; i < c->nfail_routes; i++) {
+		const struct emu_fail_route *r = &c->fail_routes[i];
+		if (strcmp(r->method, method) == 0 && strstr(path, r->substring))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The fault knobs act before anything else: the K-th API request (--fail-every,
+ * --throttle-every) or every request of a route (--fail-route).
+ */
+static bool inject_fault(struct emu *e, unsigned long seq, const char *method, const char *path,
+			 struct emu_resp *rs)
 {
 	const struct emu_config *c = &e->cfg;
+	const struct emu_fail_route *r = NULL;
 	if (c->fail_every && seq % c->fail_every == 0) {
 		int grpc = emu_http_to_grpc(c->fail_status);
 		char text[64];
@@ -155,6 +192,16 @@ static bool inject_fault(struct emu *e, unsigned long seq, struct emu_resp *rs)
 			     "fault injected by --fail-every on request {request}",
 			     json_pack("{s:s}", "request", text));
 		rs->status = c->fail_status;
+		return true;
+	}
+	if ((r = fail_route(c, method, path))) {
+		/* A refusal the client cannot foresee, with a gRPC code that fits the status. */
+		char route[300];
+		snprintf(route, sizeof route, "%s:%s", r->method, r->substring);
+		emu_resp_err(rs, emu_http_to_grpc(r->status), "pkg/emulator", "injected_refusal",
+			     "request refused by --fail-route {route}",
+			     json_pack("{s:s}", "route", route));
+		rs->status = r->status;
 		return true;
 	}
 	if (c->throttle_every && seq % c->throttle_every == 0) {
@@ -202,7 +249,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			cr->seq = atomic_fetch_add(&e->nrequests, 1) + 1;
 			if (e->cfg.drop_every && cr->seq % e->cfg.drop_every == 0) {
 				/* Close the connection without any answer. */
-				log_request(e, method, cr->uri, 0);
+				log_request(e, method, cr->uri, 0, NULL);
 				return MHD_NO;
 			}
 		}
@@ -239,7 +286,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			sleep_ms(e->cfg.latency_ms);
 		if (cr->too_large) {
 			emu_resp_gw(&rs, 413, 8, "request body larger than 16 MiB");
-		} else if (!inject_fault(e, cr->seq, &rs)) {
+		} else if (!inject_fault(e, cr->seq, method, url, &rs)) {
 			json_t *query = json_object();
 			MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, collect_arg, query);
 			struct emu_req rq = {
@@ -268,7 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 					key_id, sizeof key_id);
 			emu_ratelimit_peek(e, key_id, &rs);
 		}
-		log_request(e, method, cr->uri, rs.status);
+		log_request(e, method, cr->uri, rs.status, rs.status >= 400 ? rs.body : NULL);
 	}
 	enum MHD_Result ret = respond(con, &rs);
 	json_decref(rs.body);

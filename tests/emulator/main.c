@@ -25,6 +25,9 @@ static const struct option_doc {
     {"throttle-every", "K", "every K-th API request answers 429 rate_limit_exceeded"},
     {"drop-every", "K", "every K-th API request: close the connection, no answer"},
     {"reject-paths", "A,B", "field paths this server does not know (400 field_mask_paths)"},
+    {"fail-route", "M:SUB:S",
+     "every API request with method M whose path contains SUB answers status S\n"
+     "(pkg/emulator:injected_refusal); repeatable"},
     {"net-id", "HEX", "NetID served by GET /api/v3/ns/net_id (default 000013)"},
     {"dev-addr-prefix", "P/N",
      "DevAddr prefix, repeatable (default: the NetID's block, e.g. 26000000/7)"},
@@ -126,6 +129,38 @@ static void free_config(struct emu_config *c)
 	free(c->keys);
 	emu_free_list(c->reject_paths);
 	emu_free_list(c->prefixes);
+	for (size_t i = 0; i < c->nfail_routes; i++) {
+		free(c->fail_routes[i].method);
+		free(c->fail_routes[i].substring);
+	}
+	free(c->fail_routes);
+}
+
+/* METHOD:PATH_SUBSTRING:STATUS; the substring may itself hold colons. */
+static int add_fail_route(struct emu_config *c, const char *spec)
+{
+	const char *first = strchr(spec, ':'), *last = strrchr(spec, ':');
+	unsigned long status;
+	if (!first || first == spec || last == first || !parse_uint(last + 1, 599, &status) ||
+	    status < 400)
+		return -1;
+	struct emu_fail_route *r = realloc(c->fail_routes, (c->nfail_routes + 1) * sizeof *r);
+	if (!r)
+		return -1;
+	c->fail_routes = r;
+	r += c->nfail_routes;
+	r->method = strndup(spec, (size_t)(first - spec));
+	r->substring = strndup(first + 1, (size_t)(last - first - 1));
+	r->status = (unsigned)status;
+	if (!r->method || !r->substring) {
+		free(r->method);
+		free(r->substring);
+		return -1;
+	}
+	for (char *m = r->method; *m; m++)
+		*m = (char)toupper((unsigned char)*m);
+	c->nfail_routes++;
+	return 0;
 }
 
 static int add_reject(struct emu_config *c, const char *list)
@@ -198,6 +233,8 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 			}
 		} else if (!strcmp(name, "reject-paths")) {
 			ok = add_reject(c, val) == 0;
+		} else if (!strcmp(name, "fail-route")) {
+			ok = add_fail_route(c, val) == 0;
 		} else if (!strcmp(name, "net-id")) {
 			snprintf(c->net_id, sizeof c->net_id, "%.6s", val);
 			ok = strlen(val) == 6 && upper_hex(c->net_id, 6);

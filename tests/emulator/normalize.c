@@ -174,7 +174,6 @@ static long b64decode(const char *s, unsigned char *out, size_t cap)
 	return lw_base64_decode(s, out, cap, &n) < 0 ? -1 : (long)n;
 }
 
-
 /* Hex of exactly n bytes in either case, or base64 of n bytes → upper-case hex. */
 static bool fixed_bytes(const char *s, size_t n, char *out)
 {

@@ -13,6 +13,11 @@
 
 #define KEY_CAP (2 * EMU_ID_MAX + 2)
 
+static bool is_create_owned(const char *mask_path)
+{
+	return emu_mask_in(EMU_MASK_IS_CREATE, mask_path);
+}
+
 void emu_is_create(struct emu_call *call)
 {
 	char key[KEY_CAP], ek[64], now[32];
@@ -23,7 +28,8 @@ void emu_is_create(struct emu_call *call)
 		return;
 	}
 	json_t *d = json_object();
-	jp_copy_paths(d, call->device, tts_is_create_paths);
+	/* Create takes no mask: the IS store keeps its own fields of the device as sent. */
+	emu_fm_copy_owned(d, call->device, is_create_owned);
 	emu_order_ids(d);
 	emu_now(now);
 	json_object_set_new(d, "created_at", json_string(now));
@@ -34,16 +40,16 @@ void emu_is_create(struct emu_call *call)
 	struct emu_store *s = &call->e->store;
 	pthread_rwlock_wrlock(&s->lock);
 	const char *owner = NULL;
-	if (json_object_get(s->devs[TTS_IS], key)) {
+	if (json_object_get(s->devs[EMU_IS], key)) {
 		emu_resp_err(call->rs, 6, "pkg/util/store", "id_taken",
 			     "ID already taken, choose a different one and try again", NULL);
 	} else if (emu_eui_key(d, ek, sizeof ek) &&
-		   (owner = json_string_value(json_object_get(s->euis[TTS_IS], ek)))) {
+		   (owner = json_string_value(json_object_get(s->euis[EMU_IS], ek)))) {
 		/* (JoinEUI, DevEUI) is unique across all applications. */
 		emu_euis_taken(call->rs, "pkg/identityserver", d, owner);
 	} else {
 		emu_resp_json(call->rs, 200, json_deep_copy(d));
-		emu_store_put(s, TTS_IS, key, json_incref(d));
+		emu_store_put(s, EMU_IS, key, json_incref(d));
 	}
 	pthread_rwlock_unlock(&s->lock);
 	json_decref(d);
@@ -61,8 +67,12 @@ void emu_comp_get(struct emu_call *call)
 	emu_dev_key(key, sizeof key, call->app, call->dev);
 	pthread_rwlock_rdlock(&s->lock);
 	json_t *d = json_object_get(s->devs[call->comp], key);
-	if (d)
-		emu_resp_json(call->rs, 200, emu_filter(d, call->mask, call->comp));
+	char err[256];
+	json_t *out = d ? emu_filter(d, call->mask, call->comp, err, sizeof err) : NULL;
+	if (out)
+		emu_resp_json(call->rs, 200, out);
+	else if (d)
+		emu_resp_untyped(call->rs, err);
 	else
 		emu_not_found(call, false);
 	pthread_rwlock_unlock(&s->lock);
@@ -72,26 +82,35 @@ void emu_is_update(struct emu_call *call)
 {
 	char key[KEY_CAP], now[32];
 	struct emu_store *s = &call->e->store;
-	/* An empty mask means every updatable path. */
+	/* An empty mask means every updatable path (the top-level ones suffice). */
+	const struct emu_pathset *upd = &emu_masks[EMU_MASK_IS_UPDATE];
 	if (json_array_size(call->mask) == 0)
-		for (const char *const *p = tts_comps[TTS_IS].set_paths; *p; p++)
-			json_array_append_new(call->mask, json_string(*p));
+		for (size_t i = 0; i < upd->n; i++)
+			if (!strchr(upd->paths[i], '.'))
+				json_array_append_new(call->mask, json_string(upd->paths[i]));
 	emu_dev_key(key, sizeof key, call->app, call->dev);
 	emu_now(now);
 	pthread_rwlock_wrlock(&s->lock);
-	json_t *d = json_object_get(s->devs[TTS_IS], key);
+	json_t *d = json_object_get(s->devs[EMU_IS], key);
 	if (!d) {
 		emu_not_found(call, false);
 	} else {
-		size_t i;
-		json_t *p;
-		json_array_foreach(call->mask, i, p)
-		{
-			emu_apply_path(d, call->device, json_string_value(p));
+		/* The IS lists hold no oneof, so applying cannot fail half-way. */
+		char err[256];
+		json_t *upd_dev = json_deep_copy(d);
+		json_t *out = NULL;
+		if (emu_fm_apply_mask(upd_dev, call->device, call->mask, err, sizeof err) == 0) {
+			json_object_set_new(upd_dev, "updated_at", json_string(now));
+			emu_prune_plain_zero(upd_dev);
+			out = emu_filter(upd_dev, call->mask, EMU_IS, err, sizeof err);
 		}
-		json_object_set_new(d, "updated_at", json_string(now));
-		emu_prune_plain_zero(d);
-		emu_resp_json(call->rs, 200, emu_filter(d, call->mask, TTS_IS));
+		if (out) {
+			emu_store_put(s, EMU_IS, key, json_incref(upd_dev));
+			emu_resp_json(call->rs, 200, out);
+		} else {
+			emu_resp_untyped(call->rs, err);
+		}
+		json_decref(upd_dev);
 	}
 	pthread_rwlock_unlock(&s->lock);
 }
@@ -149,13 +168,15 @@ void emu_is_batch_get(struct emu_call *call, const json_t *ids)
 	json_t *out = json_array();
 	size_t i;
 	json_t *id;
+	char err[256];
 	pthread_rwlock_rdlock(&s->lock);
 	json_array_foreach(ids, i, id)
 	{
 		emu_dev_key(key, sizeof key, call->app, json_string_value(id));
-		json_t *d = json_object_get(s->devs[TTS_IS], key);
+		json_t *d = json_object_get(s->devs[EMU_IS], key);
 		if (d)
-			json_array_append_new(out, emu_filter(d, call->mask, TTS_IS));
+			json_array_append_new(out,
+					      emu_filter(d, call->mask, EMU_IS, err, sizeof err));
 	}
 	pthread_rwlock_unlock(&s->lock);
 	emu_resp_json(call->rs, 200, wrap_devices(out));
@@ -245,7 +266,7 @@ static bool updated_since(const json_t *dev, const json_t *filters)
 
 void emu_is_list(struct emu_call *call, const json_t *params)
 {
-	char buf[32], prefix[EMU_ID_MAX + 2], total_s[24];
+	char buf[32], prefix[EMU_ID_MAX + 2], total_s[24], err[256];
 	unsigned long limit, page;
 	const char *order = param(params, "order", buf, sizeof buf);
 	if (param_uint(call, params, "limit", &limit) || param_uint(call, params, "page", &page))
@@ -278,7 +299,7 @@ void emu_is_list(struct emu_call *call, const json_t *params)
 	struct row *rows = malloc(cap * sizeof *rows);
 	const char *k;
 	json_t *d;
-	json_object_foreach(s->devs[TTS_IS], k, d)
+	json_object_foreach(s->devs[EMU_IS], k, d)
 	{
 		if (!rows || strncmp(k, prefix, plen) != 0)
 			continue;
@@ -299,8 +320,8 @@ void emu_is_list(struct emu_call *call, const json_t *params)
 	json_t *out = json_array();
 	size_t first = page - 1 >= n ? n : (page - 1) * limit; /* no overflow: n is small */
 	for (size_t i = first; rows && i < n && i < first + limit; i++)
-		json_array_append_new(
-		    out, emu_filter(rows[desc ? n - 1 - i : i].dev, call->mask, TTS_IS));
+		json_array_append_new(out, emu_filter(rows[desc ? n - 1 - i : i].dev, call->mask,
+						      EMU_IS, err, sizeof err));
 	pthread_rwlock_unlock(&s->lock);
 	free(rows);
 	snprintf(total_s, sizeof total_s, "%zu", n);

@@ -35,16 +35,16 @@ void emu_comp_set(struct emu_call *call, const char *redis_ns,
 	}
 	jp_set(d, "ids.application_ids", json_deep_copy(jp_get(req, "ids.application_ids")));
 	jp_set(d, "ids.device_id", json_string(call->dev));
-	size_t i;
-	json_t *p;
-	json_array_foreach(call->mask, i, p)
-	{
-		emu_apply_path(d, req, json_string_value(p));
+	char err[256];
+	json_t *out = NULL;
+	if (emu_fm_apply_mask(d, req, call->mask, err, sizeof err)) {
+		emu_resp_untyped(call->rs, err);
+		goto out;
 	}
 	if (check && !check(call, stored, d))
 		goto out;
 	/* The registry's own check comes last, as in TTS (after the Set rules). */
-	for (i = 0; stored && i < 2; i++) {
+	for (size_t i = 0; stored && i < 2; i++) {
 		if (emu_str_differs(jp_get(d, euis[i]), jp_get(stored, euis[i]))) {
 			emu_resp_err(call->rs, 3, redis_ns, "read_only_field",
 				     "read-only field `{field}`",
@@ -63,7 +63,12 @@ void emu_comp_set(struct emu_call *call, const char *redis_ns,
 	json_object_set_new(d, "updated_at", json_string(now));
 	emu_prune_plain_zero(d);
 	emu_order_ids(d);
-	emu_resp_json(call->rs, 200, emu_filter(d, call->mask, call->comp));
+	out = emu_filter(d, call->mask, call->comp, err, sizeof err);
+	if (!out) {
+		emu_resp_untyped(call->rs, err);
+		goto out;
+	}
+	emu_resp_json(call->rs, 200, out);
 	emu_store_put(s, call->comp, key, json_incref(d));
 out:
 	pthread_rwlock_unlock(&s->lock);

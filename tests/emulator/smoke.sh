@@ -209,7 +209,8 @@ req POST "$N" '{"end_device":{"ids":{"device_id":"dev-otaa"}}}'
 err "id taken" 409 "pkg/util/store:id_taken"
 req POST "$N" '{"end_device":{"ids":{"device_id":"dup","dev_eui":"008BFC3FD4445B19","join_eui":"70B3D57ED0042F52"}}}'
 err "EUIs taken across applications" 409 "pkg/identityserver:end_device_euis_taken"
-check "EUIs taken names the owner" 409 '.details[0].attributes.device_id=="otaa-session" and .details[0].attributes.application_id=="src-app"'
+check "EUIs taken names the owner" 409 '.details[0].attributes.device_id=="otaa-session" and .details[0].attributes.application_id=="src-app"
+	and .details[0].code==6'
 req POST "$N" '{"end_device":{"ids":{"device_id":"admin"}}}'
 err "blocklisted id" 400 "pkg/identityserver/blocklist:forbidden_id"
 req POST "$N" '{"end_device":{"ids":{"device_id":"this-id-is-far-too-long-to-be-accepted-by-tts"}}}'
@@ -235,8 +236,8 @@ req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_
 err "JS zero app key" 400 "pkg/joinserver:field_value"
 req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"},"root_keys":{"app_key":{"key":"00112233445566778899AABBCCDDEEFF"}},"mac_settings":{"rx1_delay":5}},"field_mask":"root_keys.app_key.key"}'
 check "JS set" 200 '.root_keys.app_key.key=="00112233445566778899AABBCCDDEEFF" and (has("mac_settings")|not)'
-req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"},"root_keys":{"app_s_key":{"key":"00112233445566778899AABBCCDDEEFF"}}},"field_mask":{"paths":["root_keys"]}}'
-check "JS non_zero_path" 400 '.details[0].name=="non_zero_path"'
+req PUT "$J/dev-otaa" '{"end_device":{"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"},"root_keys":{"app_key":{"key":"00112233445566778899AABBCCDDEEFF","kek_label":"kek"}}},"field_mask":{"paths":["root_keys"]}}'
+check "JS non_zero_path" 400 '.details[0].name=="non_zero_path" and .details[0].attributes.path=="root_keys.app_key.kek_label"'
 req PUT "$J/dev-other" '{"end_device":{"ids":{"dev_eui":"008BFC3FD4445B19","join_eui":"70B3D57ED0042F52"}},"field_mask":{"paths":[]}}'
 err "JS EUIs taken" 409 "pkg/internal/registry:end_device_euis_taken"
 
@@ -289,6 +290,46 @@ req GET "$S/dev-otaa?field_mask=mac_settings,session.keys,session.started_at,mac
 check "NS OTAA stored" 200 '.mac_settings.schedule_downlinks==false and .session.keys.session_key_id=="AQID"
 	and .session.keys.nwk_s_enc_key.key=="11223344556677881122334455667788" and .mac_state.lorawan_version=="MAC_V1_0_2"'
 
+# --- exact mask paths and oneofs (TTS's rules, not the tool's) -----------------------------------
+# Masks name a oneof (adr.mode.dynamic), JSON leaves it out (adr.dynamic).
+OIDS='"ids":{"dev_eui":"70B3D57ED005E0A2","join_eui":"70B3D57ED0000000"}'
+req PUT "$S/dev-otaa" '{"end_device":{'"$OIDS"',"mac_settings":{"adr":{"dynamic":{"margin":12,"min_data_rate_index":"DATA_RATE_1"}}}},"field_mask":{"paths":["mac_settings.adr.mode.dynamic.margin","mac_settings.adr.mode.dynamic.min_data_rate_index.value"]}}'
+check "oneof paths accepted" 200 '.mac_settings.adr.dynamic.margin==12 and .mac_settings.adr.dynamic.min_data_rate_index=="DATA_RATE_1"
+	and (.mac_settings.adr|has("mode")|not)'
+req GET "$S/dev-otaa?field_mask=mac_settings.adr"
+check "oneof read back without its name" 200 '.mac_settings.adr=={"dynamic":{"margin":12,"min_data_rate_index":"DATA_RATE_1"}}'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"adr":{"dynamic":{"margin":12}}}},"field_mask":{"paths":["mac_settings.adr.dynamic.margin","mac_settings.adr.dynamic"]}}'
+check "JSON spelling of a oneof path refused" 400 '.details[0].name=="field_mask_paths"
+	and .details[0].attributes.forbidden_paths==["mac_settings.adr.dynamic.margin","mac_settings.adr.dynamic"]'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"adr":{"disabled":{}}}},"field_mask":{"paths":["mac_settings.adr.mode.disabled"]}}'
+check "disabled:{} stored, the other member cleared" 200 '.mac_settings.adr=={"disabled":{}}'
+req GET "$S/dev-otaa?field_mask=mac_settings"
+check "disabled:{} round trip" 200 '.mac_settings.adr=={"disabled":{}} and .mac_settings.schedule_downlinks==false'
+req GET "$S/dev-otaa?field_mask=mac_settings.adr.mode.dynamic.margin"
+check "a path below another member than the stored one" 500 '.code==2 and (.message|contains("different oneof"))'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"adr":{"static":{"nb_trans":2}}}},"field_mask":{"paths":["mac_settings.adr.mode"]}}'
+check "the whole oneof replaced" 200 '.mac_settings.adr=={"static":{"nb_trans":2}}'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"adr":{"static":{"nb_trans":1},"dynamic":{}}}},"field_mask":{"paths":["mac_settings.adr.mode.static","mac_settings.adr.mode.dynamic"]}}'
+check "two members of one oneof in a mask" 500 '.code==2 and (.message|contains("more than one field"))'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"adr":{"static":{"nb_trans":3}}}},"field_mask":{"paths":["mac_settings.adr.mode.dynamic.margin","mac_settings.adr"]}}'
+check "a masked parent wins over paths below it" 200 '.mac_settings.adr=={"static":{"nb_trans":3}}'
+req PUT "$S/dev-otaa" '{"end_device":{},"field_mask":{"paths":["mac_settings.adr.mode.static"]}}'
+check "an absent member clears the oneof" 200 '(.mac_settings.adr // null)==null'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"rx1_delay":3}},"field_mask":{"paths":["mac_settings.rx1_delay","mac_settings.rx1_delay.value"]}}'
+check "a field and its .value both allowed" 200 '.mac_settings.rx1_delay==3'
+req PUT "$S/dev-otaa" '{"end_device":{"mac_settings":{"relay":{"served":{"always":{},"backoff":4}}}},"field_mask":{"paths":["mac_settings.relay.mode.served.mode.always","mac_settings.relay.mode.served.backoff"]}}'
+check "nested oneofs (relay.mode.served.mode.always)" 200 '.mac_settings.relay=={"served":{"always":{},"backoff":4}}'
+req PUT "$N/dev-otaa" '{"end_device":{"attributes":{"x":"y"}},"field_mask":{"paths":["attributes.x"]}}'
+check "attributes.x refused" 400 '.details[0].name=="field_mask_paths" and .details[0].attributes.forbidden_paths==["attributes.x"]'
+req PUT "$N/dev-otaa" '{"end_device":{"attributes":{"x":"y"}},"field_mask":{"paths":["attributes"]}}'
+check "attributes allowed" 200 '.attributes=={"x":"y"}'
+req GET "$N/dev-otaa?field_mask=version_ids.brand_id,ids.dev_eui"
+check "IS read list: subfields allowed" 200 '.ids.dev_eui=="70B3D57ED005E0A2"'
+req GET "$N/dev-otaa?field_mask=ids.dev_addr"
+check "IS read list has no ids.dev_addr" 400 '.details[0].attributes.forbidden_paths==["ids.dev_addr"]'
+req GET "/api/v3/as/applications/src-app/devices/otaa-session?field_mask=session,session.keys"
+check "AS Get takes session itself" 200 '.session.keys.app_s_key.key=="E82B8166DFB4DA501E169D6380792512"'
+
 # --- AS Set -------------------------------------------------------------------------------------
 AP=/api/v3/as/applications/dst-app/devices
 req PUT "$AP/dev-otaa" '{"end_device":{"session":{"dev_addr":"260B0002","keys":{"app_s_key":{"key":"11223344556677881122334455667788"}}}},"field_mask":{"paths":["session"]}}'
@@ -323,7 +364,7 @@ check "request log" 200 'length > 50 and (.[0] | has("method") and has("path") a
 	and any(.[]; .query=="field_mask=name,ids.dev_eui,version_ids" and .status==200)
 	and all(.[]; (.path|startswith("/api/v3/")))'
 checks=$((checks + 1))
-grep -q -i -e NNSXS -e authorization "$TMP/body" && fail "request log" "it contains credentials"
+grep -q -e NNSXS -e SECRET -e dXNlcjpwYXNz -e Bearer -e Basic "$TMP/body" && fail "request log" "it contains credentials"
 req DELETE /_emulator/requests
 req GET /_emulator/requests
 check "request log cleared" 200 '.==[]'
@@ -354,9 +395,21 @@ err "rate limited" 429 "pkg/ratelimit:rate_limit_exceeded"
 expect_header "429 X-Rate-Limit-Retry" X-Rate-Limit-Retry "[1-9]*"
 stop
 
-start --reject-paths mac_state.pending_application_downlink.attributes
-req GET "/api/v3/ns/applications/a-app/devices/d-dev?field_mask=mac_state.pending_application_downlink.attributes,session"
-check "reject-paths" 400 '.details[0].attributes.forbidden_paths==["mac_state.pending_application_downlink.attributes"]'
+start --reject-paths mac_settings.relay
+req GET "/api/v3/ns/applications/a-app/devices/d-dev?field_mask=mac_settings.relay.mode.serving,session"
+check "reject-paths" 400 '.details[0].attributes.forbidden_paths==["mac_settings.relay.mode.serving"]'
+stop
+
+start --fail-route "PUT:/ns/applications/dst-app/devices:400" --fail-route "post:/applications/dst-app/devices:503"
+req PUT "/api/v3/ns/applications/dst-app/devices/d-dev" '{}'
+err "fail-route" 400 "pkg/emulator:injected_refusal"
+check "fail-route names the route" 400 '.details[0].attributes.route=="PUT:/ns/applications/dst-app/devices" and .code==3'
+req POST "/api/v3/applications/dst-app/devices" '{}'
+err "fail-route repeatable, any case" 503 "pkg/emulator:injected_refusal"
+req PUT "/api/v3/ns/applications/other-app/devices/d-dev" '{"end_device":{},"field_mask":{"paths":["nope"]}}'
+check "fail-route: other paths pass" 400 '.details[0].name=="field_mask_paths"'
+req GET "/api/v3/ns/applications/dst-app/devices/d-dev"
+err "fail-route: other methods pass" 404 "pkg/redis:not_found"
 stop
 
 # --latency-ms must not serialise requests: 20 in parallel at 300 ms each.

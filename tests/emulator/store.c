@@ -11,7 +11,7 @@ int emu_store_init(struct emu_store *s)
 {
 	if (pthread_rwlock_init(&s->lock, NULL) != 0)
 		return -1;
-	for (int c = 0; c < TTS_NCOMP; c++) {
+	for (int c = 0; c < EMU_NCOMP; c++) {
 		s->devs[c] = json_object();
 		s->euis[c] = json_object();
 	}
@@ -20,7 +20,7 @@ int emu_store_init(struct emu_store *s)
 
 void emu_store_free(struct emu_store *s)
 {
-	for (int c = 0; c < TTS_NCOMP; c++) {
+	for (int c = 0; c < EMU_NCOMP; c++) {
 		json_decref(s->devs[c]);
 		json_decref(s->euis[c]);
 	}
@@ -30,7 +30,7 @@ void emu_store_free(struct emu_store *s)
 void emu_store_clear(struct emu_store *s)
 {
 	pthread_rwlock_wrlock(&s->lock);
-	for (int c = 0; c < TTS_NCOMP; c++) {
+	for (int c = 0; c < EMU_NCOMP; c++) {
 		json_object_clear(s->devs[c]);
 		json_object_clear(s->euis[c]);
 	}
@@ -53,7 +53,7 @@ bool emu_eui_key(const json_t *dev, char *out, size_t cap)
 }
 
 /* Drops the EUI mapping of the device stored under key, if it points there. */
-static void unindex(struct emu_store *s, enum tts_comp c, const char *key)
+static void unindex(struct emu_store *s, enum emu_comp c, const char *key)
 {
 	char ek[64];
 	json_t *old = json_object_get(s->devs[c], key);
@@ -64,7 +64,7 @@ static void unindex(struct emu_store *s, enum tts_comp c, const char *key)
 	}
 }
 
-void emu_store_put(struct emu_store *s, enum tts_comp c, const char *key, json_t *dev)
+void emu_store_put(struct emu_store *s, enum emu_comp c, const char *key, json_t *dev)
 {
 	char ek[64];
 	unindex(s, c, key);
@@ -73,7 +73,7 @@ void emu_store_put(struct emu_store *s, enum tts_comp c, const char *key, json_t
 		json_object_set_new(s->euis[c], ek, json_string(key));
 }
 
-void emu_store_del(struct emu_store *s, enum tts_comp c, const char *key)
+void emu_store_del(struct emu_store *s, enum emu_comp c, const char *key)
 {
 	unindex(s, c, key);
 	json_object_del(s->devs[c], key);
@@ -81,10 +81,10 @@ void emu_store_del(struct emu_store *s, enum tts_comp c, const char *key)
 
 json_t *emu_store_dump(struct emu_store *s)
 {
-	static const char *const names[TTS_NCOMP] = {"is", "js", "ns", "as"};
+	static const char *const names[EMU_NCOMP] = {"is", "js", "ns", "as"};
 	json_t *out = json_object();
 	pthread_rwlock_rdlock(&s->lock);
-	for (int c = 0; c < TTS_NCOMP; c++) {
+	for (int c = 0; c < EMU_NCOMP; c++) {
 		json_t *a = json_array();
 		const char *k;
 		json_t *v;
@@ -189,11 +189,37 @@ void emu_ns_derive(json_t *dev, bool started_now)
 	}
 }
 
-static json_t *seed_part(const json_t *d, const char *const *paths, const char *created,
+/*
+ * What each component keeps of a merged device: what its Set (IS: Create) takes, by
+ * the emulator's own lists of TTS's rules; the AS also keeps the pending session it
+ * can be read for, which only a join (not a Set) writes.
+ */
+static bool is_owned(const char *p)
+{
+	return emu_mask_in(EMU_MASK_IS_CREATE, p);
+}
+
+static bool js_owned(const char *p)
+{
+	return emu_mask_in(EMU_MASK_JS_SET, p);
+}
+
+static bool ns_owned(const char *p)
+{
+	return emu_mask_in(EMU_MASK_NS_SET, p);
+}
+
+static bool as_owned(const char *p)
+{
+	return emu_mask_in(EMU_MASK_AS_SET, p) ||
+	       (jp_covers("pending_session", p) && emu_mask_in(EMU_MASK_AS_GET, p));
+}
+
+static json_t *seed_part(const json_t *d, bool (*owned)(const char *), const char *created,
 			 const char *updated)
 {
 	json_t *out = json_object();
-	jp_copy_paths(out, d, paths);
+	emu_fm_copy_owned(out, d, owned);
 	emu_order_ids(out);
 	json_object_set_new(out, "created_at", json_string(created));
 	json_object_set_new(out, "updated_at", json_string(updated));
@@ -221,42 +247,35 @@ static int seed_one(struct emu *e, json_t *d, char *err, size_t errcap)
 	const char *updated = json_string_value(json_object_get(d, "updated_at"));
 	created = created ? created : now;
 	updated = updated ? updated : created;
-	if (json_object_get(e->store.devs[TTS_IS], key)) {
+	if (json_object_get(e->store.devs[EMU_IS], key)) {
 		snprintf(err, errcap, "device %s appears twice", key);
 		return -1;
 	}
 	bool has_euis = emu_eui_key(d, ek, sizeof ek);
-	for (int c = 0; has_euis && c < TTS_NCOMP; c++) {
+	for (int c = 0; has_euis && c < EMU_NCOMP; c++) {
 		if (json_object_get(e->store.euis[c], ek)) {
 			snprintf(err, errcap, "EUIs %s of %s are taken", ek, key);
 			return -1;
 		}
 	}
 
-	emu_store_put(&e->store, TTS_IS, key, seed_part(d, tts_is_create_paths, created, updated));
+	emu_store_put(&e->store, EMU_IS, key, seed_part(d, is_owned, created, updated));
 	if (json_is_true(json_object_get(d, "supports_join")))
-		emu_store_put(&e->store, TTS_JS, key,
-			      seed_part(d, tts_comps[TTS_JS].set_paths, created, updated));
+		emu_store_put(&e->store, EMU_JS, key, seed_part(d, js_owned, created, updated));
 
-	json_t *ns = seed_part(d, tts_comps[TTS_NS].set_paths, created, updated);
+	json_t *ns = seed_part(d, ns_owned, created, updated);
 	emu_ns_derive(ns, false);
 	emu_prune_plain_zero(ns);
 	emu_order_ids(ns);
-	emu_store_put(&e->store, TTS_NS, key, ns);
+	emu_store_put(&e->store, EMU_NS, key, ns);
 
-	json_t *as = seed_part(d, tts_comps[TTS_AS].set_paths, created, updated);
-	for (const char *const *p = tts_comps[TTS_AS].get_paths; *p; p++)
-		if (jp_covers("pending_session", *p)) {
-			json_t *v = jp_get(d, *p);
-			if (!jp_is_zero(v))
-				jp_set(as, *p, json_deep_copy(v));
-		}
+	json_t *as = seed_part(d, as_owned, created, updated);
 	emu_sync_dev_addr(as);
 	emu_prune_plain_zero(as);
 	emu_order_ids(as);
-	emu_store_put(&e->store, TTS_AS, key, as);
+	emu_store_put(&e->store, EMU_AS, key, as);
 
-	json_t *is = json_object_get(e->store.devs[TTS_IS], key);
+	json_t *is = json_object_get(e->store.devs[EMU_IS], key);
 	emu_prune_plain_zero(is);
 	return 0;
 }

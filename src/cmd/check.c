@@ -71,11 +71,10 @@ static json_t *hand_prefixes(const struct args *a, char *err, size_t errlen, boo
 			uint32_t prefix;
 			int bits;
 			if (lw_prefix_parse(t, &prefix, &bits) < 0) {
-				snprintf(
-				    err, errlen,
-				    "--dest-dev-addr-prefix \"%.40s\": expected 8 hex digits, '/' "
-				    "and a length 0-32, e.g. 27ABCD00/24",
-				    t);
+				snprintf(err, errlen,
+					 "--dest-dev-addr-prefix \"%.40s\": expected 8 hex digits, '/' "
+					 "and a length 0-32, e.g. 27ABCD00/24",
+					 t);
 				*bad = true;
 				break;
 			}
@@ -188,8 +187,8 @@ int cmd_check(const struct invocation *inv)
 	}
 	if (net_id) {
 		if (opts.dest_net_id && strcmp(opts.dest_net_id, net_id) != 0)
-			log_info("using --dest-net-id %s instead of the Network Server's %s",
-				 net_id, opts.dest_net_id);
+			log_info("using --dest-net-id %s instead of the Network Server's %s", net_id,
+				 opts.dest_net_id);
 		snprintf(opts.net_id_buf, sizeof opts.net_id_buf, "%06X", (unsigned)netid);
 		opts.dest_net_id = opts.net_id_buf;
 	}

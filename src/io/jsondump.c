@@ -50,6 +50,12 @@ int jd_real(double d, char *out, size_t outlen)
 		if (strtod(out, NULL) == d)
 			break;
 	}
+	/* 100 is "1e+02" at its shortest: print integral parts in full, as
+	 * jansson does below 1e17. */
+	const char *e = strchr(out, 'e');
+	int exp10 = e ? atoi(e + 1) : -1;
+	if (exp10 >= 0 && exp10 < 17)
+		n = snprintf(out, outlen, "%.*g", exp10 + 1, d);
 	/* A locale with a decimal comma would make this invalid JSON. */
 	for (char *c = out; *c; c++)
 		if (*c == ',')

@@ -41,16 +41,34 @@ void textin_free(struct textin *t)
 	memset(t->u8, 0, sizeof t->u8);
 }
 
+/* Up to want bytes of the file, ending early after a '\n' byte: fread()
+ * would wait for all of them, and a terminal or a slow pipe must get each
+ * line handled as it comes. */
+static size_t read_some(struct textin *t, unsigned char *dst, size_t want)
+{
+	size_t n = 0;
+	while (n < want) {
+		int c = getc(t->fp);
+		if (c == EOF) {
+			if (ferror(t->fp)) {
+				t->io_error = true;
+				t->read_errno = errno;
+			}
+			break;
+		}
+		dst[n++] = (unsigned char)c;
+		if (c == '\n')
+			break;
+	}
+	return n;
+}
+
 /* Appends up to want bytes of the file to raw; returns how many. */
 static size_t read_raw(struct textin *t, size_t want)
 {
 	if (want > sizeof t->raw - t->raw_len)
 		want = sizeof t->raw - t->raw_len;
-	size_t n = fread(t->raw + t->raw_len, 1, want, t->fp);
-	if (n < want && ferror(t->fp)) {
-		t->io_error = true;
-		t->read_errno = errno;
-	}
+	size_t n = read_some(t, t->raw + t->raw_len, want);
 	t->raw_len += n;
 	return n;
 }
@@ -61,7 +79,9 @@ static bool fill_u8(struct textin *t);
 static void sniff(struct textin *t)
 {
 	t->sniffed = true;
-	while (t->raw_len < 4 && read_raw(t, 4 - t->raw_len) > 0)
+	/* Four bytes tell UTF-16 without a BOM; a shorter first line is not. */
+	while (t->raw_len < 4 && (!t->raw_len || t->raw[t->raw_len - 1] != '\n') &&
+	       read_raw(t, 4 - t->raw_len) > 0)
 		;
 	const unsigned char *r = t->raw;
 	size_t skip = 0;
@@ -112,12 +132,7 @@ static bool fill_u8(struct textin *t)
 			t->u8_len += t->raw_len;
 			t->raw_len = 0;
 		} else {
-			size_t n = fread(t->u8 + t->u8_len, 1, room, t->fp);
-			if (n < room && ferror(t->fp)) {
-				t->io_error = true;
-				t->read_errno = errno;
-			}
-			t->u8_len += n;
+			t->u8_len += read_some(t, t->u8 + t->u8_len, room);
 		}
 		return t->u8_len > before;
 	}
@@ -208,13 +223,17 @@ static int decode_next(struct textin *t)
 		return t->q[t->q_pos++];
 	if (!t->sniffed)
 		sniff(t);
-	/* A sequence is at most 4 bytes: have them in the buffer. */
-	if (t->u8_len - t->u8_pos < 4 && !t->eof && !fill_u8(t) && t->u8_pos == t->u8_len) {
+	/* Have the whole sequence the next byte starts in the buffer; read no
+	 * further than that (a terminal's next line is not typed yet). */
+	size_t avail = t->u8_len - t->u8_pos;
+	unsigned char lead = avail ? t->u8[t->u8_pos] : 0;
+	size_t need = !avail ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 1;
+	if (avail < need && !t->eof)
+		(void)fill_u8(t);
+	if (t->u8_pos == t->u8_len) {
 		t->eof = true;
 		return EOF;
 	}
-	if (t->u8_pos == t->u8_len)
-		return EOF;
 	const unsigned char *p = t->u8 + t->u8_pos;
 	int len = utf8_len(p, t->u8_len - t->u8_pos);
 	if (len == 0) {

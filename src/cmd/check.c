@@ -1,6 +1,6 @@
 /*
  * `check [FILE...] [--dest]`: will these devices keep working after the
- * move? Reads The Things Stack JSON as import does (src/io/jsonstream.h) and
+ * move? Reads devices as import does (src/io/devfile.h) and
  * runs the rules of src/check/check.h on every object; prints the findings.
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include "core/ids.h"
 #include "core/lorawan.h"
 #include "dest/dest.h"
-#include "io/jsonstream.h"
+#include "io/devfile.h"
 #include "net/tts_config.h"
 #include "ui/log.h"
 
@@ -26,51 +26,34 @@ struct check_run {
 	size_t devices;
 };
 
-/* The line number at the start of a jsonstream message ("line 12: ..."),
- * and the message without it. */
-static long message_line(const char *err, const char **rest)
-{
-	long line = 0;
-	int used = 0;
-	*rest = err;
-	if (sscanf(err, "line %ld: %n", &line, &used) == 1 && used > 0)
-		*rest = err + used;
-	return line;
-}
-
 /* Returns 0, or -1 when the input could not be read to its end. */
 static int check_stream(struct check_run *r, FILE *fp, const char *name)
 {
-	struct jstream js;
-	jstream_init(&js, fp);
+	struct devfile df;
+	devfile_open(&df, fp, name);
 	int rc = 0;
 	for (;;) {
 		json_t *dev = NULL;
-		long line = 0;
 		char err[512], where[300];
-		int n = jstream_next(&js, &dev, &line, err, sizeof err);
+		int n = devfile_next(&df, &dev, where, sizeof where, err, sizeof err);
 		if (n == 0 || g_interrupted)
 			break;
 		if (n < 0) {
-			const char *msg;
-			long at = message_line(err, &msg);
-			snprintf(where, sizeof where, "%s:%ld", name, at ? at : line);
 			r->devices++;
 			check_add(r->findings, CHECK_ERROR, "json-malformed", NULL, NULL, where,
-				  "%s", msg);
+				  "%s", err);
 			if (n == -2) {
 				rc = -1;
 				break;
 			}
 			continue;
 		}
-		snprintf(where, sizeof where, "%s:%ld", name, line);
 		r->devices++;
 		precheck_fallbacks(dev, r->cfg);
 		checker_device(r->checker, dev, where, r->findings);
 		json_decref(dev);
 	}
-	jstream_free(&js);
+	devfile_close(&df);
 	return rc;
 }
 

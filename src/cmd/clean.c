@@ -1,7 +1,8 @@
 /*
  * `clean [FILE...]`: the seed's manual step done by the tool. Reads The
  * Things Stack JSON (a ttn-lw-cli `end-devices get` result, one object per
- * line, pretty-printed, or an array) and writes one compact object per line
+ * line, pretty-printed, an array, an API {"end_devices": [...]} list) or The
+ * Things Stack CSV (src/io/devfile.h) and writes one compact object per line
  * without the fields that tie a device to its old deployment
  * (application/network/join_server_address, ids.dev_addr).
  */
@@ -13,26 +14,25 @@
 
 #include "cmd/cmd.h"
 #include "core/jsonpath.h"
-#include "io/jsonstream.h"
+#include "io/devfile.h"
+#include "io/jsondump.h"
 #include "io/output.h"
 #include "net/tts_components.h"
 #include "ui/log.h"
 
-static int clean_stream(FILE *fp, const char *name, struct out_sink *out, size_t *n,
-			size_t *bad)
+static int clean_stream(FILE *fp, const char *name, struct out_sink *out, size_t *n, size_t *bad)
 {
-	struct jstream js;
-	jstream_init(&js, fp);
-	char err[512];
+	struct devfile df;
+	devfile_open(&df, fp, name);
+	char err[512], where[300];
 	int rc = 0;
 	for (;;) {
 		json_t *dev = NULL;
-		long line = 0;
-		int r = jstream_next(&js, &dev, &line, err, sizeof err);
+		int r = devfile_next(&df, &dev, where, sizeof where, err, sizeof err);
 		if (r == 0)
 			break;
 		if (r < 0) {
-			log_error("%s: %s", name, err);
+			log_error("%s: %s", where, err);
 			(*bad)++;
 			if (r == -2)
 				break;
@@ -40,7 +40,7 @@ static int clean_stream(FILE *fp, const char *name, struct out_sink *out, size_t
 		}
 		for (const char *const *p = tts_export_strip_paths; *p; p++)
 			jp_del(dev, *p);
-		char *s = json_dumps(dev, JSON_COMPACT);
+		char *s = jd_dumps(dev); /* numbers as they came in */
 		json_decref(dev);
 		if (!s || out_write(out, s, err, sizeof err) < 0) {
 			log_error("%s", s ? err : "out of memory");
@@ -52,7 +52,7 @@ static int clean_stream(FILE *fp, const char *name, struct out_sink *out, size_t
 		free(s);
 		(*n)++;
 	}
-	jstream_free(&js);
+	devfile_close(&df);
 	return rc;
 }
 

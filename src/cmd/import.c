@@ -16,7 +16,7 @@
 #include "core/jsonpath.h"
 #include "core/pool.h"
 #include "dest/dest.h"
-#include "io/jsonstream.h"
+#include "io/devfile.h"
 #include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
@@ -114,7 +114,7 @@ fail:
  * lock, so memory holds only the objects in flight. */
 struct stream_feed {
 	struct import_run *r;
-	struct jstream js;
+	struct devfile df;
 	const char *name;
 	bool ended;
 };
@@ -133,8 +133,8 @@ static void *next_object(void *ud)
 	struct import_item *it = calloc(1, sizeof *it);
 	if (!it)
 		return NULL;
-	long line = 0;
-	int rc = jstream_next(&f->js, &it->dev, &line, it->err, sizeof it->err);
+	int rc =
+	    devfile_next(&f->df, &it->dev, it->where, sizeof it->where, it->err, sizeof it->err);
 	if (rc == 0) {
 		free(it);
 		return NULL;
@@ -142,12 +142,8 @@ static void *next_object(void *ud)
 	pthread_mutex_lock(&f->r->mu);
 	f->r->total++;
 	pthread_mutex_unlock(&f->r->mu);
-	snprintf(it->where, sizeof it->where, "%s:%ld", f->name, line);
-	if (rc == -2) {
-		/* The input cannot be read further: this is the last item. */
+	if (rc == -2) /* The input cannot be read further: this is the last item. */
 		f->ended = true;
-		snprintf(it->where, sizeof it->where, "%s", f->name);
-	}
 	return it;
 }
 
@@ -166,9 +162,9 @@ static void import_item(void *ud, void *p)
 static int import_stream(struct import_run *r, FILE *fp, const char *name)
 {
 	struct stream_feed f = {.r = r, .name = name};
-	jstream_init(&f.js, fp);
+	devfile_open(&f.df, fp, name);
 	pool_run(r->concurrency, next_object, import_item, &f);
-	jstream_free(&f.js);
+	devfile_close(&f.df);
 	return 0;
 }
 

@@ -116,8 +116,8 @@ static int open_backup(struct out_sink *o, char *err, size_t errlen)
 	}
 	snprintf(o->backup_path, n, "%s/export-%s-%ld.jsonl", dir, stamp, (long)getpid());
 	free(dir);
-	o->backup_fd = open(o->backup_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
-			    0600);
+	o->backup_fd =
+	    open(o->backup_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (o->backup_fd < 0 || fsync_dir_of(o->backup_path) < 0) {
 		snprintf(err, errlen, "cannot create backup file %s: %s", o->backup_path,
 			 strerror(errno));

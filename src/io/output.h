@@ -21,11 +21,11 @@
 
 struct out_sink {
 	pthread_mutex_t mu; /* one line at a time, from any thread */
-	int fd;        /* main output */
-	bool own_fd;   /* opened by us (--output) */
-	bool durable;  /* fd is a regular file: fsync after each line */
-	bool batch;    /* no fsync per line, one at close (nothing depends on it) */
-	int backup_fd; /* -1 when there is no backup file */
+	int fd;		    /* main output */
+	bool own_fd;	    /* opened by us (--output) */
+	bool durable;	    /* fd is a regular file: fsync after each line */
+	bool batch;	    /* no fsync per line, one at close (nothing depends on it) */
+	int backup_fd;	    /* -1 when there is no backup file */
 	char *backup_path;
 	char *path; /* for messages: "stdout" or the --output path */
 	size_t lines;

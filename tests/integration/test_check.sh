@@ -52,7 +52,7 @@ assert_rc "a good file: exit 0" 0
 
 # A malformed object is a finding with its line; the others are still checked.
 run_tool check --format json "$CF/json-malformed.bad.jsonl"
-assert_eq "malformed object: its line" "$CF/json-malformed.bad.jsonl:2" \
+assert_eq "malformed object: one position, line and column" "$CF/json-malformed.bad.jsonl:2:55" \
 	"$(jq -r '.[] | select(.rule == "json-malformed") | .input' "$OUT")"
 run_tool check "$CF/json-malformed.bad.jsonl" --dev-id-prefix x
 assert_contains "malformed object: the others counted" "$OUT" "1 error, 0 warnings, 1 info in 3 devices"

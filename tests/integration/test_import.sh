@@ -110,7 +110,7 @@ assert_contains "an unknown field is one summed-up warning" "$ERR" 'warning: 1 d
 assert_contains "session without MAC state refused" "$ERR" 'device "no-mac-state": mac_state:'
 assert_contains "DevAddr mismatch refused" "$ERR" 'device "addr-mismatch": ids.dev_addr 26011111 differs from session.dev_addr'
 assert_contains "all-zero (redacted) key refused" "$ERR" 'device "zero-key": root_keys.app_key.key: the key is all zeros'
-assert_contains "truncated object named with its line" "$ERR" "bad.json: line 13: the object starting here is truncated"
+assert_contains "truncated object named with one position" "$ERR" "bad.json:13:1: the object starting here is truncated"
 # Past the checks (--force), the Network Server refuses it: rolled back.
 start_emu DST7
 grep '"bad-fp"' "$TMP/bad.json" >"$TMP/badfp.json"

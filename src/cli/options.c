@@ -26,8 +26,9 @@ const struct opt_desc global_options[] = {
      "Work on N devices at once (requests share connections; HTTP/2 where offered)", 0},
     {"timeout", OPT_INT, NULL, "60", "SECONDS", "Give up on a request after SECONDS", 0},
     {"to-dest", OPT_BOOL, NULL, "false", NULL,
-     "Migrate: export, retire at the source, import at the destination (DEST_TTS_*), "
-     "verify; recorded in the journal",
+     "Migrate into the destination (DEST_TTS_*), recorded in the journal. Between two "
+     "deployments: freeze at the source, export, create, verify, then delete at the "
+     "source (a refused device is unfrozen). Within one: export, delete, create, verify",
      0},
     {"journal", OPT_STRING, NULL, NULL, "FILE",
      "Migration journal (SQLite, mode 0600; default $XDG_STATE_HOME/ttn-lw-migrate/"

@@ -19,6 +19,7 @@
 #include "core/redact.h"
 #include "core/pool.h"
 #include "io/lines.h"
+#include "io/jsondump.h"
 #include "io/output.h"
 #include "net/http.h"
 #include "ui/log.h"
@@ -32,14 +33,14 @@ struct run {
 	bool retires;
 	bool fail_fast;
 	int concurrency;
-	struct migration *mig;   /* --to-dest: each device goes through the journal */
-	struct precheck *pre;    /* --check: devices are only checked */
+	struct migration *mig;	 /* --to-dest: each device goes through the journal */
+	struct precheck *pre;	 /* --check: devices are only checked */
 	const char *default_app; /* the source's app-id, for device IDs */
-	pthread_mutex_t mu;      /* guards everything below */
-	bool fatal;              /* the output failed: stop, touch nothing more */
-	bool config_error;       /* the source's configuration cannot work: stop */
-	size_t total;            /* devices started */
-	size_t exported;         /* written durably (migrate: verified) */
+	pthread_mutex_t mu;	 /* guards everything below */
+	bool fatal;		 /* the output failed: stop, touch nothing more */
+	bool config_error;	 /* the source's configuration cannot work: stop */
+	size_t total;		 /* devices started */
+	size_t exported;	 /* written durably (migrate: verified) */
 	size_t retired;
 	size_t failed;
 };
@@ -118,7 +119,7 @@ static int export_one(struct run *r, const char *app, const char *dev)
 		json_decref(d);
 		return 0;
 	}
-	char *line = json_dumps(d, JSON_COMPACT);
+	char *line = jd_dumps(d);
 	if (!line) {
 		log_error("device \"%s\": cannot encode the export", dev);
 		goto fail;
@@ -134,7 +135,8 @@ static int export_one(struct run *r, const char *app, const char *dev)
 		/* Nothing was changed at the source for this device, and nothing
 		 * will be for any other: the export cannot be kept. */
 		if (!dead)
-			log_error("device \"%s\": %s; stopping, the source was not changed", dev, e);
+			log_error("device \"%s\": %s; stopping, the source was not changed", dev,
+				  e);
 		flag(r, &r->fatal);
 		goto fail;
 	}
@@ -288,8 +290,7 @@ static void for_each_item(struct run *r, const struct invocation *inv, bool apps
 	free(line);
 }
 
-static void summary(struct run *r, const struct invocation *inv, bool dry_run,
-		    bool deletes)
+static void summary(struct run *r, const struct invocation *inv, bool dry_run, bool deletes)
 {
 	char retired[96] = "";
 	if (r->retires)
@@ -297,8 +298,7 @@ static void summary(struct run *r, const struct invocation *inv, bool dry_run,
 			 deletes ? "deleted" : "downlinks disabled", r->retired);
 	log_info("%s: exported %zu of %zu devices%s, failed %zu, in %.1f s, %ld requests%s",
 		 inv->src->name, r->exported, r->total, retired, r->failed, progress_elapsed(),
-		 http_requests_sent(),
-		 dry_run ? " (dry run: the source was not changed)" : "");
+		 http_requests_sent(), dry_run ? " (dry run: the source was not changed)" : "");
 }
 
 /* --to-dest: the same items, through the journaled migration. */
@@ -314,8 +314,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 		log_error("--dry-run and --to-dest do not go together (a dry run changes nothing)");
 		return EXIT_USAGE;
 	}
-	if (migration_journal(cfg_str(cfg, NULL, "journal"), &m.journal, &path, e, sizeof e) <
-	    0) {
+	if (migration_journal(cfg_str(cfg, NULL, "journal"), &m.journal, &path, e, sizeof e) < 0) {
 		log_error("%s", e);
 		return EXIT_FAILED;
 	}
@@ -351,8 +350,9 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	if (cfg_str(cfg, NULL, "report"))
 		migration_report(m.journal, cfg_str(cfg, NULL, "report"));
 	if (r.failed)
-		log_info("'ttn-lw-migrate status --journal %s' lists the failures; 'resume' retries",
-			 path);
+		log_info(
+		    "'ttn-lw-migrate status --journal %s' lists the failures; 'resume' retries",
+		    path);
 	rc = g_interrupted ? EXIT_INTERRUPTED : r.failed ? EXIT_FAILED : EXIT_OK;
 done:
 	migration_close_ends(&m);
@@ -385,7 +385,8 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 		      dest ? dest_app_id(dest) : NULL, true);
 	pre.keep_all = true;
 	r.pre = &pre;
-	progress_start("checking", !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
+	progress_start("checking",
+		       !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
 	progress_end();
 	struct check_counts n;

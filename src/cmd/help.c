@@ -23,8 +23,8 @@ void help_main(void)
 	       "destination\n"
 	       "  ttn-lw-migrate check [FILE...] [--dest]                   will they keep "
 	       "working?\n"
-	       "  ttn-lw-migrate SOURCE application APP-ID --to-dest        export, retire, "
-	       "import, verify\n"
+	       "  ttn-lw-migrate SOURCE application APP-ID --to-dest        freeze, export, "
+	       "create, verify, delete\n"
 	       "  ttn-lw-migrate status|resume|restore [--journal FILE]     the migration "
 	       "journal\n"
 	       "  ttn-lw-migrate clean [FILE...]                            strip *_server_address "
@@ -47,8 +47,8 @@ void help_export(const struct source_ops *src, enum export_mode mode, int legacy
 		printf("Usage: ttn-lw-migrate %s --source %s [%s...] [flags]\n\n", what,
 		       src ? src->name : "SOURCE", item);
 	else
-		printf("Usage: ttn-lw-migrate %s %s [%s...] [flags]\n\n", src ? src->name : "SOURCE",
-		       what, item);
+		printf("Usage: ttn-lw-migrate %s %s [%s...] [flags]\n\n",
+		       src ? src->name : "SOURCE", what, item);
 	if (mode == EXPORT_DEVICES)
 		printf("Exports the given devices (or the IDs read from standard input, one per "
 		       "line)\n");
@@ -103,8 +103,10 @@ void help_status(void)
 {
 	printf("Usage: ttn-lw-migrate status [--journal FILE] [--report FILE]\n\n"
 	       "Shows how many devices of the migration journal are in each state\n"
-	       "(pending, exported, retired, created, verified, restored) and every device\n"
-	       "whose last step failed, with the reason.\n");
+	       "of its order (create-first between two deployments: pending, freezing, frozen,\n"
+	       "creating, copied, retiring, verified, refusing, refused; delete-first within\n"
+	       "one: pending, exported, retired, created, verified; and restored), and every\n"
+	       "device whose last step failed or that the destination refused, with the reason.\n");
 }
 
 void help_resume(void)
@@ -167,7 +169,8 @@ static void man_options(const struct opt_desc *t, const char *prefix)
 
 void help_man(void)
 {
-	printf(".TH TTN\\-LW\\-MIGRATE 1 \"\" \"ttn-lw-migrate %s\" \"User Commands\"\n", TTNM_VERSION);
+	printf(".TH TTN\\-LW\\-MIGRATE 1 \"\" \"ttn-lw-migrate %s\" \"User Commands\"\n",
+	       TTNM_VERSION);
 	printf(".SH NAME\nttn\\-lw\\-migrate \\- move LoRaWAN end devices between network "
 	       "servers, sessions included\n");
 	printf(".SH SYNOPSIS\n"
@@ -191,7 +194,8 @@ void help_man(void)
 	for (const struct source_ops *const *s = source_registry; *s; s++) {
 		printf(".SH SOURCE %s\n", (*s)->name);
 		roff((*s)->description);
-		printf(". Each option is also accepted as \\fB\\-\\-%s.\\fIname\\fR.\n", (*s)->name);
+		printf(". Each option is also accepted as \\fB\\-\\-%s.\\fIname\\fR.\n",
+		       (*s)->name);
 		man_options((*s)->options, NULL);
 	}
 	printf(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nsome device failed, or the run could "

@@ -77,36 +77,44 @@ static char *claim(struct import_run *r, const char *id, const char *where)
 	return first;
 }
 
+/* The checks, in input order (the feed calls this under the pool's lock),
+ * so that of two devices with one id the first in the file is the one
+ * created. The checks decide what is refused (the same rules as `check`), on
+ * the device as the file has it. Returns 0, or -1 with err. */
+static int admit(struct import_run *r, json_t *dev, const char *where, char *err, size_t errlen)
+{
+	precheck_fallbacks(dev, r->cfg);
+	if (precheck_device(&r->pre, dev, where, err, errlen) < 0)
+		return -1;
+	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
+	char fixed[128];
+	snprintf(fixed, sizeof fixed, "%s%s%s", r->prefix ? r->prefix : "", r->prefix ? "-" : "",
+		 id ? id : "");
+	char *first = claim(r, fixed, where);
+	if (first) {
+		snprintf(err, errlen, "ids.device_id: duplicate of the device at %s", first);
+		free(first);
+		return -1;
+	}
+	return 0;
+}
+
+/* dest_prepare only rewrites what the checks let through. */
 static void import_one(struct import_run *r, json_t *dev, const char *where)
 {
 	char err[768];
 	const char *orig = json_string_value(jp_get(dev, "ids.device_id"));
 	char shown[64];
 	snprintf(shown, sizeof shown, "%s", orig ? orig : "?");
-	precheck_fallbacks(dev, r->cfg);
-	/* The checks decide what is refused (the same rules as `check`), on the
-	 * device as the file has it; dest_prepare then only rewrites it. */
-	json_t *raw = json_deep_copy(dev);
-	if (precheck_device(&r->pre, raw, where, err, sizeof err) < 0)
-		goto fail;
-	json_decref(raw);
-	raw = NULL;
 	if (dest_prepare(r->dest, dev, r->prefix, r->force, err, sizeof err) < 0 ||
 	    dest_check_create(r->dest, dev, err, sizeof err) < 0)
 		goto fail;
 	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
-	char *first = claim(r, id, where);
-	if (first) {
-		snprintf(err, sizeof err, "ids.device_id: duplicate of the device at %s", first);
-		free(first);
-		goto fail;
-	}
 	if (dest_create(r->dest, dev, false, err, sizeof err) != DEST_OK)
 		goto fail;
 	record(r, where, id, NULL);
 	return;
 fail:
-	json_decref(raw);
 	record(r, where, shown, err);
 }
 
@@ -120,9 +128,10 @@ struct stream_feed {
 };
 
 struct import_item {
-	json_t *dev; /* NULL: a parse error, in err */
+	json_t *dev;  /* NULL: a parse error, in err */
+	bool refused; /* the checks refused dev: err says why */
 	char where[300];
-	char err[512];
+	char err[768];
 };
 
 static void *next_object(void *ud)
@@ -144,6 +153,8 @@ static void *next_object(void *ud)
 	pthread_mutex_unlock(&f->r->mu);
 	if (rc == -2) /* The input cannot be read further: this is the last item. */
 		f->ended = true;
+	if (it->dev && admit(f->r, it->dev, it->where, it->err, sizeof it->err) < 0)
+		it->refused = true;
 	return it;
 }
 
@@ -151,7 +162,10 @@ static void import_item(void *ud, void *p)
 {
 	struct stream_feed *f = ud;
 	struct import_item *it = p;
-	if (it->dev)
+	if (it->dev && it->refused) {
+		const char *id = json_string_value(jp_get(it->dev, "ids.device_id"));
+		record(f->r, it->where, id ? id : "?", it->err);
+	} else if (it->dev)
 		import_one(f->r, it->dev, it->where);
 	else
 		record(f->r, it->where, NULL, it->err);

@@ -14,7 +14,6 @@
 #include "core/pool.h"
 #include "io/output.h"
 #include "net/http.h"
-#include "net/tts_api.h"
 #include "ui/log.h"
 #include "ui/progress.h"
 
@@ -698,14 +697,6 @@ done:
 	dest_close(dest);
 	journal_run_close(&jr);
 	return rc;
-}
-
-/* The Identity Server of the destination. dest.h has no call for it yet, so
- * its connection is asked (the destination is a The Things Stack by
- * definition); a dest_deployment() would keep this file out of net/. */
-static const char *dest_deployment(struct dest *d)
-{
-	return dest_api(d)->base[TTS_IS];
 }
 
 /*

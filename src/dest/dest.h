@@ -25,6 +25,10 @@ int dest_open(const struct config *cfg, const char *scope, const char *app, stru
 	      char *err, size_t errlen);
 void dest_close(struct dest *d);
 const char *dest_app_id(const struct dest *d);
+/* The deployment's identity for choosing the migration order: the base URL
+ * of its Identity Server (two deployments never share one). */
+const char *dest_deployment(const struct dest *d);
+
 /* The connection, for the checks' read-only look at the destination. */
 struct tts_api *dest_api(struct dest *d);
 

@@ -67,6 +67,11 @@ const char *dest_app_id(const struct dest *d)
 	return d->app_id;
 }
 
+const char *dest_deployment(const struct dest *d)
+{
+	return d->api.base[TTS_IS];
+}
+
 struct tts_api *dest_api(struct dest *d)
 {
 	return &d->api;

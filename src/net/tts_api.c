@@ -1,5 +1,7 @@
 #include "net/tts_api.h"
 
+#include "io/jsondump.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -220,8 +222,7 @@ static bool is_status_body(const json_t *j)
 	return true;
 }
 
-int tts_decode_body(const char *text, size_t len, long status, json_t **out,
-		    struct tts_error *err)
+int tts_decode_body(const char *text, size_t len, long status, json_t **out, struct tts_error *err)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, &jerr);
@@ -255,7 +256,7 @@ static int call(struct tts_api *api, const char *method, const char *url, const 
 	tts_error_clear(err);
 	if (out)
 		*out = NULL;
-	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *payload = body ? jd_dumps(body) : NULL;
 	struct http_response r;
 	int rc = http_request(api->http, method, url, payload, &r);
 	if (payload) {
@@ -342,8 +343,8 @@ int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev
 	return rc;
 }
 
-int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id,
-		      const char *dev_id, struct tts_error *err)
+int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
+		      struct tts_error *err)
 {
 	char *url = device_url(api, c, app_id, dev_id, NULL);
 	int rc = url ? call(api, "DELETE", url, NULL, NULL, NULL, err) : -1;

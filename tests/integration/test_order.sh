@@ -140,8 +140,15 @@ if [ $k -gt 20 ] && [ $k -lt 80 ]; then ok "kill -9: $((k - 1)) kill points cove
 assert_eq "kill -9: at every kill point each device was whole at one end at least" "" "$lost"
 assert_eq "kill -9: after resume, every device exactly once at the destination, none at the source" "" "$bad"
 
-# ---- (e) one deployment: delete-first, behind dest_check_create
-start_emu ONE --seed "$TMP/seed.jsonl"
+# ---- (e) one deployment: delete-first, behind the checks and dest_check_create
+# A device the destination would refuse (two members of the oneof
+# mac_settings.adr.mode, as a source could hold after a bad write): seeded
+# into the same deployment.
+jq -c 'select(.ids.device_id == "abp-dev") | .ids.device_id = "adr-both" | .ids.dev_eui = "70B3D57ED00E0002" | .session.dev_addr = "260B0002"
+	| .mac_settings.adr = {"static": {"data_rate_index": 5, "tx_power_index": 1, "nb_trans": 1}, "dynamic": {"margin": 15}}' \
+	"$TMP/seed.jsonl" >"$TMP/seed-e.jsonl"
+cat "$TMP/seed.jsonl" >>"$TMP/seed-e.jsonl"
+start_emu ONE --seed "$TMP/seed-e.jsonl"
 export TTS_API_URL=$ONE DEST_TTS_API_URL=$ONE
 run_tool tts device otaa-dev --to-dest --journal "$TMP/e.db"
 assert_rc "one deployment: exit 0" 0
@@ -155,14 +162,10 @@ fi
 assert_eq "one deployment: at the destination application" "is js ns as" "$(emu_devices "$ONE" | jq -r '[to_entries[] | select(any(.value[]; .ids.device_id == "otaa-dev" and .ids.application_ids.application_id == "cloud-app")) | .key] | join(" ")')"
 run_tool status --journal "$TMP/e.db"
 assert_contains "one deployment: status names the order" "$OUT" "order     delete-first"
-# A device whose create bodies the destination would refuse (two members of
-# the oneof mac_settings.adr.mode): dest_check_create stops it before the delete.
-jq -c 'select(.ids.device_id == "abp-dev") | .ids.device_id = "adr-both" | .session.dev_addr = "260B0002"
-	| .mac_settings.adr = {"mode": {"static": {"data_rate_index": 5, "tx_power_index": 1, "nb_trans": 1}, "dynamic": {"margin": 15}}}' \
-	"$TMP/seed.jsonl" | DEST_TTS_API_URL=$ONE DEST_TTS_APP_ID=my-app "$BIN" import --force --quiet 2>/dev/null
 emu_clear_requests "$ONE"
 run_tool tts device adr-both --to-dest --journal "$TMP/e2.db"
 assert_rc "dest_check_create refuses: exit 1" 1
+assert_contains "refused by its rule, before anything changed" "$ERR" "(check oneof-conflict"
 assert_eq "dest_check_create refuses: not deleted at the source" "is ns as" \
 	"$(emu_devices "$ONE" | jq -r '[to_entries[] | select(any(.value[]; .ids.device_id == "adr-both" and .ids.application_ids.application_id == "my-app")) | .key] | join(" ")')"
 assert_eq "dest_check_create refuses: no write at all" "[]" "$(emu_writes "$ONE")"

@@ -86,6 +86,10 @@ const struct check_rule check_rules[] = {
     {"oneof-conflict", CHECK_ERROR,
      "more than one member of a oneof is set (e.g. mac_settings.adr static and dynamic)"},
     {"key-invalid", CHECK_ERROR, "a key that is not 16 bytes of hex or base64"},
+    {"value-invalid", CHECK_ERROR,
+     "a value of the wrong type or outside its range (a frame counter of 2^32, -1 or 12.5; a "
+     "frequency that is not a whole number)"},
+    {"value-not-in-enum", CHECK_ERROR, "a value that is not one of its enum's names"},
     {"key-all-zero", CHECK_ERROR,
      "a key of all zeros (what --redact writes): the device would not work"},
     {"supports-join-invalid", CHECK_ERROR, "supports_join is not true or false"},
@@ -965,10 +969,17 @@ static void check_devaddr_routing(struct ctx *x)
 
 /* ---- what import refuses or rewrites: the schema's shape, keys -------------- */
 
-static void shape_cb(void *ud, enum tts_problem p, const char *path)
+static void shape_cb(void *ud, enum tts_problem p, const char *path, const char *detail)
 {
 	struct ctx *x = ud;
+	char b[64];
 	switch (p) {
+	case TTS_P_TYPE:
+	case TTS_P_RANGE:
+	case TTS_P_ENUM:
+		add(x, CHECK_ERROR, p == TTS_P_ENUM ? "value-not-in-enum" : "value-invalid", path,
+		    "%s: %s is not %s", path, shown(jp_get(x->dev, path), b, sizeof b), detail);
+		break;
 	case TTS_P_UNKNOWN:
 		add(x, CHECK_WARNING, "field-unknown", path,
 		    "%s: not a field of The Things Stack's end device; import drops it", path);
@@ -1090,6 +1101,8 @@ static const char *const fatal_rules[] = {"json-malformed",
 					  "eui-invalid",
 					  "key-invalid",
 					  "field-not-object",
+					  "value-invalid",
+					  "value-not-in-enum",
 					  "mac-version-invalid",
 					  "phy-version-invalid",
 					  "supports-join-invalid",

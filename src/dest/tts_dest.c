@@ -198,8 +198,9 @@ static void drop_unowned(json_t *dev, const char *dev_id)
 
 /* Fields that The Things Stack's end device does not have (a newer
  * version's, a typo): dropped, as the check "field-unknown" says. */
-static void unknown_cb(void *ud, enum tts_problem pr, const char *path)
+static void unknown_cb(void *ud, enum tts_problem pr, const char *path, const char *detail)
 {
+	(void)detail;
 	if (pr == TTS_P_UNKNOWN)
 		json_array_append_new(ud, json_string(path));
 }
@@ -210,7 +211,10 @@ static void drop_unknown(json_t *dev)
 	tts_schema_problems(dev, unknown_cb, paths);
 	size_t i;
 	json_t *p;
-	json_array_foreach(paths, i, p) jp_del(dev, json_string_value(p));
+	json_array_foreach(paths, i, p)
+	{
+		jp_del(dev, json_string_value(p));
+	}
 	json_decref(paths);
 }
 
@@ -406,11 +410,15 @@ struct shape_err {
 	size_t n;
 };
 
-static void shape_cb(void *ud, enum tts_problem pr, const char *path)
+static void shape_cb(void *ud, enum tts_problem pr, const char *path, const char *detail)
 {
 	struct shape_err *s = ud;
 	if (pr == TTS_P_UNKNOWN || s->n++)
 		return;
+	if (pr == TTS_P_TYPE || pr == TTS_P_RANGE || pr == TTS_P_ENUM) {
+		snprintf(s->err, s->errlen, "%.200s: must be %s", path, detail);
+		return;
+	}
 	snprintf(s->err, s->errlen, "%.200s: %s", path,
 		 pr == TTS_P_WRAPPED ? "a {\"value\": ...} wrapper The Things Stack does not read"
 		 : pr == TTS_P_ONEOF ? "more than one member of the oneof is set"

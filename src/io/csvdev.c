@@ -155,6 +155,8 @@ static int put(struct csvdev *c, int ch)
 		c->buf = p;
 		c->cap = cap;
 	}
+	if (!c->buf)
+		return -1;
 	c->buf[c->len++] = (char)ch;
 	return 0;
 }
@@ -491,7 +493,7 @@ int csvdev_next(struct csvdev *c, json_t **out, struct jpos *pos, char *err, siz
 		const char *eui = json_string_value(jp_get(dev, "ids.dev_eui"));
 		if (!jp_get(dev, "ids.device_id") && eui) {
 			char id[32] = "eui-";
-			for (size_t i = 0; eui[i] && i < 16; i++)
+			for (size_t i = 0; i < 16 && eui[i]; i++)
 				id[4 + i] =
 				    (char)(eui[i] >= 'A' && eui[i] <= 'F' ? eui[i] + 32 : eui[i]);
 			jp_set(dev, "ids.device_id", json_string(id));

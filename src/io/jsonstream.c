@@ -318,6 +318,7 @@ static bool junk_line(const unsigned char *p, size_t n)
  */
 static int junk(struct jstream *s, int c, struct jpos *pos, char *err, size_t errlen)
 {
+	(void)pos; /* the caller has it: the error's position */
 	char tok[48];
 	size_t n = 0;
 	/* The line's text, blanks collapsed, as much as tok holds. */

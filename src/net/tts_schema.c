@@ -1,5 +1,7 @@
 #include "net/tts_schema.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,16 +130,18 @@ static void value_paths(const json_t *obj, const char *prefix, json_t *out)
 			return;
 		const struct tts_field *f = tts_field_find(p);
 		bool member = tts_oneof_of(p) != NULL;
-		if (f && (f->flags & TTS_F_EMPTY) && json_is_object(v)) {
-			json_array_append_new(out, json_string(p));
-		} else if (f && (f->flags & TTS_F_MESSAGE) && json_is_object(v)) {
+		bool descend = f && !(f->flags & TTS_F_EMPTY) && (f->flags & TTS_F_MESSAGE) &&
+			       json_is_object(v);
+		/* A field-less message ({} is its value) is a value even when empty. */
+		bool empty_msg = f && (f->flags & TTS_F_EMPTY) && json_is_object(v);
+		if (descend) {
 			size_t before = json_array_size(out);
 			value_paths(v, p, out);
 			/* A chosen oneof member with all its settings at their
 			 * defaults still chooses. */
 			if (member && json_array_size(out) == before)
 				json_array_append_new(out, json_string(p));
-		} else if (!jp_is_zero(v)) {
+		} else if (empty_msg || !jp_is_zero(v)) {
 			json_array_append_new(out, json_string(p));
 		}
 		free(p);
@@ -148,6 +152,94 @@ void tts_value_paths(const json_t *dev, const char *prefix, json_t *out)
 {
 	if (json_is_object(dev))
 		value_paths(dev, prefix, out);
+}
+
+/* A whole number in [lo, hi], from a JSON integer, real or decimal string. */
+static bool whole_in(const json_t *v, double lo, double hi, bool strings)
+{
+	double d;
+	if (json_is_integer(v))
+		d = (double)json_integer_value(v);
+	else if (json_is_real(v))
+		d = json_real_value(v);
+	else if (strings && json_is_string(v)) {
+		const char *s = json_string_value(v);
+		char *end;
+		if (!*s || strspn(s, "-0123456789") != strlen(s))
+			return false;
+		d = strtod(s, &end);
+		if (*end)
+			return false;
+	} else
+		return false;
+	return d == floor(d) && d >= lo && d <= hi;
+}
+
+/* 0 when v fits the scalar type of f, else the problem (detail set). */
+static int scalar_problem(const struct tts_field *f, const json_t *v, const char **detail)
+{
+	switch (f->type) {
+	case TTS_T_UINT32:
+		*detail = "a whole number from 0 to 4294967295";
+		if (!json_is_number(v) && !json_is_string(v))
+			return TTS_P_TYPE;
+		return whole_in(v, 0, 4294967295.0, true) ? 0 : TTS_P_RANGE;
+	case TTS_T_INT32:
+		*detail = "a whole number from -2147483648 to 2147483647";
+		if (!json_is_number(v) && !json_is_string(v))
+			return TTS_P_TYPE;
+		return whole_in(v, -2147483648.0, 2147483647.0, true) ? 0 : TTS_P_RANGE;
+	case TTS_T_UINT64:
+		*detail = "a whole number from 0 to 18446744073709551615";
+		if (!json_is_number(v) && !json_is_string(v))
+			return TTS_P_TYPE;
+		return whole_in(v, 0, 18446744073709551615.0, true) ? 0 : TTS_P_RANGE;
+	case TTS_T_INT64:
+		*detail = "a whole number";
+		if (!json_is_number(v) && !json_is_string(v))
+			return TTS_P_TYPE;
+		return whole_in(v, -9223372036854775808.0, 9223372036854775807.0, true)
+			   ? 0
+			   : TTS_P_RANGE;
+	case TTS_T_FLOAT:
+		*detail = "a number";
+		return json_is_number(v) ? 0 : TTS_P_TYPE;
+	case TTS_T_BOOL:
+		*detail = "true or false";
+		return json_is_boolean(v) ? 0 : TTS_P_TYPE;
+	case TTS_T_STRING:
+	case TTS_T_BYTES:
+	case TTS_T_TIME:
+		*detail = "a string";
+		return json_is_string(v) ? 0 : TTS_P_TYPE;
+	case TTS_T_ENUM: {
+		*detail = "one of the enum's names";
+		size_t n = 0;
+		while (f->enum_values[n])
+			n++;
+		if (json_is_string(v)) {
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(json_string_value(v), f->enum_values[i]) == 0)
+					return 0;
+			return TTS_P_ENUM;
+		}
+		if (json_is_integer(v))
+			return whole_in(v, 0, (double)n - 1, false) ? 0 : TTS_P_ENUM;
+		return TTS_P_TYPE;
+	}
+	case TTS_T_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* LoRaWAN versions are written in many spellings ("1.0.2", "MAC_V1_0_2");
+ * the version rules of the checks judge them, not the enum. */
+static bool version_field(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	const char *leaf = dot ? dot + 1 : path;
+	return strcmp(leaf, "lorawan_version") == 0 || strcmp(leaf, "lorawan_phy_version") == 0;
 }
 
 static size_t problems(const json_t *obj, const char *prefix, tts_problem_fn fn, void *ud)
@@ -166,7 +258,7 @@ static size_t problems(const json_t *obj, const char *prefix, tts_problem_fn fn,
 				    !json_is_null(json_object_get(obj, *m)))
 					set++;
 			if (set > 1) {
-				fn(ud, TTS_P_ONEOF, prefix);
+				fn(ud, TTS_P_ONEOF, prefix, "");
 				n++;
 			}
 		}
@@ -178,20 +270,26 @@ static size_t problems(const json_t *obj, const char *prefix, tts_problem_fn fn,
 		if (!p)
 			return n;
 		const struct tts_field *f = tts_field_find(p);
+		const char *detail = "";
+		int sp;
 		if (!f) {
-			fn(ud, TTS_P_UNKNOWN, p);
+			fn(ud, TTS_P_UNKNOWN, p, "");
 			n++;
 		} else if ((f->flags & TTS_F_WRAPPER) && json_is_object(v) &&
 			   json_object_size(v) == 1 && json_object_get(v, "value")) {
-			fn(ud, TTS_P_WRAPPED, p);
+			fn(ud, TTS_P_WRAPPED, p, "");
 			n++;
 		} else if (f->flags & (TTS_F_MESSAGE | TTS_F_EMPTY)) {
 			if (!json_is_object(v)) {
-				fn(ud, TTS_P_NOT_OBJECT, p);
+				fn(ud, TTS_P_NOT_OBJECT, p, "");
 				n++;
 			} else if (f->flags & TTS_F_MESSAGE) {
 				n += problems(v, p, fn, ud);
 			}
+		} else if (!(f->flags & (TTS_F_OPAQUE | TTS_F_ARRAY)) && !version_field(p) &&
+			   (sp = scalar_problem(f, v, &detail)) != 0) {
+			fn(ud, (enum tts_problem)sp, p, detail);
+			n++;
 		}
 		free(p);
 	}

@@ -30,9 +30,26 @@ enum {
 	TTS_F_ARRAY = 16,  /* a repeated field: taken whole */
 };
 
+/* The JSON type of a scalar field (or a wrapper's value). */
+enum tts_type {
+	TTS_T_NONE = 0,
+	TTS_T_UINT32, /* the schema's integer/int64: a uint32 in the .proto */
+	TTS_T_INT32,
+	TTS_T_UINT64, /* a decimal string (or number) */
+	TTS_T_INT64,
+	TTS_T_FLOAT,
+	TTS_T_BOOL,
+	TTS_T_STRING,
+	TTS_T_BYTES, /* base64 or hex text */
+	TTS_T_TIME,  /* RFC 3339 text */
+	TTS_T_ENUM,  /* a value name, or its number */
+};
+
 struct tts_field {
-	const char *path; /* JSON spelling, sorted by strcmp */
-	unsigned flags;	  /* 0: a scalar */
+	const char *path;		/* JSON spelling, sorted by strcmp */
+	unsigned flags;			/* 0: a scalar */
+	enum tts_type type;		/* of a scalar, or of a wrapper's value */
+	const char *const *enum_values; /* TTS_T_ENUM: the names, in number order */
 };
 
 extern const struct tts_field tts_fields[];
@@ -73,8 +90,13 @@ enum tts_problem {
 	TTS_P_WRAPPED,	  /* a {"value": X} wrapper where JSON takes X */
 	TTS_P_ONEOF,	  /* two members of one oneof (path: the parent) */
 	TTS_P_NOT_OBJECT, /* a message field that is not an object */
+	TTS_P_TYPE,	  /* a scalar of the wrong JSON type (detail: the type wanted) */
+	TTS_P_RANGE,	  /* a number outside its type's range, or not whole */
+	TTS_P_ENUM,	  /* not a name (or number) of the enum */
 };
-typedef void (*tts_problem_fn)(void *ud, enum tts_problem p, const char *path);
+/* detail: for TTS_P_TYPE/RANGE/ENUM, what was expected ("an integer from 0
+ * to 4294967295"); "" otherwise. */
+typedef void (*tts_problem_fn)(void *ud, enum tts_problem p, const char *path, const char *detail);
 
 /* Walks dev against the schema and reports each problem. Returns the number
  * reported. */

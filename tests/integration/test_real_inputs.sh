@@ -107,3 +107,16 @@ run_tool import "$TMP/two.json" --dest-api-url "$DST6" --dest-app-id spelled-app
 assert_rc "--dest-api-url / --dest-app-id are --dest.api-url / --dest.app-id" 0
 assert_eq "...into the application named that way" 2 \
 	"$(emu_devices "$DST6" | jq '[.is[] | select(.ids.application_ids.application_id == "spelled-app")] | length')"
+
+# ---- impossible counters: refused by check and import alike ------------------
+run_tool check "$R/counters.jsonl"
+assert_rc "check of impossible counters: exit 1" 1
+for want in "session.last_f_cnt_up: 4294967296 is not a whole number from 0 to 4294967295" \
+	"session.last_n_f_cnt_down: -1 is not a whole number" "session.last_f_cnt_up: 12.5 is not a whole number"; do
+	assert_contains "check names it: $want" "$OUT" "$want"
+done
+start_emu DST7
+run_tool import "$R/counters.jsonl" --dest.api-url "$DST7" --force
+assert_rc "import refuses them, even with --force" 1
+assert_contains "import: the rule named" "$ERR" "(check value-invalid)"
+assert_eq "import: nothing created" 0 "$(emu_devices "$DST7" | jq '[.[][]] | length')"

@@ -94,10 +94,12 @@ struct seen {
 	char buf[512];
 };
 
-static void problem_cb(void *ud, enum tts_problem p, const char *path)
+static void problem_cb(void *ud, enum tts_problem p, const char *path, const char *detail)
 {
+	(void)detail;
 	struct seen *s = ud;
-	static const char *const names[] = {"unknown", "wrapped", "oneof", "not-object"};
+	static const char *const names[] = {"unknown", "wrapped", "oneof", "not-object",
+					    "type",    "range",	  "enum"};
 	size_t n = strlen(s->buf);
 	snprintf(s->buf + n, sizeof s->buf - n, "%s%s:%s", n ? " " : "", names[p], path);
 }
@@ -129,9 +131,39 @@ static void test_problems(void **state)
 	    problems_of("{\"ids\":{\"device_id\":\"d\",\"application_ids\":{\"application_id\":"
 			"\"a\"},\"dev_eui\":\"00\",\"join_eui\":\"00\"},\"root_keys\":{\"app_key\":"
 			"{\"key\":\"00\"}},\"session\":{\"last_a_f_cnt_down\":1,\"keys\":{"
-			"\"app_s_key\":{\"key\":\"00\"}}},\"formatters\":{\"up_formatter\":\"X\"},"
+			"\"app_s_key\":{\"key\":\"00\"}}},\"formatters\":{\"up_formatter\":"
+			"\"FORMATTER_JAVASCRIPT\"},"
 			"\"mac_state\":{\"current_parameters\":{\"rx1_delay\":1}}}"),
 	    "");
+}
+
+static void test_ranges(void **state)
+{
+	(void)state;
+	/* uint32 counters: 2^32, -1, 12.5 and "x" are refused; 2^32-1 and
+	 * "7" (quoted numbers are read by TTS's JSON) are fine. */
+	assert_string_equal(problems_of("{\"session\":{\"last_f_cnt_up\":4294967296}}"),
+			    "range:session.last_f_cnt_up");
+	assert_string_equal(problems_of("{\"session\":{\"last_n_f_cnt_down\":-1}}"),
+			    "range:session.last_n_f_cnt_down");
+	assert_string_equal(problems_of("{\"session\":{\"last_a_f_cnt_down\":12.5}}"),
+			    "range:session.last_a_f_cnt_down");
+	assert_string_equal(problems_of("{\"session\":{\"last_f_cnt_up\":true}}"),
+			    "type:session.last_f_cnt_up");
+	assert_string_equal(problems_of("{\"session\":{\"last_f_cnt_up\":4294967295,"
+					"\"last_n_f_cnt_down\":\"7\"}}"),
+			    "");
+	/* uint64 frequencies as strings; a float is a number; enums by name or
+	 * number; versions are left to the version rules. */
+	assert_string_equal(
+	    problems_of("{\"mac_state\":{\"current_parameters\":{"
+			"\"rx2_frequency\":\"869525000.5\",\"max_eirp\":\"x\","
+			"\"rx1_delay\":\"RX_DELAY_99\",\"rx2_data_rate_index\":3}}}"),
+	    "range:mac_state.current_parameters.rx2_frequency type:mac_state.current_"
+	    "parameters.max_eirp enum:mac_state.current_parameters.rx1_delay");
+	assert_string_equal(problems_of("{\"lorawan_version\":\"1.0.2\",\"mac_settings\":{"
+					"\"rx1_delay\":16,\"use_adr\":\"yes\"}}"),
+			    "enum:mac_settings.rx1_delay type:mac_settings.use_adr");
 }
 
 static void test_unwrap(void **state)
@@ -173,9 +205,9 @@ static void test_fields_sorted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mask_paths),	  cmocka_unit_test(test_value_paths),
-	    cmocka_unit_test(test_problems),	  cmocka_unit_test(test_unwrap),
-	    cmocka_unit_test(test_fields_sorted),
+	    cmocka_unit_test(test_mask_paths), cmocka_unit_test(test_value_paths),
+	    cmocka_unit_test(test_problems),   cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_unwrap),     cmocka_unit_test(test_fields_sorted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,10 @@ const unsigned char *textin_peek_line(struct textin *t, size_t cap, size_t *len)
 		}
 		t->back[t->back_len++] = (unsigned char)c;
 	}
+	if (!t->back) { /* nothing read at all: no buffer to point into */
+		*len = 0;
+		return (const unsigned char *)"";
+	}
 	size_t have = t->back_len - t->back_pos;
 	const unsigned char *nl = have ? memchr(t->back + t->back_pos, '\n', have) : NULL;
 	*len = nl ? (size_t)(nl - (t->back + t->back_pos)) + 1 : (have < cap ? have : cap);

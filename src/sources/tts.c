@@ -28,6 +28,10 @@ static const struct opt_desc tts_options[] = {
      "Export without session and MAC state (devices must re-join)", 0},
     {"delete-source-device", OPT_BOOL, "TTS_DELETE_SOURCE_DEVICE", "false", NULL,
      "After each export is on disk, delete the device from AS, NS, JS and IS", 0},
+    {"external-join-server", OPT_BOOL, "TTS_EXTERNAL_JOIN_SERVER", "false", NULL,
+     "OTAA devices' root keys live on another Join Server: export OTAA devices the Join "
+     "Server does not have (without root keys) instead of refusing them",
+     0},
     {"default-grpc-address", OPT_STRING, "TTS_DEFAULT_GRPC_ADDRESS", NULL, "HOST:PORT",
      "Go tool compatibility: used as https://HOST when no URL is set", 0},
     {"identity-server-grpc-address", OPT_STRING, "TTS_IDENTITY_SERVER_GRPC_ADDRESS", NULL,
@@ -51,6 +55,7 @@ struct source {
 	bool no_session;
 	bool delete_device;
 	bool dry_run;
+	bool external_js; /* --external-join-server: OTAA without root keys is fine */
 	int page_size;
 	/* Deletes waiting for a batch: their exports are already on disk. */
 	int batch_size;
@@ -89,6 +94,7 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
 	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
+	s->external_js = cfg_bool(cfg, "tts", "external-join-server");
 	if (s->dry_run && s->delete_device) {
 		log_warn("--dry-run: source devices will not be deleted");
 		s->delete_device = false;
@@ -178,6 +184,46 @@ done:
 	return rc;
 }
 
+/*
+ * Every answer must be about the device that was asked for: a proxy, an
+ * ingress or a cache that misroutes a read would otherwise have the tool
+ * export another device under its identity and then delete the requested
+ * one. The device and application ids must be present and equal; the EUIs,
+ * once the Identity Server gave them (known: its answer, else NULL), must
+ * be equal wherever the answer has them.
+ */
+static int check_answer(const json_t *got, enum tts_comp c, const char *app, const char *dev,
+			const json_t *known, struct src_err *err)
+{
+	static const char *const asked_paths[] = {"ids.device_id",
+						  "ids.application_ids.application_id"};
+	const char *asked[] = {dev, app};
+	for (int i = 0; i < 2; i++) {
+		const char *v = json_string_value(jp_get(got, asked_paths[i]));
+		if (v && strcmp(v, asked[i]) == 0)
+			continue;
+		snprintf(err->msg, sizeof err->msg,
+			 "device \"%s\": the %s answered for another device (%s %s%s%s, asked "
+			 "for \"%s\"); nothing is changed at the source",
+			 dev, tts_comps[c].name, asked_paths[i], v ? "\"" : "", v ? v : "missing",
+			 v ? "\"" : "", asked[i]);
+		return -1;
+	}
+	static const char *const eui_paths[] = {"ids.dev_eui", "ids.join_eui"};
+	for (int i = 0; known && i < 2; i++) {
+		const char *want = json_string_value(jp_get(known, eui_paths[i]));
+		const char *v = json_string_value(jp_get(got, eui_paths[i]));
+		if (!want || !v || !*want || !*v || strcasecmp(want, v) == 0)
+			continue; /* EUIs may differ in case only */
+		snprintf(err->msg, sizeof err->msg,
+			 "device \"%s\": the %s answered for another device (%s \"%s\", the "
+			 "Identity Server has \"%s\"); nothing is changed at the source",
+			 dev, tts_comps[c].name, eui_paths[i], v, want);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const id_fields[] = {"device_id", "dev_eui", "join_eui",
 					"application_ids.application_id"};
 
@@ -253,19 +299,21 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 		describe(err, dev, TTS_IS, &e, "reading from the");
 		goto done;
 	}
+	if (check_answer(is, TTS_IS, app, dev, NULL, err) < 0)
+		goto done;
+	bool no_js = false;
 	for (int k = 1; k < TTS_NCOMP; k++) {
 		enum tts_comp c = tts_export_order[k];
 		if (get_component(s, c, app, dev, &part, &e) < 0) {
 			if (c == TTS_JS && tts_error_not_found(&e)) {
-				log_warn(
-				    "device \"%s\": not on the Join Server (ABP, or an external "
-				    "Join Server): no root keys exported",
-				    dev);
+				no_js = true; /* decided below, once the NS said supports_join */
 				continue;
 			}
 			describe(err, dev, c, &e, "reading from the");
 			goto done;
 		}
+		if (check_answer(part, c, app, dev, is, err) < 0)
+			goto done;
 		if (merged_from &&
 		    check_ids(merged, merged_from, part, tts_comps[c].name, dev, err) < 0)
 			goto done;
@@ -282,6 +330,25 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 	}
 	if (merged_from && check_ids(is, tts_comps[TTS_IS].name, merged, merged_from, dev, err) < 0)
 		goto done;
+	if (no_js) {
+		/* OTAA (a JoinEUI at the IS, supports_join at the NS) needs its root
+		 * keys: without them the device can never join again. */
+		const char *join_eui = json_string_value(jp_get(is, "ids.join_eui"));
+		bool otaa =
+		    join_eui && *join_eui && json_is_true(json_object_get(merged, "supports_join"));
+		if (otaa && !s->external_js) {
+			snprintf(
+			    err->msg, sizeof err->msg,
+			    "device \"%s\": root_keys: an OTAA device (ids.join_eui %s, "
+			    "supports_join) that the Join Server does not have; refused, nothing "
+			    "is changed at the source (--external-join-server if its root keys "
+			    "live on another Join Server)",
+			    dev, join_eui);
+			goto done;
+		}
+		log_warn("device \"%s\": not on the Join Server (%s): no root keys exported", dev,
+			 otaa ? "--external-join-server" : "ABP, or an external Join Server");
+	}
 
 	/* The IS device, with every other component's fields laid over it. */
 	const char *key;
@@ -531,6 +598,8 @@ static int tts_freeze_read(struct source *s, const char *app, const char *dev, j
 	int rc = tts_get_device(&s->api, TTS_NS, app, dev, mask, &got, &e);
 	if (rc < 0) {
 		describe(err, dev, TTS_NS, &e, "reading the downlink setting from the");
+	} else if ((rc = check_answer(got, TTS_NS, app, dev, NULL, err)) < 0) {
+		/* another device's setting would be put back on this one */
 	} else {
 		json_t *d = json_object();
 		jp_copy_paths(d, got, (const char *const[]){"ids", NULL});

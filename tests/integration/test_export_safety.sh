@@ -55,22 +55,49 @@ assert_eq "the re-run: nothing lost" "" "$(lost "$SRC" $(backups) "$TMP/out.json
 assert_contains "the re-run says it completed the earlier deletes" "$ERR" "completed"
 
 # --- the same command with > out.json, killed three times, then to the end -----
+# 60 devices, --concurrency 1. Each killed run first completes what the one
+# before left (20 IS reads, 4 batch deletes), lists (1), reads the next 20
+# devices (80), then is killed among their batch deletes
+# (run 1: request 83; runs 2 and 3: 107 after AS and NS, 108 after the JS too).
 rm -rf "$STATE"
+"$FIX/gen-devices.sh" 60 safe-app >"$TMP/seed60.jsonl"
+cp "$TMP/seed.jsonl" "$TMP/seed40.jsonl" && cp "$TMP/seed60.jsonl" "$TMP/seed.jsonl"
 start_emu SRC2 --seed "$TMP/seed.jsonl"
 export TTS_API_URL=$SRC2
-cycle_lost=""
-for k in 84 30 60; do
-	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" tts application safe-app --tts.delete-source-device --concurrency 4 --quiet >"$TMP/out2.json" 2>>"$TMP/cycles.err"; exit $?) 2>/dev/null
+cycle_lost="" cycle_half=""
+for k in 83 107 108; do
+	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" tts application safe-app --tts.delete-source-device --concurrency 1 --quiet >"$TMP/out2.json" 2>>"$TMP/cycles.err"; exit $?) 2>/dev/null
+	rc=$?
 	l=$(lost "$SRC2" $(backups) "$TMP/out2.json")
 	[ -n "$l" ] && cycle_lost="$cycle_lost after kill at $k: $l;"
+	[ "$rc" -eq 137 ] && [ -n "$(half "$SRC2")" ] || cycle_half="$cycle_half $k(rc $rc)"
 done
+assert_eq "each of the three runs was killed with devices half deleted" "" "$cycle_half"
 assert_eq "three killed runs of the same > out.json command: nothing lost" "" "$cycle_lost"
-"$BIN" tts application safe-app --tts.delete-source-device --concurrency 4 >"$TMP/out2.json" 2>"$TMP/final.err"
+"$BIN" tts application safe-app --tts.delete-source-device --concurrency 1 >"$TMP/out2.json" 2>"$TMP/final.err"
 RC=$?
 ERR="$TMP/final.err"
 assert_rc "the fourth run finishes, exit 0" 0
 assert_eq "after the fourth run: the source is empty" 0 "$(emu_devices "$SRC2" | jq '[.[][]] | length')"
 assert_eq "after the fourth run: nothing lost" "" "$(lost "$SRC2" $(backups) "$TMP/out2.json")"
+# The same command at the default concurrency, killed at random points.
+rm -rf "$STATE"
+start_emu SRC3 --seed "$TMP/seed.jsonl"
+export TTS_API_URL=$SRC3
+cycle_lost=""
+for k in 90 50 120 70; do
+	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" tts application safe-app --tts.delete-source-device --quiet >"$TMP/out3.json" 2>>"$TMP/cycles.err"; exit $?) 2>/dev/null
+	l=$(lost "$SRC3" $(backups) "$TMP/out3.json")
+	[ -n "$l" ] && cycle_lost="$cycle_lost after kill at $k: $l;"
+done
+"$BIN" tts application safe-app --tts.delete-source-device --quiet >"$TMP/out3.json" 2>>"$TMP/cycles.err"
+RC=$?
+ERR="$TMP/cycles.err"
+assert_rc "concurrent runs killed four times, then a fifth: exit 0" 0
+assert_eq "concurrent runs killed four times: nothing lost" "" "$cycle_lost"
+assert_eq "concurrent runs killed four times: the source is empty" 0 "$(emu_devices "$SRC3" | jq '[.[][]] | length')"
+assert_eq "concurrent runs killed four times: nothing lost at the end" "" "$(lost "$SRC3" $(backups) "$TMP/out3.json")"
+cp "$TMP/seed40.jsonl" "$TMP/seed.jsonl"
 
 # --- write failures of the export stop the run before the source is touched ---
 rm -rf "$STATE"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/export_ledger.h"
 #include "cmd/migrate.h"
 #include "cmd/precheck.h"
 #include "core/ids.h"
@@ -33,14 +34,15 @@ struct run {
 	bool retires;
 	bool fail_fast;
 	int concurrency;
-	struct migration *mig;	 /* --to-dest: each device goes through the journal */
-	struct precheck *pre;	 /* --check: devices are only checked */
-	const char *default_app; /* the source's app-id, for device IDs */
-	pthread_mutex_t mu;	 /* guards everything below */
-	bool fatal;		 /* the output failed: stop, touch nothing more */
-	bool config_error;	 /* the source's configuration cannot work: stop */
-	size_t total;		 /* devices started */
-	size_t exported;	 /* written durably (migrate: verified) */
+	struct migration *mig;	     /* --to-dest: each device goes through the journal */
+	struct precheck *pre;	     /* --check: devices are only checked */
+	struct ledger_recovery *rec; /* deletes completed from earlier runs' backups */
+	const char *default_app;     /* the source's app-id, for device IDs */
+	pthread_mutex_t mu;	     /* guards everything below */
+	bool fatal;		     /* the output failed: stop, touch nothing more */
+	bool config_error;	     /* the source's configuration cannot work: stop */
+	size_t total;		     /* devices started */
+	size_t exported;	     /* written durably (migrate: verified) */
 	size_t retired;
 	size_t failed;
 };
@@ -99,6 +101,27 @@ static int export_one(struct run *r, const char *app, const char *dev)
 			  dev);
 		goto fail;
 	}
+	/* Half deleted by an earlier run: what remains at the source is not the
+	 * device any more; its whole export is in that run's backup. */
+	const char *a = app ? app : r->default_app;
+	if (r->rec && a && ledger_has(&r->rec->done, a, dev)) {
+		log_info(
+		    "device \"%s\": already exported and deleted by an earlier run (its export "
+		    "is in that run's backup)",
+		    dev);
+		count(r, &r->exported, dev);
+		pthread_mutex_lock(&r->mu);
+		r->retired++;
+		pthread_mutex_unlock(&r->mu);
+		return 0;
+	}
+	if (r->rec && a && ledger_has(&r->rec->left, a, dev)) {
+		log_error("device \"%s\": an earlier run began deleting it and its delete could "
+			  "not be completed; not exported again (its export is in that run's "
+			  "backup)",
+			  dev);
+		goto fail;
+	}
 	if (r->ops->export_device(r->src, app, dev, &d, &err) < 0) {
 		log_error("%s", err.msg);
 		if (err.config)
@@ -135,8 +158,9 @@ static int export_one(struct run *r, const char *app, const char *dev)
 		/* Nothing was changed at the source for this device, and nothing
 		 * will be for any other: the export cannot be kept. */
 		if (!dead)
-			log_error("device \"%s\": %s; stopping, the source was not changed", dev,
-				  e);
+			log_error("device \"%s\": %s; stopping, the source was not changed for it "
+				  "or any later device",
+				  dev, e);
 		flag(r, &r->fatal);
 		goto fail;
 	}
@@ -451,18 +475,40 @@ int cmd_export(const struct invocation *inv)
 		return EXIT_USAGE;
 	}
 	r.retires = inv->src->retires && inv->src->retires(r.src);
-	if (out_open(&r.out, cfg_str(&cfg, NULL, "output"), r.retires, e, sizeof e) < 0) {
+	r.default_app = cfg_str(&cfg, inv->src->name, "app-id");
+	/* A run that deletes keeps every export in a backup, whatever stdout
+	 * is: the next `> devices.json` would truncate the only other copy. */
+	bool deletes = inv->src->deletes && inv->src->deletes(r.src);
+	enum out_backup backup = deletes     ? OUT_BACKUP_ALWAYS
+				 : r.retires ? OUT_BACKUP_IF_VOLATILE
+					     : OUT_BACKUP_NONE;
+	struct ledger ledger = {.fd = -1};
+	struct ledger_recovery rec = {0};
+	int rc = EXIT_FAILED;
+	if (out_open(&r.out, cfg_str(&cfg, NULL, "output"), backup, e, sizeof e) < 0 ||
+	    (deletes && ledger_open(&ledger, r.out.backup_path, inv->src->name,
+				    inv->src->deployment ? inv->src->deployment(r.src) : NULL, e,
+				    sizeof e) < 0)) {
 		log_error("%s; nothing was exported and the source was not changed", e);
-		out_close(&r.out);
-		inv->src->close(r.src);
-		cfg_free(&cfg);
-		return EXIT_FAILED;
+		goto out;
 	}
-	if (r.out.backup_path)
+	if (deletes)
+		log_info("each export is saved to %s (mode 0600, holds keys) before the device is "
+			 "deleted at the source; a later run with --tts.delete-source-device "
+			 "completes deletes this one leaves unfinished",
+			 r.out.backup_path);
+	else if (r.out.backup_path)
 		log_info("standard output is not a file: each export is also saved to %s (mode "
 			 "0600, holds keys) before the source is changed",
 			 r.out.backup_path);
-	bool deletes = cfg_bool(&cfg, "tts", "delete-source-device") && !dry_run;
+	if (deletes) {
+		struct retire_hooks hooks = ledger_hooks(&ledger);
+		if (inv->src->set_retire_hooks)
+			inv->src->set_retire_hooks(r.src, &hooks);
+		if (ledger_recover(inv->src, r.src, ledger.path, &rec) < 0)
+			goto out;
+		r.rec = &rec;
+	}
 	progress_start("exporting", !quiet && !verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
 	if (inv->src->finish) {
@@ -474,12 +520,17 @@ int cmd_export(const struct invocation *inv)
 	summary(&r, inv, dry_run, deletes);
 	if (r.out.backup_path && r.out.lines)
 		log_info("backup of this export: %s", r.out.backup_path);
+	rc = g_interrupted					  ? EXIT_INTERRUPTED
+	     : r.config_error					  ? EXIT_USAGE
+	     : r.failed || r.fatal || ledger.failed || rec.left.n ? EXIT_FAILED
+								  : EXIT_OK;
+out:
+	if (inv->src->set_retire_hooks)
+		inv->src->set_retire_hooks(r.src, NULL);
+	ledger_recovery_free(&rec);
+	ledger_close(&ledger);
 	out_close(&r.out);
 	inv->src->close(r.src);
 	cfg_free(&cfg);
-	if (g_interrupted)
-		return EXIT_INTERRUPTED;
-	if (r.config_error)
-		return EXIT_USAGE;
-	return r.failed || r.fatal ? EXIT_FAILED : EXIT_OK;
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include "core/pool.h"
 #include "dest/dest.h"
 #include "io/devfile.h"
+#include "io/output.h"
 #include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
@@ -184,11 +185,10 @@ static int import_stream(struct import_run *r, FILE *fp, const char *name)
 
 int write_report(const char *path, const json_t *report, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "--report %s: %s", path, strerror(errno));
+	/* It may hold keys in error messages: no symlink, 0600 (src/io/output.h). */
+	int fd = out_open_private(path, O_WRONLY | O_CREAT | O_TRUNC, "--report", err, errlen);
+	if (fd < 0)
 		return -1;
-	}
 	char *s = json_dumps(report, JSON_INDENT(1));
 	size_t n = s ? strlen(s) : 0;
 	ssize_t w = s ? write(fd, s, n) : -1;

@@ -29,6 +29,21 @@ struct src_err {
 
 typedef int (*src_device_cb)(void *ud, const char *dev_id);
 
+/*
+ * Hooks around the deletes of retire_device(), for a record that lets a
+ * later run complete a delete this run began (a delete of a device is
+ * several requests, one per component: a kill between them leaves a device
+ * half deleted). Called from any worker thread.
+ */
+struct retire_hooks {
+	/* Before the first delete request for these devices; -1 (the record
+	 * could not be written) and they are not deleted, but reported. */
+	int (*deleting)(void *ud, const char *app, const char *const *devs, size_t n);
+	/* After they are gone from every component. */
+	void (*deleted)(void *ud, const char *app, const char *const *devs, size_t n);
+	void *ud;
+};
+
 struct source_ops {
 	const char *name;
 	const char *description;
@@ -55,6 +70,22 @@ struct source_ops {
 	 * source may defer the work to batch it (see finish). */
 	int (*retire_device)(struct source *s, const char *app_id, const char *dev_id,
 			     const json_t *exported, struct src_err *err);
+
+	/* Whether retire_device() deletes the device at the source (rather
+	 * than only making the source stop serving it). NULL: never. */
+	bool (*deletes)(const struct source *s);
+
+	/* The plain export's record of deletes (cmd/export_ledger.h); NULL
+	 * hooks (the default, and the journaled migration's) record nothing. */
+	void (*set_retire_hooks)(struct source *s, const struct retire_hooks *h);
+
+	/* Completes deletes that an earlier run began (its export of each
+	 * device is exported[i], from its backup): a device whose Identity
+	 * Server record is of another device (other EUIs) now is not touched;
+	 * the others are deleted from every component where they still are.
+	 * ok[i] tells which are gone everywhere; failures are reported. */
+	void (*complete_deletes)(struct source *s, const char *app, const char *const *devs,
+				 const json_t *const *exported, size_t n, bool *ok);
 
 	/* For the journaled migration: delete at the source (true) or only stop
 	 * serving the device (false), whatever the source's own flags say. */

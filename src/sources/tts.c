@@ -28,6 +28,10 @@ static const struct opt_desc tts_options[] = {
      "Export without session and MAC state (devices must re-join)", 0},
     {"delete-source-device", OPT_BOOL, "TTS_DELETE_SOURCE_DEVICE", "false", NULL,
      "After each export is on disk, delete the device from AS, NS, JS and IS", 0},
+    {"external-join-server", OPT_BOOL, "TTS_EXTERNAL_JOIN_SERVER", "false", NULL,
+     "OTAA devices' root keys live on another Join Server: export OTAA devices the Join "
+     "Server does not have (without root keys) instead of refusing them",
+     0},
     {"default-grpc-address", OPT_STRING, "TTS_DEFAULT_GRPC_ADDRESS", NULL, "HOST:PORT",
      "Go tool compatibility: used as https://HOST when no URL is set", 0},
     {"identity-server-grpc-address", OPT_STRING, "TTS_IDENTITY_SERVER_GRPC_ADDRESS", NULL,
@@ -51,13 +55,15 @@ struct source {
 	bool no_session;
 	bool delete_device;
 	bool dry_run;
+	bool external_js; /* --external-join-server: OTAA without root keys is fine */
 	int page_size;
 	/* Deletes waiting for a batch: their exports are already on disk. */
 	int batch_size;
 	pthread_mutex_t batch_mu;
 	char batch_app[64];
 	struct strlist batch;
-	size_t batch_failed; /* devices whose delete failed at a flush */
+	size_t batch_failed;	   /* devices whose delete failed at a flush */
+	struct retire_hooks hooks; /* all NULL: nothing recorded */
 	/* Read masks, narrowed when a server of another version refuses paths;
 	 * shared by the worker threads, so read and narrowed under mask_mu. */
 	pthread_mutex_t mask_mu;
@@ -89,6 +95,7 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
 	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
+	s->external_js = cfg_bool(cfg, "tts", "external-join-server");
 	if (s->dry_run && s->delete_device) {
 		log_warn("--dry-run: source devices will not be deleted");
 		s->delete_device = false;
@@ -178,6 +185,46 @@ done:
 	return rc;
 }
 
+/*
+ * Every answer must be about the device that was asked for: a proxy, an
+ * ingress or a cache that misroutes a read would otherwise have the tool
+ * export another device under its identity and then delete the requested
+ * one. The device and application ids must be present and equal; the EUIs,
+ * once the Identity Server gave them (known: its answer, else NULL), must
+ * be equal wherever the answer has them.
+ */
+static int check_answer(const json_t *got, enum tts_comp c, const char *app, const char *dev,
+			const json_t *known, struct src_err *err)
+{
+	static const char *const asked_paths[] = {"ids.device_id",
+						  "ids.application_ids.application_id"};
+	const char *asked[] = {dev, app};
+	for (int i = 0; i < 2; i++) {
+		const char *v = json_string_value(jp_get(got, asked_paths[i]));
+		if (v && strcmp(v, asked[i]) == 0)
+			continue;
+		snprintf(err->msg, sizeof err->msg,
+			 "device \"%s\": the %s answered for another device (%s %s%s%s, asked "
+			 "for \"%s\"); not exported, not deleted",
+			 dev, tts_comps[c].name, asked_paths[i], v ? "\"" : "", v ? v : "missing",
+			 v ? "\"" : "", asked[i]);
+		return -1;
+	}
+	static const char *const eui_paths[] = {"ids.dev_eui", "ids.join_eui"};
+	for (int i = 0; known && i < 2; i++) {
+		const char *want = json_string_value(jp_get(known, eui_paths[i]));
+		const char *v = json_string_value(jp_get(got, eui_paths[i]));
+		if (!want || !v || !*want || !*v || strcasecmp(want, v) == 0)
+			continue; /* EUIs may differ in case only */
+		snprintf(err->msg, sizeof err->msg,
+			 "device \"%s\": %s differs between the Identity Server (\"%s\") and the "
+			 "%s (\"%s\"): an answer about another device; not exported, not deleted",
+			 dev, eui_paths[i], want, tts_comps[c].name, v);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const id_fields[] = {"device_id", "dev_eui", "join_eui",
 					"application_ids.application_id"};
 
@@ -253,19 +300,21 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 		describe(err, dev, TTS_IS, &e, "reading from the");
 		goto done;
 	}
+	if (check_answer(is, TTS_IS, app, dev, NULL, err) < 0)
+		goto done;
+	bool no_js = false;
 	for (int k = 1; k < TTS_NCOMP; k++) {
 		enum tts_comp c = tts_export_order[k];
 		if (get_component(s, c, app, dev, &part, &e) < 0) {
 			if (c == TTS_JS && tts_error_not_found(&e)) {
-				log_warn(
-				    "device \"%s\": not on the Join Server (ABP, or an external "
-				    "Join Server): no root keys exported",
-				    dev);
+				no_js = true; /* decided below, once the NS said supports_join */
 				continue;
 			}
 			describe(err, dev, c, &e, "reading from the");
 			goto done;
 		}
+		if (check_answer(part, c, app, dev, is, err) < 0)
+			goto done;
 		if (merged_from &&
 		    check_ids(merged, merged_from, part, tts_comps[c].name, dev, err) < 0)
 			goto done;
@@ -282,6 +331,25 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 	}
 	if (merged_from && check_ids(is, tts_comps[TTS_IS].name, merged, merged_from, dev, err) < 0)
 		goto done;
+	if (no_js) {
+		/* OTAA (a JoinEUI at the IS, supports_join at the NS) needs its root
+		 * keys: without them the device can never join again. */
+		const char *join_eui = json_string_value(jp_get(is, "ids.join_eui"));
+		bool otaa =
+		    join_eui && *join_eui && json_is_true(json_object_get(merged, "supports_join"));
+		if (otaa && !s->external_js) {
+			snprintf(
+			    err->msg, sizeof err->msg,
+			    "device \"%s\": root_keys: an OTAA device (ids.join_eui %s, "
+			    "supports_join) that the Join Server does not have; refused, nothing "
+			    "is changed at the source (--external-join-server if its root keys "
+			    "live on another Join Server)",
+			    dev, join_eui);
+			goto done;
+		}
+		log_warn("device \"%s\": not on the Join Server (%s): no root keys exported", dev,
+			 otaa ? "--external-join-server" : "ABP, or an external Join Server");
+	}
 
 	/* The IS device, with every other component's fields laid over it. */
 	const char *key;
@@ -434,21 +502,58 @@ static int disable_downlinks(struct source *s, const char *app, const char *dev,
 	return rc;
 }
 
-/* Deletes a batch on AS, NS, JS, then IS (each batch is atomic and skips
- * devices that are not there). If a batch call fails, the devices of the
- * batch are deleted one by one, so that the error names the device.
+static int hook_deleting(struct source *s, const char *app, const char *const *devs, size_t n)
+{
+	return s->hooks.deleting ? s->hooks.deleting(s->hooks.ud, app, devs, n) : 0;
+}
+
+static void hook_deleted(struct source *s, const char *app, const char *const *devs, size_t n)
+{
+	if (s->hooks.deleted)
+		s->hooks.deleted(s->hooks.ud, app, devs, n);
+}
+
+/* One device, through the hooks: recorded as being deleted first. */
+static int delete_recorded(struct source *s, const char *app, const char *dev, struct src_err *err)
+{
+	if (hook_deleting(s, app, &dev, 1) < 0) {
+		snprintf(err->msg, sizeof err->msg,
+			 "device \"%s\": not deleted: the record of its delete cannot be written "
+			 "(its export is saved)",
+			 dev);
+		return -1;
+	}
+	if (delete_everywhere(s, app, dev, err) < 0)
+		return -1;
+	hook_deleted(s, app, &dev, 1);
+	return 0;
+}
+
+/* Deletes list[0..n) on AS, NS, JS, then IS (each batch is atomic and skips
+ * devices that are not there). If a batch call fails, the devices are
+ * deleted one by one, so that the error names the device. ok[i] (when
+ * given) tells which are gone everywhere; with record, the hooks see it.
  * Returns how many devices could not be deleted. */
-static size_t flush_batch(struct source *s, const char *app, struct strlist *ids)
+static size_t delete_list(struct source *s, const char *app, const char *const *list, size_t n,
+			  bool record, bool *ok)
 {
 	struct tts_error e = {0};
-	const char *list[TTS_BATCH_MAX];
-	size_t n = ids->n, failed = 0;
-	for (size_t i = 0; i < n; i++)
-		list[i] = strlist_get(ids, i);
+	size_t failed = 0;
+	for (size_t i = 0; ok && i < n; i++)
+		ok[i] = false;
+	if (n && record && hook_deleting(s, app, list, n) < 0) {
+		for (size_t i = 0; i < n; i++)
+			log_error("device \"%s\": not deleted: the record of its delete cannot be "
+				  "written (its export is saved)",
+				  list[i]);
+		return n;
+	}
+	bool all = n > 0;
 	for (int k = 0; k < TTS_NCOMP && n; k++) {
 		enum tts_comp c = tts_delete_order[k];
 		if (tts_batch_delete(&s->api, c, app, list, n, &e) == 0)
 			continue;
+		all = false;
 		log_debug("batch delete on the %s failed (%s): deleting one by one",
 			  tts_comps[c].name, e.message);
 		for (size_t i = 0; i < n; i++) {
@@ -456,14 +561,34 @@ static size_t flush_batch(struct source *s, const char *app, struct strlist *ids
 			if (delete_everywhere(s, app, list[i], &se) < 0) {
 				log_error("%s", se.msg);
 				failed++;
+				continue;
 			}
+			if (ok)
+				ok[i] = true;
+			if (record)
+				hook_deleted(s, app, &list[i], 1);
 		}
 		break;
+	}
+	if (all) {
+		for (size_t i = 0; ok && i < n; i++)
+			ok[i] = true;
+		if (record)
+			hook_deleted(s, app, list, n);
 	}
 	if (n)
 		log_debug("deleted %zu devices of application \"%s\" in a batch", n - failed, app);
 	tts_error_clear(&e);
 	return failed;
+}
+
+static size_t flush_batch(struct source *s, const char *app, struct strlist *ids)
+{
+	const char *list[TTS_BATCH_MAX];
+	size_t n = ids->n;
+	for (size_t i = 0; i < n; i++)
+		list[i] = strlist_get(ids, i);
+	return delete_list(s, app, list, n, true, NULL);
 }
 
 /* Takes the pending batch out under the lock and deletes it outside. */
@@ -492,7 +617,7 @@ static int tts_retire_device(struct source *s, const char *app, const char *dev,
 	if (!s->delete_device)
 		return disable_downlinks(s, app, dev, exported, err);
 	if (s->batch_size <= 1)
-		return delete_everywhere(s, app, dev, err);
+		return delete_recorded(s, app, dev, err);
 	/* Queued: deleted with the next full batch, or at finish(). */
 	for (;;) {
 		pthread_mutex_lock(&s->batch_mu);
@@ -503,7 +628,7 @@ static int tts_retire_device(struct source *s, const char *app, const char *dev,
 			bool full = s->batch.n >= (size_t)s->batch_size;
 			pthread_mutex_unlock(&s->batch_mu);
 			if (rc < 0)
-				return delete_everywhere(s, app, dev, err);
+				return delete_recorded(s, app, dev, err);
 			if (full)
 				flush_pending(s);
 			return 0;
@@ -531,6 +656,8 @@ static int tts_freeze_read(struct source *s, const char *app, const char *dev, j
 	int rc = tts_get_device(&s->api, TTS_NS, app, dev, mask, &got, &e);
 	if (rc < 0) {
 		describe(err, dev, TTS_NS, &e, "reading the downlink setting from the");
+	} else if ((rc = check_answer(got, TTS_NS, app, dev, NULL, err)) < 0) {
+		/* another device's setting would be put back on this one */
 	} else {
 		json_t *d = json_object();
 		jp_copy_paths(d, got, (const char *const[]){"ids", NULL});
@@ -617,6 +744,76 @@ static int tts_export_shim(struct source *s, const char *app, const char *dev, j
 	return tts_export_device(s, app ? app : s->app_id, dev, out, err);
 }
 
+static bool tts_deletes(const struct source *s)
+{
+	return !s->dry_run && s->delete_device;
+}
+
+static void tts_set_retire_hooks(struct source *s, const struct retire_hooks *h)
+{
+	s->hooks = h ? *h : (struct retire_hooks){0};
+}
+
+/* Is the device the IS holds under this id still the one exported? A 404
+ * (already deleted there, the last step) is fine: the rest is idempotent. */
+static bool still_ours(struct source *s, const char *app, const char *dev, const json_t *exported)
+{
+	json_t *mask = json_pack("[s,s]", "ids.dev_eui", "ids.join_eui"), *got = NULL;
+	struct tts_error e = {0};
+	struct src_err err = {0};
+	bool ours = false;
+	if (tts_get_device(&s->api, TTS_IS, app, dev, mask, &got, &e) < 0) {
+		ours = tts_error_not_found(&e);
+		if (!ours)
+			describe(&err, dev, TTS_IS, &e,
+				 "completing an earlier delete: reading from the");
+	} else if (check_answer(got, TTS_IS, app, dev, NULL, &err) == 0) {
+		/* The export's EUIs against the IS's (its ids may carry a
+		 * --dev-id-prefix: the EUIs are what identify the device). */
+		ours = true;
+		static const char *const euis[] = {"ids.dev_eui", "ids.join_eui"};
+		for (int k = 0; k < 2; k++) {
+			const char *a = json_string_value(jp_get(exported, euis[k]));
+			const char *b = json_string_value(jp_get(got, euis[k]));
+			if ((a && *a) != (b && *b) || (a && *a && strcasecmp(a, b) != 0))
+				ours = false;
+		}
+		if (!ours)
+			snprintf(
+			    err.msg, sizeof err.msg,
+			    "device \"%s\": the Identity Server now holds another device under "
+			    "this id (other EUIs than the exported one); the earlier delete is not "
+			    "completed",
+			    dev);
+	}
+	if (!ours)
+		log_error("%s", err.msg);
+	tts_error_clear(&e);
+	json_decref(got);
+	json_decref(mask);
+	return ours;
+}
+
+static void tts_complete_deletes(struct source *s, const char *app, const char *const *devs,
+				 const json_t *const *exported, size_t n, bool *ok)
+{
+	for (size_t at = 0; at < n; at += TTS_BATCH_MAX) {
+		const char *list[TTS_BATCH_MAX];
+		size_t idx[TTS_BATCH_MAX], m = 0;
+		bool done[TTS_BATCH_MAX];
+		for (size_t i = at; i < n && i < at + TTS_BATCH_MAX; i++) {
+			ok[i] = false;
+			if (still_ours(s, app, devs[i], exported[i])) {
+				idx[m] = i;
+				list[m++] = devs[i];
+			}
+		}
+		delete_list(s, app, list, m, false, done);
+		for (size_t j = 0; j < m; j++)
+			ok[idx[j]] = done[j];
+	}
+}
+
 static void tts_set_retire_delete(struct source *s, bool delete_device)
 {
 	s->delete_device = delete_device;
@@ -634,6 +831,9 @@ const struct source_ops tts_source = {
     .retires = tts_retires,
     .retire_device = tts_retire_device,
     .set_retire_delete = tts_set_retire_delete,
+    .deletes = tts_deletes,
+    .set_retire_hooks = tts_set_retire_hooks,
+    .complete_deletes = tts_complete_deletes,
     .finish = tts_finish,
     .freeze_read = tts_freeze_read,
     .freeze = tts_freeze,

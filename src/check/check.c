@@ -976,10 +976,19 @@ static void shape_cb(void *ud, enum tts_problem p, const char *path, const char 
 	switch (p) {
 	case TTS_P_TYPE:
 	case TTS_P_RANGE:
-	case TTS_P_ENUM:
+	case TTS_P_ENUM: {
+		/* Keys and supports_join have rules of their own (which never
+		 * quote a key); bytes are never shown: they may be key material. */
+		if (jp_list_covers(tts_key_paths, path) || strcmp(path, "supports_join") == 0)
+			break;
+		const struct tts_field *f = tts_field_find(path);
+		bool secret = (f && f->type == TTS_T_BYTES) || strstr(path, "key");
 		add(x, CHECK_ERROR, p == TTS_P_ENUM ? "value-not-in-enum" : "value-invalid", path,
-		    "%s: %s is not %s", path, shown(jp_get(x->dev, path), b, sizeof b), detail);
+		    "%s: %s is not %s", path,
+		    secret ? "the value (not shown)" : shown(jp_get(x->dev, path), b, sizeof b),
+		    detail);
 		break;
+	}
 	case TTS_P_UNKNOWN:
 		add(x, CHECK_WARNING, "field-unknown", path,
 		    "%s: not a field of The Things Stack's end device; import drops it", path);

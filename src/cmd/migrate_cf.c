@@ -70,7 +70,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 	struct src_err se = {0};
 	enum jstate from = state; /* the state a refusal was found in */
 	while (state != J_VERIFIED && state != J_REFUSED) {
-		if (migration_stopped(m))
+		/* A refusal is still undone after a stop: the unfreeze is what
+		 * keeps the device working where it was. */
+		if (migration_stopped(m) && state != J_REFUSING)
 			goto out;
 		memset(&se, 0, sizeof se);
 		switch (state) {

@@ -83,24 +83,26 @@ static const char *what_of(const char *key)
 }
 
 /* The first difference between the recorded and the current identity, as
- * one phrase into out; 0 when none. A value recorded empty (an old journal,
- * a key not of the NNSXS form) is not compared. */
+ * one phrase into out; 0 when none. A value the journal does not have, or
+ * has empty (an old journal, a key not of the NNSXS form), is not compared. */
 static int differs(const json_t *was, const json_t *now, char *out, size_t outlen)
 {
 	static const char *const sides[] = {"source", "destination"};
+	const char *keys[TTS_NCOMP + 2];
+	for (int c = 0; c < TTS_NCOMP; c++)
+		keys[c] = tts_comps[c].flag_key;
+	keys[TTS_NCOMP] = "application";
+	keys[TTS_NCOMP + 1] = "api_key_id";
 	for (int i = 0; i < 2; i++) {
 		const json_t *a = json_object_get(was, sides[i]);
 		const json_t *b = json_object_get(now, sides[i]);
-		const char *key;
-		json_t *v;
-		json_object_foreach((json_t *)a, key, v)
-		{
-			const char *x = json_string_value(v);
-			const char *y = json_string_value(json_object_get(b, key));
+		for (int k = 0; k < TTS_NCOMP + 2; k++) {
+			const char *x = json_string_value(json_object_get(a, keys[k]));
+			const char *y = json_string_value(json_object_get(b, keys[k]));
 			if (!x || !*x || !y || !*y || strcmp(x, y) == 0)
 				continue;
 			snprintf(out, outlen, "the %s's %s is %s in the journal, %s now", sides[i],
-				 what_of(key), x, y);
+				 what_of(keys[k]), x, y);
 			return 1;
 		}
 	}
@@ -113,13 +115,18 @@ static int differs(const json_t *was, const json_t *now, char *out, size_t outle
 	return 0;
 }
 
-/* What a journal of an older version says of its run, as an identity. */
+/* What a journal of an older version (or a new one) says of its run, as
+ * an identity: only what it recorded. */
 static json_t *identity_old(struct journal *j, const char *src_name)
 {
 	char *app = journal_meta_get(j, "destination_application");
 	char *prefix = journal_meta_get(j, "prefix");
-	json_t *o = json_pack("{s:{s:s},s:{s:s},s:s}", "source", "kind", src_name, "destination",
-			      "application", app ? app : "", "dev_id_prefix", prefix ? prefix : "");
+	json_t *o = json_pack("{s:{s:s},s:{}}", "source", "kind", src_name, "destination");
+	if (app)
+		json_object_set_new(json_object_get(o, "destination"), "application",
+				    json_string(app));
+	if (prefix)
+		json_object_set_new(o, "dev_id_prefix", json_string(prefix));
 	free(app);
 	free(prefix);
 	return o;
@@ -143,12 +150,8 @@ int migration_identity(struct journal *j, const struct config *cfg, const char *
 	char *rec = journal_meta_get(j, "identity");
 	json_t *was = rec ? json_loads(rec, 0, NULL) : NULL;
 	bool old = !was;
-	if (old) {
+	if (old)
 		was = identity_old(j, src_name);
-		/* An old prefix is compared only when one is given now. */
-		if (!prefix)
-			json_object_set_new(was, "dev_id_prefix", json_string(""));
-	}
 	char why[600];
 	int rc = 0;
 	if (differs(was, now, why, sizeof why)) {

@@ -1,5 +1,5 @@
 /*
- * The create-first order (two deployments), and its restore.
+ * The create-first order (two deployments).
  *
  *   pending   read the source's setting that a freeze changes (read-only)
  *   freezing  that setting is in the journal; freeze (idempotent)
@@ -18,7 +18,9 @@
  *
  * While a device is frozen, only the destination can send it anything, so
  * two network servers never command it; before `copied` no destination copy
- * can have answered it, and the source copy is not deleted before `retiring`.
+ * can have answered it, and the source copy is not deleted before `retiring`. *
+ * Every step records its state with a compare-and-set from the state it was
+ * read in (migration_move); restore is in migrate_restore.c.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -148,12 +148,15 @@ static int dest_has_ns(struct restore *r)
 }
 
 /* Lays the destination's current session, MAC state and nonces over dev
- * (in place). Returns 0, or -1 (logged) when the destination cannot be read. */
+ * (in place). Returns 1 when taken, 0 when the destination's Network Server
+ * does not have the device (nothing moved on there: dev stays the export),
+ * -1 (logged) when the destination cannot be read. */
 static int take_from_destination(struct restore *r, json_t *dev)
 {
 	static const enum tts_comp comps[] = {TTS_NS, TTS_AS, TTS_JS};
 	json_t *parts[3] = {NULL, NULL, NULL}, *masks[3];
 	int rc = 0;
+	bool on_ns = true;
 	for (int i = 0; i < 3; i++) {
 		masks[i] = json_array();
 		for (const char *const *p = tts_comps[comps[i]].get_paths; *p; p++)
@@ -164,7 +167,15 @@ static int take_from_destination(struct restore *r, json_t *dev)
 		struct tts_error e = {0};
 		if (tts_get_device(dest_api(r->c->dest), comps[i], dest_app_id(r->c->dest),
 				   r->dest_id, masks[i], &parts[i], &e) < 0 &&
-		    !(tts_error_not_found(&e) && comps[i] != TTS_NS)) {
+		    tts_error_not_found(&e) && comps[i] == TTS_NS) {
+			on_ns = false;
+			log_warn("device \"%s\": not on the destination's Network Server: the "
+				 "export's session goes back",
+				 r->dev);
+			tts_error_clear(&e);
+			break;
+		}
+		if (!parts[i] && !tts_error_not_found(&e)) {
 			rc = refuse(r,
 				    "reading its current session at the destination (%.700s); "
 				    "nothing was changed",
@@ -172,7 +183,7 @@ static int take_from_destination(struct restore *r, json_t *dev)
 		}
 		tts_error_clear(&e);
 	}
-	if (rc == 0) {
+	if (rc == 0 && on_ns) {
 		/* The destination's view wins whole: what it lacks (a pending
 		 * session gone since) is dropped too. */
 		for (const char *const *p = live_roots; *p; p++)
@@ -193,7 +204,7 @@ static int take_from_destination(struct restore *r, json_t *dev)
 		json_decref(parts[i]);
 		json_decref(masks[i]);
 	}
-	return rc;
+	return rc < 0 ? -1 : on_ns ? 1 : 0;
 }
 
 /* Devices that never reached the destination: the freeze is undone. */
@@ -247,12 +258,13 @@ static int plan(struct restore *r)
 			      where, jstate_name(s));
 	}
 	json_t *dev = json_deep_copy(r->d->export);
-	if (live && take_from_destination(r, dev) < 0) {
+	int taken = live ? take_from_destination(r, dev) : 0;
+	if (taken < 0) {
 		json_decref(dev);
 		return -1;
 	}
 	json_t *p = json_pack("{s:o,s:b,s:b}", "device", dev, "source_intact", intact,
-			      "from_destination", live);
+			      "from_destination", taken == 1);
 	int rc =
 	    step(r, J_RESTORING,
 		 &(struct jwrite){.restore = p, .dest_dev = r->dest_id[0] ? r->dest_id : NULL});

@@ -36,6 +36,18 @@ const struct opt_desc global_options[] = {
      0},
     {"keep-source", OPT_BOOL, NULL, "false", NULL,
      "Migrate: keep devices at the source with downlinks disabled instead of deleting them", 0},
+    {"force-identity", OPT_BOOL, NULL, "false", NULL,
+     "resume/restore/--to-dest: act on a journal even though it records another source, "
+     "destination, application, API key or --dev-id-prefix than this run's",
+     0},
+    {"from-destination", OPT_BOOL, NULL, "false", NULL,
+     "restore: for a device live at the destination, take its current session from there, "
+     "delete it there, then put it back at the source",
+     0},
+    {"verify", OPT_BOOL, NULL, "false", NULL,
+     "status: also report every device whose record in the journal cannot be right (exit 1 "
+     "if any)",
+     0},
     {"check", OPT_BOOL, NULL, "false", NULL,
      "Export commands: check what would be exported (as `check` does) and change nothing", 0},
     {"force", OPT_BOOL, NULL, "false", NULL,

@@ -101,12 +101,16 @@ void help_clean(void)
 
 void help_status(void)
 {
-	printf("Usage: ttn-lw-migrate status [--journal FILE] [--report FILE]\n\n"
+	printf("Usage: ttn-lw-migrate status [--journal FILE] [--report FILE] [--verify]\n\n"
 	       "Shows how many devices of the migration journal are in each state\n"
 	       "of its order (create-first between two deployments: pending, freezing, frozen,\n"
 	       "creating, copied, retiring, verified, refusing, refused; delete-first within\n"
-	       "one: pending, exported, retired, created, verified; and restored), and every\n"
-	       "device whose last step failed or that the destination refused, with the reason.\n");
+	       "one: pending, exported, retired, created, verified; restore: restoring,\n"
+	       "reinstating, restored), and every device whose last step failed or that the\n"
+	       "destination refused, with the reason. --verify also lists every device whose\n"
+	       "record cannot be right (an unknown state, a state without the export or the\n"
+	       "saved source setting that reaching it writes) and exits 1 if there is one.\n"
+	       "status reads only: it works while a run holds the journal.\n");
 }
 
 void help_resume(void)
@@ -115,15 +119,28 @@ void help_resume(void)
 	       "Takes every device of the journal that is not verified through the steps it\n"
 	       "has not completed, exactly once each, with the settings of the run that\n"
 	       "started it. Source (TTS_*) and destination (DEST_TTS_*) are configured as for\n"
-	       "the run itself.\n");
+	       "the run itself; they must be the ones the journal recorded (base URLs, the\n"
+	       "destination application, the API key ids, --dev-id-prefix), else nothing is\n"
+	       "sent (--force-identity acts anyway). One process at a time uses a journal: a\n"
+	       "second run fails at once, naming the first one's pid. Exit status 0 only when\n"
+	       "every device ended done and every journal write succeeded.\n");
 }
 
 void help_restore(void)
 {
-	printf("Usage: ttn-lw-migrate restore [--journal FILE] DEVICE-ID|APP-ID/DEVICE-ID...\n\n"
-	       "Puts devices back into the source from their journal entry: removes them from\n"
-	       "the destination if they were created there, then re-creates them at the source\n"
-	       "(or re-enables downlinks there after a --keep-source migration).\n");
+	printf("Usage: ttn-lw-migrate restore [--journal FILE] [--from-destination]\n"
+	       "       DEVICE-ID|APP-ID/DEVICE-ID...\n\n"
+	       "Puts devices back into the source, each as a journaled transaction: first a\n"
+	       "read checks that the source takes it back (the key works, the same EUIs),\n"
+	       "then what goes back is recorded (restoring), the destination copy is deleted\n"
+	       "by the id the journal recorded for it (reinstating), and it is put back at the\n"
+	       "source (re-created, or unfrozen for a create-first device the source kept).\n"
+	       "Run it again after a failure: it goes on from the recorded step.\n"
+	       "A device live at the destination (created, copied, retiring, verified) is\n"
+	       "refused, saying where it lives: the export's frame counters are behind the\n"
+	       "destination's. --from-destination takes its current session from the\n"
+	       "destination instead. A device that never reached the destination gets back\n"
+	       "exactly what was exported (or is only unfrozen).\n");
 }
 
 /* roff-escapes s: backslashes and leading dots/quotes. */

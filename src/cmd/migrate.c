@@ -17,28 +17,61 @@
 #include "ui/log.h"
 #include "ui/progress.h"
 
+/* The journal's path: the given one, or the default under the state dir. */
+static char *journal_path(const char *path, char *err, size_t errlen)
+{
+	if (path)
+		return strdup(path);
+	char *dir = out_state_dir(err, errlen);
+	if (!dir)
+		return NULL;
+	size_t n = strlen(dir) + 16;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/journal.db", dir);
+	free(dir);
+	return p;
+}
+
 int migration_journal(const char *path, struct journal **out, char **path_out, char *err,
 		      size_t errlen)
 {
-	char *p = NULL;
-	if (path) {
-		p = strdup(path);
-	} else {
-		char *dir = out_state_dir(err, errlen);
-		if (!dir)
-			return -1;
-		size_t n = strlen(dir) + 16;
-		p = malloc(n);
-		if (p)
-			snprintf(p, n, "%s/journal.db", dir);
-		free(dir);
+	char *p = journal_path(path, err, errlen);
+	if (!p || journal_open(p, true, out, err, errlen) < 0) {
+		free(p);
+		return -1;
 	}
-	if (!p || journal_open(p, out, err, errlen) < 0) {
+	if (journal_provisional_begin(*out) < 0) {
+		snprintf(err, errlen, "journal %s: %s", p, journal_errmsg(*out));
+		journal_close(*out);
 		free(p);
 		return -1;
 	}
 	*path_out = p;
 	return 0;
+}
+
+void migration_stop(struct migration *m, const char *why)
+{
+	pthread_mutex_lock(&m->mu);
+	bool first = !m->stopped;
+	m->stopped = true;
+	pthread_mutex_unlock(&m->mu);
+	if (first)
+		log_error("the run stops before the next device: %s", why);
+}
+
+bool migration_stopped(struct migration *m)
+{
+	pthread_mutex_lock(&m->mu);
+	bool s = m->stopped;
+	pthread_mutex_unlock(&m->mu);
+	if (!s && journal_broken(m->journal)) {
+		migration_stop(m, "the journal cannot be written (it would fall behind what "
+				  "happens at the servers)");
+		s = true;
+	}
+	return s || g_interrupted;
 }
 
 void migration_bump(struct migration *m, size_t *counter)
@@ -51,8 +84,32 @@ void migration_bump(struct migration *m, size_t *counter)
 int migration_fail(struct migration *m, const char *app, const char *dev, const char *msg)
 {
 	log_error("device \"%s\": %s", dev, msg);
-	journal_fail(m->journal, app, dev, msg);
+	if (journal_fail(m->journal, app, dev, msg) < 0)
+		log_error("device \"%s\": journal: cannot record that failure (%s)", dev,
+			  journal_errmsg(m->journal));
 	migration_bump(m, &m->failed);
+	return -1;
+}
+
+int migration_move(struct migration *m, const char *app, const char *dev, enum jstate from,
+		   enum jstate to, const struct jwrite *w, const char *what)
+{
+	int rc = journal_move(m->journal, app, dev, from, to, w);
+	if (rc == 0)
+		return 0;
+	if (rc == JOURNAL_CONFLICT)
+		log_error("device \"%s\": journal: cannot record %s: the device is no longer %s "
+			  "in the journal (changed by another process?); stopped before its next "
+			  "request",
+			  dev, what, jstate_name(from));
+	else
+		log_error("device \"%s\": journal: cannot record %s (%s); stopped before its next "
+			  "request, %s still in the journal",
+			  dev, what, journal_errmsg(m->journal), jstate_name(from));
+	migration_bump(m, &m->failed);
+	if (rc != JOURNAL_CONFLICT)
+		migration_stop(m, "the journal cannot be written (it would fall behind what "
+				  "happens at the servers)");
 	return -1;
 }
 
@@ -102,15 +159,6 @@ int migration_admit(struct migration *m, const char *app, const char *dev, const
 	return 0;
 }
 
-/* A journal write that failed stops the device before its next request. */
-static int journal_failed(struct migration *m, const char *app, const char *dev, const char *what)
-{
-	char msg[512];
-	snprintf(msg, sizeof msg, "journal: cannot record %s (%s); stopped before the next step",
-		 what, journal_errmsg(m->journal));
-	return migration_fail(m, app, dev, msg);
-}
-
 /* delete-first: export → checks → retire at the source → create → verify. */
 static int migrate_delete_first(struct migration *m, const char *app, const char *dev,
 				enum jstate state, json_t *export)
@@ -119,7 +167,7 @@ static int migrate_delete_first(struct migration *m, const char *app, const char
 	json_t *ready = NULL;
 	int rc = -1;
 	while (state != J_VERIFIED) {
-		if (g_interrupted)
+		if (migration_stopped(m))
 			goto out;
 		switch (state) {
 		case J_PENDING: {
@@ -131,10 +179,9 @@ static int migrate_delete_first(struct migration *m, const char *app, const char
 				goto out;
 			}
 			/* Durable before anything else happens to the device. */
-			if (journal_advance(m->journal, app, dev, J_EXPORTED, export) < 0) {
-				journal_failed(m, app, dev, "the export");
+			if (migration_move(m, app, dev, J_PENDING, J_EXPORTED,
+					   &(struct jwrite){.export = export}, "the export") < 0)
 				goto out;
-			}
 			state = J_EXPORTED;
 			break;
 		}
@@ -154,12 +201,16 @@ static int migrate_delete_first(struct migration *m, const char *app, const char
 			if (m->ops->retire_device &&
 			    m->ops->retire_device(m->src, app, dev, export, &se) < 0) {
 				migration_fail(m, app, dev, se.msg);
+				if (se.config)
+					migration_stop(m, se.msg);
 				goto out;
 			}
-			if (journal_advance(m->journal, app, dev, J_RETIRED, NULL) < 0) {
-				journal_failed(m, app, dev, "the retirement at the source");
+			/* With the id the create will use: restore deletes by it. */
+			if (migration_move(m, app, dev, J_EXPORTED, J_RETIRED,
+					   &(struct jwrite){.dest_dev = json_string_value(
+								jp_get(ready, "ids.device_id"))},
+					   "the retirement at the source") < 0)
 				goto out;
-			}
 			state = J_RETIRED;
 			break;
 		}
@@ -171,7 +222,10 @@ static int migrate_delete_first(struct migration *m, const char *app, const char
 			/* resume: the device may exist there from an interrupted
 			 * attempt; it was checked absent before the source was
 			 * changed, so it is ours. */
-			if (dest_create(m->dest, ready, true, err, sizeof err) != DEST_OK) {
+			enum dest_fail df = dest_create(m->dest, ready, true, err, sizeof err);
+			if (df != DEST_OK) {
+				if (df == DEST_DENIED)
+					migration_stop(m, err);
 				size_t n = strlen(err);
 				snprintf(err + n, sizeof err - n,
 					 "; the device is kept in the journal ('ttn-lw-migrate "
@@ -179,10 +233,9 @@ static int migrate_delete_first(struct migration *m, const char *app, const char
 				migration_fail(m, app, dev, err);
 				goto out;
 			}
-			if (journal_advance(m->journal, app, dev, J_CREATED, NULL) < 0) {
-				journal_failed(m, app, dev, "the create at the destination");
+			if (migration_move(m, app, dev, J_RETIRED, J_CREATED, NULL,
+					   "the create at the destination") < 0)
 				goto out;
-			}
 			state = J_CREATED;
 			break;
 		}
@@ -198,10 +251,9 @@ static int migrate_delete_first(struct migration *m, const char *app, const char
 				migration_fail(m, app, dev, msg);
 				goto out;
 			}
-			if (journal_advance(m->journal, app, dev, J_VERIFIED, NULL) < 0) {
-				journal_failed(m, app, dev, "the verification");
+			if (migration_move(m, app, dev, J_CREATED, J_VERIFIED, NULL,
+					   "the verification") < 0)
 				goto out;
-			}
 			state = J_VERIFIED;
 			migration_bump(m, &m->done);
 			rc = 0;
@@ -222,12 +274,17 @@ out:
 
 int migrate_device(struct migration *m, const char *app, const char *dev)
 {
+	/* Nothing starts after a stop: the device stays as the journal has it. */
+	if (migration_stopped(m)) {
+		migration_bump(m, &m->failed);
+		return -1;
+	}
 	struct jdevice jd;
 	if (journal_add(m->journal, app, dev) < 0 || journal_get(m->journal, app, dev, &jd) != 1) {
-		char err[512];
-		snprintf(err, sizeof err, "journal: %s", journal_errmsg(m->journal));
-		log_error("device \"%s\": %s", dev, err);
+		log_error("device \"%s\": journal: %s; not started", dev,
+			  journal_errmsg(m->journal));
 		migration_bump(m, &m->failed);
+		migration_stop(m, "the journal cannot be written or read");
 		return -1;
 	}
 	json_t *export = json_incref(jd.export), *saved = json_incref(jd.frozen_from);
@@ -240,10 +297,29 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 		json_decref(saved);
 		return 0;
 	}
+	if (state == J_NSTATES || state == J_RESTORING || state == J_REINSTATING) {
+		json_decref(export);
+		json_decref(saved);
+		return migration_fail(
+		    m, app, dev,
+		    state == J_NSTATES
+			? "journal: the device is in a state this version does not know; not "
+			  "touched ('ttn-lw-migrate status --verify' lists such devices)"
+			: "a restore of this device is under way; 'ttn-lw-migrate restore' "
+			  "finishes it");
+	}
 	/* A device refused by an earlier run was unfrozen there and is intact
-	 * at the source: it starts over, in this run's order. */
-	if (state == J_REFUSED)
+	 * at the source: it starts over, in this run's order (the row moves
+	 * back to pending first, so that every later step compares with it). */
+	if (state == J_REFUSED) {
+		if (migration_move(m, app, dev, J_REFUSED, J_PENDING, NULL, "the new attempt") <
+		    0) {
+			json_decref(export);
+			json_decref(saved);
+			return -1;
+		}
 		state = J_PENDING;
+	}
 	/* A started device goes on in the order its state belongs to; one not
 	 * started yet takes the run's order. */
 	bool cf =
@@ -357,7 +433,7 @@ static int todo_cb(void *ud, const struct jdevice *d)
 static void *resume_next(void *ud)
 {
 	struct resume_feed *f = ud;
-	if (g_interrupted || f->i >= f->devs.n)
+	if (migration_stopped(f->m) || f->i >= f->devs.n)
 		return NULL;
 	return (void *)(uintptr_t)(++f->i); /* 1-based: NULL ends the feed */
 }
@@ -399,15 +475,36 @@ int migration_report(struct journal *j, const char *path)
 	return rc;
 }
 
+/* status reads: no run lock (a run may be going on), no transaction. */
 static int open_journal_arg(const struct config *cfg, struct journal **j, char **path)
 {
 	char err[512];
-	const char *p = cfg_str(cfg, NULL, "journal");
-	if (migration_journal(p, j, path, err, sizeof err) < 0) {
+	*path = journal_path(cfg_str(cfg, NULL, "journal"), err, sizeof err);
+	if (!*path || journal_open(*path, false, j, err, sizeof err) < 0) {
 		log_error("%s", err);
+		free(*path);
+		*path = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+static void check_cb(void *ud, const char *app, const char *dev, const char *state, const char *why)
+{
+	(void)ud;
+	printf("%s/%s (%s): cannot be right: %s\n", app, dev, state, why);
+}
+
+/* status --verify: every record that cannot be right, one line each. */
+static int verify_journal(struct journal *j, const char *path)
+{
+	long bad = journal_check(j, check_cb, NULL);
+	if (bad < 0) {
+		log_error("journal %s: cannot be read: %s", path, journal_errmsg(j));
+		return EXIT_FAILED;
+	}
+	printf("check     %ld device%s whose record cannot be right\n", bad, bad == 1 ? "" : "s");
+	return bad ? EXIT_FAILED : EXIT_OK;
 }
 
 static void set_level(const struct config *cfg)
@@ -433,9 +530,16 @@ int cmd_status(const struct invocation *inv)
 		return EXIT_FAILED;
 	}
 	long counts[J_NSTATES], failed;
-	journal_counts(j, counts, &failed);
 	struct each_ctx c = {.report = json_array()};
-	journal_each(j, false, false, report_cb, &c);
+	if (journal_counts(j, counts, &failed) < 0 ||
+	    journal_each(j, false, false, report_cb, &c) < 0) {
+		log_error("journal %s: cannot be read: %s", path, journal_errmsg(j));
+		json_decref(c.report);
+		journal_close(j);
+		free(path);
+		cfg_free(&cfg);
+		return EXIT_FAILED;
+	}
 	/* The states of the run's order, and any other state a device is in
 	 * (a journal can hold devices of both orders). */
 	char *order = journal_meta_get(j, "order");
@@ -444,8 +548,9 @@ int cmd_status(const struct invocation *inv)
 	free(order);
 	for (int s = 0; s < J_NSTATES; s++) {
 		enum jstate st = (enum jstate)s;
+		bool restoring = st == J_RESTORING || st == J_REINSTATING;
 		bool of_order = st == J_PENDING || st == J_VERIFIED || st == J_RESTORED ||
-				jstate_create_first(st) == cf;
+				(!restoring && jstate_create_first(st) == cf);
 		if (of_order || counts[s])
 			printf("%-9s %ld\n", jstate_name(st), counts[s]);
 	}
@@ -463,6 +568,8 @@ int cmd_status(const struct invocation *inv)
 	}
 	const char *report = cfg_str(&cfg, NULL, "report");
 	int rc = report && migration_report(j, report) < 0 ? EXIT_FAILED : EXIT_OK;
+	if (cfg_bool(&cfg, NULL, "verify") && verify_journal(j, path) != EXIT_OK)
+		rc = EXIT_FAILED;
 	json_decref(c.report);
 	journal_close(j);
 	free(path);
@@ -541,7 +648,13 @@ int cmd_resume(const struct invocation *inv)
 	if (relist_unlisted(&m) < 0)
 		rc = EXIT_FAILED;
 	struct resume_feed f = {.m = &m};
-	journal_each(jr.j, true, false, todo_cb, &f);
+	if (journal_each(jr.j, true, false, todo_cb, &f) < 0) {
+		log_error("journal %s: cannot be read: %s", jr.path, journal_errmsg(jr.j));
+		strlist_free(&f.apps);
+		strlist_free(&f.devs);
+		rc = EXIT_FAILED;
+		goto done;
+	}
 	progress_start("resuming",
 		       !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
 	progress_set_total(f.devs.n);
@@ -554,7 +667,17 @@ int cmd_resume(const struct invocation *inv)
 	print_summary(jr.j, jr.path);
 	if (cfg_str(cfg, NULL, "report"))
 		migration_report(jr.j, cfg_str(cfg, NULL, "report"));
-	rc = g_interrupted ? EXIT_INTERRUPTED : m.failed || rc ? EXIT_FAILED : EXIT_OK;
+	/* Non-zero unless every device ended done: a failed journal write, a
+	 * device in error, one left unfinished (a stop) all count. */
+	long counts[J_NSTATES], errors = 0, open = 0;
+	if (journal_counts(jr.j, counts, &errors) < 0)
+		open = 1;
+	else
+		for (int s = 0; s < J_NSTATES; s++)
+			if (s != J_VERIFIED && s != J_RESTORED && s != J_REFUSED)
+				open += counts[s];
+	bool bad = m.failed || rc || open || errors || m.stopped || journal_broken(jr.j);
+	rc = g_interrupted ? EXIT_INTERRUPTED : bad ? EXIT_FAILED : EXIT_OK;
 done:
 	if (m.ops)
 		migration_close_ends(&m);
@@ -578,16 +701,16 @@ static int find_cb(void *ud, const struct jdevice *d)
 		f->found.src_app = strdup(d->src_app);
 		f->found.src_dev = strdup(d->src_dev);
 		f->found.error = d->error ? strdup(d->error) : NULL;
+		f->found.dest_dev = d->dest_dev ? strdup(d->dest_dev) : NULL;
 		f->found.export = json_incref(d->export);
 		f->found.frozen_from = json_incref(d->frozen_from);
+		f->found.restore = json_incref(d->restore);
 	}
 	return 0;
 }
 
-static int restore_one(struct journal *j, const struct config *cfg, const char *src_name,
-		       const struct source_ops *ops, struct dest *dest, const char *item)
+static int restore_one(struct restore_ctx *rc, const char *item)
 {
-	char err[768];
 	char app_buf[64] = "";
 	const char *slash = strchr(item, '/');
 	struct find_ctx f = {.dev = slash ? slash + 1 : item};
@@ -595,82 +718,21 @@ static int restore_one(struct journal *j, const struct config *cfg, const char *
 		memcpy(app_buf, item, (size_t)(slash - item));
 		f.app = app_buf;
 	}
-	journal_each(j, false, true, find_cb, &f);
-	int rc = -1;
-	struct dest *src_dest = NULL;
-	if (f.n == 0) {
-		log_error("device \"%s\": not in the journal", item);
+	if (journal_each(rc->j, false, true, find_cb, &f) < 0) {
+		log_error("device \"%s\": journal: cannot be read: %s", item,
+			  journal_errmsg(rc->j));
+		jdevice_free(&f.found);
 		return -1;
 	}
-	if (f.n > 1) {
+	int out = -1;
+	if (f.n == 0)
+		log_error("device \"%s\": not in the journal", item);
+	else if (f.n > 1)
 		log_error("device \"%s\": in several applications; write APP/DEVICE", item);
-		goto out;
-	}
-	/* A create-first device: the source kept it (frozen) until the
-	 * destination had verified it. */
-	if (f.found.state != J_RESTORED &&
-	    (f.found.frozen_from || jstate_create_first(f.found.state))) {
-		rc = restore_create_first(j, cfg, src_name, ops, dest, &f.found);
-		goto out;
-	}
-	if (!f.found.export || f.found.state == J_PENDING) {
-		log_error("device \"%s\": never exported; nothing to restore", item);
-		goto out;
-	}
-	if (f.found.state == J_RESTORED) {
-		log_info("device \"%s\": already restored", item);
-		rc = 0;
-		goto out;
-	}
-	if (f.found.state >= J_CREATED && dest_delete(dest, f.found.export, err, sizeof err) < 0) {
-		/* dest_delete works on the prepared id; try that too. */
-		log_error("device \"%s\": removing it from the destination: %s", item, err);
-		goto out;
-	}
-	if (dest_open(cfg, src_name, f.found.src_app, &src_dest, err, sizeof err) < 0) {
-		log_error("%s", err);
-		goto out;
-	}
-	char *retire = journal_meta_get(j, "retire");
-	bool kept = retire && strcmp(retire, "disable") == 0;
-	free(retire);
-	if (f.found.state == J_EXPORTED) {
-		log_info("device \"%s\": the source was not changed; nothing to restore", item);
-	} else if (kept) {
-		json_t *sd = json_object_get(json_object_get(f.found.export, "mac_settings"),
-					     "schedule_downlinks");
-		if (dest_set_downlinks(src_dest, f.found.export, sd ? json_is_true(sd) : true, err,
-				       sizeof err) < 0) {
-			log_error("device \"%s\": re-enabling downlinks at the source: %s", item,
-				  err);
-			goto out;
-		}
-	} else {
-		json_t *d = json_deep_copy(f.found.export);
-		enum dest_fail df = DEST_REJECTED;
-		if (dest_prepare(src_dest, d, NULL, true, err, sizeof err) == 0)
-			df = dest_create(src_dest, d, false, err, sizeof err);
-		json_decref(d);
-		if (df == DEST_EXISTS) {
-			log_info("device \"%s\": already back at the source", item);
-		} else if (df != DEST_OK) {
-			log_error("device \"%s\": re-creating it at the source: %s", item, err);
-			goto out;
-		}
-	}
-	if (journal_advance(j, f.found.src_app, f.found.src_dev, J_RESTORED, NULL) < 0) {
-		log_error(
-		    "device \"%s\": restored at the source, but the journal cannot record it: "
-		    "%s",
-		    item, journal_errmsg(j));
-		goto out;
-	}
-	log_info("device \"%s\": restored to the source application %s", item, f.found.src_app);
-	rc = 0;
-out:
-	dest_close(src_dest);
+	else
+		out = restore_device(rc, &f.found);
 	jdevice_free(&f.found);
-	return rc;
+	return out;
 }
 
 int cmd_restore(const struct invocation *inv)
@@ -690,9 +752,33 @@ int cmd_restore(const struct invocation *inv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	for (size_t i = 0; i < inv->nitems; i++)
-		if (restore_one(jr.j, &jr.cfg, jr.src_name, jr.ops, dest, inv->items[i]) < 0)
+	/* Only against the run's own ends, before any request. */
+	char *prefix = journal_meta_get(jr.j, "prefix");
+	const char *given = cfg_str(&jr.cfg, NULL, "dev-id-prefix");
+	int idrc = migration_identity(jr.j, &jr.cfg, jr.src_name, dest,
+				      given		  ? given
+				      : prefix && *prefix ? prefix
+							  : NULL,
+				      cfg_bool(&jr.cfg, NULL, "force-identity"), e, sizeof e);
+	free(prefix);
+	if (idrc < 0) {
+		log_error("%s", e);
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	struct restore_ctx ctx = {.j = jr.j,
+				  .cfg = &jr.cfg,
+				  .src_name = jr.src_name,
+				  .ops = jr.ops,
+				  .dest = dest,
+				  .from_destination = cfg_bool(&jr.cfg, NULL, "from-destination")};
+	for (size_t i = 0; i < inv->nitems && !g_interrupted; i++)
+		if (restore_one(&ctx, inv->items[i]) < 0)
 			rc = EXIT_FAILED;
+	if (journal_broken(jr.j))
+		rc = EXIT_FAILED;
+	if (g_interrupted)
+		rc = EXIT_INTERRUPTED;
 done:
 	dest_close(dest);
 	journal_run_close(&jr);
@@ -730,10 +816,15 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 		m->keep_source = strcmp(v, "disable") == 0;
 		free(v);
 	}
-	if ((v = journal_meta_get(m->journal, "prefix"))) {
+	/* A prefix given now must be the journal's (migration_identity
+	 * compares); without one the journal's applies. */
+	if ((v = journal_meta_get(m->journal, "prefix")) && !m->prefix) {
 		m->owned_prefix = v;
 		m->prefix = *v ? v : NULL;
+	} else {
+		free(v);
 	}
+	m->force_identity = cfg_bool(cfg, NULL, "force-identity");
 	if (m->ops->open(cfg, &m->src, &se) < 0) {
 		snprintf(err, errlen, "%s", se.msg);
 		return -1;
@@ -745,6 +836,11 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 		m->src = NULL;
 		return -1;
 	}
+	/* The journal's own run only (nothing has been sent yet); this ends
+	 * the provisional transaction, keeping what the run wrote before. */
+	if (migration_identity(m->journal, cfg, src_name, m->dest, m->prefix, m->force_identity,
+			       err, errlen) < 0)
+		return -1;
 	m->order = choose_order(m);
 	log_info("source and destination are %s: %s",
 		 m->order == ORDER_CREATE_FIRST ? "two deployments" : "one deployment",

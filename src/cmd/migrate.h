@@ -37,16 +37,23 @@ struct migration {
 	bool force;
 	bool keep_source;
 	struct precheck pre; /* the checks, before anything changes at the source */
-	pthread_mutex_t mu;  /* guards the counters: devices run on worker threads */
+	bool force_identity; /* --force-identity: act even on another run's journal */
+	pthread_mutex_t mu;  /* guards the counters and stop: devices run on worker threads */
 	size_t done, failed, skipped;
+	/* Set when going on would repeat the same failure on every device (a
+	 * key without a right) or the journal cannot be written: no device
+	 * starts a step after it. */
+	bool stopped;
 };
 
 /* Takes the device through every step it has not completed. Returns 0 when
  * it ends verified (or was already), -1 when a step failed (recorded). */
 int migrate_device(struct migration *m, const char *app, const char *dev);
 
-/* Opens (creating) the journal at path, or the default one when NULL, and
- * records/reads the run settings. *path_out is malloc'd. */
+/* Opens (creating) the journal at path, or the default one when NULL, with
+ * the run lock held, in a provisional transaction that migration_open_ends
+ * (or migration_identity) commits once the run is known to be the journal's
+ * own. *path_out is malloc'd. */
 int migration_journal(const char *path, struct journal **out, char **path_out, char *err,
 		      size_t errlen);
 
@@ -69,6 +76,29 @@ const char *migration_order_name(enum migration_order o);
 int migration_fail(struct migration *m, const char *app, const char *dev, const char *msg);
 void migration_bump(struct migration *m, size_t *counter);
 
+/* Records the transition from → to (compare-and-set). On failure the device
+ * stops there, logged and counted (what: the step being recorded), and a
+ * journal that cannot be written stops the run. Returns 0 or -1. */
+int migration_move(struct migration *m, const char *app, const char *dev, enum jstate from,
+		   enum jstate to, const struct jwrite *w, const char *what);
+
+/* Stops the run before the next device (one line saying why, logged once). */
+void migration_stop(struct migration *m, const char *why);
+/* Whether no further step may start: stopped, journal broken, interrupted. */
+bool migration_stopped(struct migration *m);
+
+/*
+ * The run's identity (migrate_id.c): the source (kind, base URL of each
+ * component, API key id) and the destination (base URLs, application, key
+ * id), and --dev-id-prefix, as a JSON object. The first run records it in the
+ * journal; later ones (resume, restore, another --to-dest) are refused, with
+ * one line saying what differs, unless force. Old journals get it recorded
+ * (said so). Ends the journal's provisional transaction (kept on success).
+ * Returns 0, or -1 with err; never sends a request.
+ */
+int migration_identity(struct journal *j, const struct config *cfg, const char *src_name,
+		       struct dest *dest, const char *prefix, bool force, char *err, size_t errlen);
+
 /* The checks before anything irreversible: prepares the export for the
  * destination (*ready, new reference) and runs the pre-checks, the
  * destination's id lookup and dest_check_create. Returns 0 when the device
@@ -83,9 +113,16 @@ json_t *migration_prepared(struct migration *m, const json_t *export, char *err,
 int migrate_create_first(struct migration *m, const char *app, const char *dev, enum jstate state,
 			 json_t *export, json_t *frozen_from);
 
-/* restore of a device that went through create-first (migrate_cf.c). */
-int restore_create_first(struct journal *j, const struct config *cfg, const char *src_name,
-			 const struct source_ops *ops, struct dest *dest, const struct jdevice *d);
+/* restore (migrate_restore.c): puts one journal device back at the source. */
+struct restore_ctx {
+	struct journal *j;
+	const struct config *cfg;
+	const char *src_name;
+	const struct source_ops *ops;
+	struct dest *dest;
+	bool from_destination; /* --from-destination */
+};
+int restore_device(struct restore_ctx *rc, const struct jdevice *d);
 
 /* Lays saved's values (or, with frozen, the frozen ones) over dev: what the
  * export would hold had the source not been frozen. */

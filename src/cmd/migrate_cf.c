@@ -1,5 +1,5 @@
 /*
- * The create-first order (two deployments), and its restore.
+ * The create-first order (two deployments).
  *
  *   pending   read the source's setting that a freeze changes (read-only)
  *   freezing  that setting is in the journal; freeze (idempotent)
@@ -18,7 +18,9 @@
  *
  * While a device is frozen, only the destination can send it anything, so
  * two network servers never command it; before `copied` no destination copy
- * can have answered it, and the source copy is not deleted before `retiring`.
+ * can have answered it, and the source copy is not deleted before `retiring`. *
+ * Every step records its state with a compare-and-set from the state it was
+ * read in (migration_move); restore is in migrate_restore.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +49,6 @@ void migration_thaw(json_t *dev, const json_t *saved, bool frozen)
 	}
 }
 
-static int journal_failed(struct migration *m, const char *app, const char *dev, const char *what)
-{
-	char msg[512];
-	snprintf(msg, sizeof msg,
-		 "journal: cannot record %s (%s); stopped before the next step (the device may "
-		 "be frozen at the source: 'ttn-lw-migrate resume' goes on, 'restore' unfreezes "
-		 "it)",
-		 what, journal_errmsg(m->journal));
-	return migration_fail(m, app, dev, msg);
-}
-
 /* A failure that leaves the device frozen at the source, for resume. */
 static int fail_frozen(struct migration *m, const char *app, const char *dev, const char *what)
 {
@@ -79,8 +70,11 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 	 * at the destination ours (it was looked up absent before). */
 	bool create_sent = state == J_CREATING;
 	struct src_err se = {0};
+	enum jstate from = state; /* the state a refusal was found in */
 	while (state != J_VERIFIED && state != J_REFUSED) {
-		if (g_interrupted)
+		/* A refusal is still undone after a stop: the unfreeze is what
+		 * keeps the device working where it was. */
+		if (migration_stopped(m) && state != J_REFUSING)
 			goto out;
 		memset(&se, 0, sizeof se);
 		switch (state) {
@@ -92,25 +86,28 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				snprintf(se.msg + n, sizeof se.msg - n,
 					 "; the source was not changed");
 				migration_fail(m, app, dev, se.msg);
+				if (se.config)
+					migration_stop(m, se.msg);
 				goto out;
 			}
 			/* Saved before the freeze can happen: a freeze is never sent
 			 * without the value that undoes it on disk. */
-			if (journal_advance_frozen(m->journal, app, dev, J_FREEZING, saved) < 0) {
-				journal_failed(m, app, dev, "the source's downlink setting");
+			if (migration_move(m, app, dev, J_PENDING, J_FREEZING,
+					   &(struct jwrite){.frozen_from = saved},
+					   "the source's downlink setting") < 0)
 				goto out;
-			}
 			state = J_FREEZING;
 			break;
 		case J_FREEZING:
 			if (m->ops->freeze(m->src, app, dev, saved, &se) < 0) {
 				fail_frozen(m, app, dev, se.msg);
+				if (se.config)
+					migration_stop(m, se.msg);
 				goto out;
 			}
-			if (journal_advance(m->journal, app, dev, J_FROZEN, NULL) < 0) {
-				journal_failed(m, app, dev, "the freeze");
+			if (migration_move(m, app, dev, J_FREEZING, J_FROZEN, NULL, "the freeze") <
+			    0)
 				goto out;
-			}
 			state = J_FROZEN;
 			break;
 		case J_FROZEN: {
@@ -134,19 +131,24 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 					goto out;
 				}
 				snprintf(why, sizeof why, "%s", err);
+				from = state;
 				state = J_REFUSING;
 				break;
 			}
-			if (journal_advance(m->journal, app, dev, J_CREATING, export) < 0) {
-				journal_failed(m, app, dev, "the export");
+			/* With the id the create uses: restore deletes by it. */
+			if (migration_move(m, app, dev, J_FROZEN, J_CREATING,
+					   &(struct jwrite){.export = export,
+							    .dest_dev = json_string_value(
+								jp_get(ready, "ids.device_id"))},
+					   "the export") < 0)
 				goto out;
-			}
 			state = J_CREATING;
 			break;
 		}
 		case J_CREATING: {
 			if (!ready && !(ready = migration_prepared(m, export, err, sizeof err))) {
 				snprintf(why, sizeof why, "%s", err);
+				from = state;
 				state = J_REFUSING;
 				break;
 			}
@@ -163,15 +165,19 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			}
 			if (df != DEST_OK) {
 				/* EXISTS without a create of ours before it: another
-				 * device has the id or the EUIs there. */
+				 * device has the id or the EUIs there. DENIED: the
+				 * key lacks a right, which every device would meet:
+				 * this one is unfrozen, and the run stops. */
+				if (df == DEST_DENIED)
+					migration_stop(m, err);
 				snprintf(why, sizeof why, "%s", err);
+				from = state;
 				state = J_REFUSING;
 				break;
 			}
-			if (journal_advance(m->journal, app, dev, J_COPIED, NULL) < 0) {
-				journal_failed(m, app, dev, "the create at the destination");
+			if (migration_move(m, app, dev, J_CREATING, J_COPIED, NULL,
+					   "the create at the destination") < 0)
 				goto out;
-			}
 			state = J_COPIED;
 			break;
 		}
@@ -188,10 +194,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				goto out;
 			}
 			enum jstate next = m->keep_source ? J_VERIFIED : J_RETIRING;
-			if (journal_advance(m->journal, app, dev, next, NULL) < 0) {
-				journal_failed(m, app, dev, "the verification");
+			if (migration_move(m, app, dev, J_COPIED, next, NULL, "the verification") <
+			    0)
 				goto out;
-			}
 			state = next;
 			break;
 		}
@@ -205,10 +210,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				migration_fail(m, app, dev, se.msg);
 				goto out;
 			}
-			if (journal_advance(m->journal, app, dev, J_VERIFIED, NULL) < 0) {
-				journal_failed(m, app, dev, "the delete at the source");
+			if (migration_move(m, app, dev, J_RETIRING, J_VERIFIED, NULL,
+					   "the delete at the source") < 0)
 				goto out;
-			}
 			state = J_VERIFIED;
 			break;
 		case J_REFUSING: {
@@ -223,8 +227,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 						snprintf(why, sizeof why, "%s", jd.error);
 					jdevice_free(&jd);
 				}
-			} else if (journal_stop(m->journal, app, dev, J_REFUSING, why) < 0) {
-				journal_failed(m, app, dev, "the refusal");
+			} else if (migration_move(m, app, dev, from, J_REFUSING,
+						  &(struct jwrite){.error = why, .attempt = true},
+						  "the refusal") < 0) {
 				goto out;
 			}
 			if (m->ops->unfreeze(m->src, app, dev, saved, &se) < 0) {
@@ -241,10 +246,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			}
 			char msg[1300];
 			snprintf(msg, sizeof msg, "refused by the destination: %.1100s", why);
-			if (journal_stop(m->journal, app, dev, J_REFUSED, msg) < 0) {
-				journal_failed(m, app, dev, "the unfreeze");
+			if (migration_move(m, app, dev, J_REFUSING, J_REFUSED,
+					   &(struct jwrite){.error = msg}, "the unfreeze") < 0)
 				goto out;
-			}
 			log_error(
 			    "device \"%s\": %s; unfrozen at the source, where it keeps working",
 			    dev, msg);
@@ -268,107 +272,5 @@ out:
 	json_decref(export);
 	json_decref(saved);
 	json_decref(ready);
-	return rc;
-}
-
-/* ---- restore ---------------------------------------------------------------- */
-
-/*
- * Puts a create-first device back: whatever its state, the source copy is
- * made whole (re-created frozen from the journal's export only when the
- * source no longer has it), then the destination copy deleted, then the
- * source unfrozen. Each step is idempotent and every prefix of them leaves
- * exactly one copy that can send downlinks or none that can, never two, and
- * always one copy: a failed restore can be run again.
- */
-int restore_create_first(struct journal *j, const struct config *cfg, const char *src_name,
-			 const struct source_ops *ops, struct dest *dest, const struct jdevice *d)
-{
-	char err[768];
-	const char *app = d->src_app, *dev = d->src_dev;
-	struct source *src = NULL;
-	struct dest *src_dest = NULL;
-	struct src_err se = {0};
-	json_t *now = NULL, *copy = NULL;
-	int rc = -1;
-	if (!d->frozen_from) {
-		log_error("device \"%s\": the journal has no saved source setting; nothing to "
-			  "restore",
-			  dev);
-		return -1;
-	}
-	if (!ops->unfreeze || ops->open(cfg, &src, &se) < 0) {
-		log_error("device \"%s\": opening the source: %s", dev,
-			  se.msg[0] ? se.msg : "the source cannot unfreeze");
-		return -1;
-	}
-	bool dest_touched = d->state == J_CREATING || d->state == J_COPIED ||
-			    d->state == J_RETIRING || d->state == J_VERIFIED;
-	if (dest_touched) {
-		/* Intact when its components answer: the delete goes AS, NS,
-		 * JS, IS, so answering AS and NS mean nothing was deleted. */
-		if (ops->export_device(src, app, dev, &now, &se) < 0) {
-			if (!se.not_found) {
-				log_error("device \"%s\": checking the source copy: %s", dev,
-					  se.msg);
-				goto out;
-			}
-			if (!d->export) {
-				log_error("device \"%s\": not at the source and no export in the "
-					  "journal",
-					  dev);
-				goto out;
-			}
-			/* Re-created frozen: the destination copy is still live. */
-			copy = json_deep_copy(d->export);
-			migration_thaw(copy, d->frozen_from, true);
-			/* resume: the source's IS may still hold it (the delete
-			 * was cut short): it is this device. */
-			if (dest_open(cfg, src_name, app, &src_dest, err, sizeof err) < 0 ||
-			    dest_prepare(src_dest, copy, NULL, true, err, sizeof err) < 0 ||
-			    dest_create(src_dest, copy, true, err, sizeof err) != DEST_OK) {
-				log_error("device \"%s\": re-creating it at the source: %s", dev,
-					  err);
-				goto out;
-			}
-			log_info("device \"%s\": re-created at the source (frozen)", dev);
-		}
-		/* The destination's id: the export prepared as the run did. */
-		json_t *there = d->export ? json_deep_copy(d->export) : NULL;
-		char *prefix = journal_meta_get(j, "prefix");
-		if (there && dest_prepare(dest, there, prefix && *prefix ? prefix : NULL, true, err,
-					  sizeof err) < 0) {
-			json_decref(there);
-			there = NULL;
-		}
-		free(prefix);
-		if (there && dest_delete(dest, there, err, sizeof err) < 0) {
-			log_error("device \"%s\": removing it from the destination: %s (the source "
-				  "copy stays frozen)",
-				  dev, err);
-			json_decref(there);
-			goto out;
-		}
-		json_decref(there);
-	}
-	if (ops->unfreeze(src, app, dev, d->frozen_from, &se) < 0) {
-		log_error("device \"%s\": %s", dev, se.msg);
-		goto out;
-	}
-	if (journal_advance(j, app, dev, J_RESTORED, NULL) < 0) {
-		log_error(
-		    "device \"%s\": restored at the source, but the journal cannot record it: "
-		    "%s",
-		    dev, journal_errmsg(j));
-		goto out;
-	}
-	log_info("device \"%s\": restored: unfrozen at the source application %s%s", dev, app,
-		 dest_touched ? ", removed from the destination" : "");
-	rc = 0;
-out:
-	json_decref(now);
-	json_decref(copy);
-	dest_close(src_dest);
-	ops->close(src);
 	return rc;
 }

@@ -45,8 +45,9 @@ struct tts_api *dest_api(struct dest *d);
 int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, char *err,
 		 size_t errlen);
 
-/* Why a create failed, so callers can tell a conflict from a rejection. */
-enum dest_fail { DEST_OK = 0, DEST_EXISTS, DEST_REJECTED, DEST_UNAVAILABLE };
+/* Why a create failed, so callers can tell a conflict from a rejection.
+ * DEST_DENIED: 401 or 403, the key lacks a right; every device would get it. */
+enum dest_fail { DEST_OK = 0, DEST_EXISTS, DEST_REJECTED, DEST_UNAVAILABLE, DEST_DENIED };
 
 /*
  * Creates the prepared device. With resume set, a device already registered

@@ -479,6 +479,8 @@ static enum dest_fail classify(const struct tts_error *e)
 		return DEST_EXISTS;
 	if (e->status == 0 || e->status == 429 || e->status >= 500)
 		return DEST_UNAVAILABLE;
+	if (e->status == 401 || e->status == 403)
+		return DEST_DENIED;
 	return DEST_REJECTED;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,11 +16,14 @@
 struct journal {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	int lock_fd; /* the run lock (flock on PATH.lock), or -1 */
+	bool broken; /* a write failed: see journal_broken */
+	bool in_txn; /* a provisional transaction is open */
 };
 
 static const char *const state_names[J_NSTATES] = {
-    "pending", "exported", "retired", "created",  "verified", "restored", "freezing",
-    "frozen",  "creating", "copied",  "retiring", "refusing", "refused"};
+    "pending",	"exported", "retired",	"created",  "verified", "restored",  "freezing",   "frozen",
+    "creating", "copied",   "retiring", "refusing", "refused",	"restoring", "reinstating"};
 
 const char *jstate_name(enum jstate s)
 {
@@ -28,66 +32,168 @@ const char *jstate_name(enum jstate s)
 
 bool jstate_create_first(enum jstate s)
 {
-	return s >= J_FREEZING && s < J_NSTATES;
+	return s >= J_FREEZING && s <= J_REFUSED;
 }
 
-static enum jstate state_of(const char *name)
+int jstate_parse(const char *name)
 {
 	for (int i = 0; i < J_NSTATES; i++)
 		if (name && strcmp(name, state_names[i]) == 0)
-			return (enum jstate)i;
-	return J_PENDING;
+			return i;
+	return -1;
 }
 
-static const char schema[] = "PRAGMA journal_mode=WAL;"
+/* An unknown name reads as J_NSTATES: no step acts on it (journal check
+ * names it). */
+static enum jstate state_of(const char *name)
+{
+	int s = jstate_parse(name);
+	return s < 0 ? J_NSTATES : (enum jstate)s;
+}
+
+/* The busy timeout comes first: setting the journal mode may have to wait
+ * for another connection (status, a sqlite3 shell) to let go. */
+static const char schema[] = "PRAGMA busy_timeout=5000;"
+			     "PRAGMA journal_mode=WAL;"
 			     "PRAGMA synchronous=FULL;"
-			     "PRAGMA busy_timeout=5000;"
 			     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
 			     "CREATE TABLE IF NOT EXISTS devices ("
 			     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 			     " src_app TEXT NOT NULL, src_dev TEXT NOT NULL,"
 			     " state TEXT NOT NULL DEFAULT 'pending',"
 			     " error TEXT, export TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
-			     " updated_at TEXT, frozen_from TEXT,"
+			     " updated_at TEXT, frozen_from TEXT, restore TEXT, dest_dev TEXT,"
 			     " UNIQUE (src_app, src_dev));";
 
-/* Journals written before the create-first order lack frozen_from. */
+/* Journals written before the create-first order lack frozen_from, those
+ * before the journaled restore restore and dest_dev. */
 static int add_missing_columns(sqlite3 *db)
 {
+	static const char *const cols[] = {"frozen_from", "restore", "dest_dev"};
+	bool has[3] = {false, false, false};
 	sqlite3_stmt *st;
-	bool has = false;
 	if (sqlite3_prepare_v2(db, "PRAGMA table_info(devices)", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW)
-		has |= strcmp((const char *)sqlite3_column_text(st, 1), "frozen_from") == 0;
+		for (int i = 0; i < 3; i++)
+			has[i] |= strcmp((const char *)sqlite3_column_text(st, 1), cols[i]) == 0;
 	sqlite3_finalize(st);
-	if (has)
-		return 0;
-	return sqlite3_exec(db, "ALTER TABLE devices ADD COLUMN frozen_from TEXT", NULL, NULL,
-			    NULL) == SQLITE_OK
-		   ? 0
-		   : -1;
+	for (int i = 0; i < 3; i++) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "ALTER TABLE devices ADD COLUMN %s TEXT", cols[i]);
+		if (!has[i] && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	}
+	return 0;
 }
 
-int journal_open(const char *path, struct journal **out, char *err, size_t errlen)
+/* The run lock. flock (not SQLite's fcntl locks, which it manages itself)
+ * on a sidecar file, so that it covers the whole run, the moments without a
+ * transaction included; the kernel drops it when the process ends, kill -9
+ * included. The file keeps the holder's pid for the refusal's message. */
+static int take_lock(const char *path, int *fd_out, char *err, size_t errlen)
 {
+	size_t n = strlen(path) + 6;
+	char *lp = malloc(n);
+	if (!lp)
+		return -1;
+	snprintf(lp, n, "%s.lock", path);
+	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "journal %s: cannot create its lock file %s: %s", path, lp,
+			 strerror(errno));
+		free(lp);
+		return -1;
+	}
+	free(lp);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		char pid[32] = "";
+		ssize_t r = e == EWOULDBLOCK ? pread(fd, pid, sizeof pid - 1, 0) : -1;
+		if (r > 0)
+			pid[strcspn(pid, "\r\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			snprintf(err, errlen,
+				 "journal %s is in use by another ttn-lw-migrate run (process %s); "
+				 "nothing was done: wait for it to end",
+				 path, pid[0] ? pid : "unknown");
+		else
+			snprintf(err, errlen, "journal %s: cannot lock it: %s", path, strerror(e));
+		close(fd);
+		return -1;
+	}
+	char buf[32];
+	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		snprintf(err, errlen, "journal %s: cannot write its lock file: %s", path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* SQLite's quick_check: a damaged file (truncated, overwritten) is refused
+ * before anything is read from it, let alone sent anywhere. */
+static int check_intact(sqlite3 *db, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(why, whylen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	const char *first = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	int out = 0;
+	if (rc != SQLITE_ROW) {
+		snprintf(why, whylen, "%s", sqlite3_errmsg(db));
+		out = -1;
+	} else if (!first || strcmp(first, "ok") != 0) {
+		snprintf(why, whylen, "%.200s", first ? first : "?");
+		out = -1;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+int journal_open(const char *path, bool lock, struct journal **out, char *err, size_t errlen)
+{
+	int lock_fd = -1;
+	if (lock && take_lock(path, &lock_fd, err, errlen) < 0)
+		return -1;
 	/* Create the file ourselves so that it is 0600 from the first byte;
 	 * SQLite gives its -wal and -shm files the database file's mode. */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "journal %s: %s", path, strerror(errno));
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return -1;
 	}
 	close(fd);
 	struct journal *j = calloc(1, sizeof *j);
-	if (!j)
+	if (!j) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return -1;
+	}
+	j->lock_fd = lock_fd;
 	pthread_mutex_init(&j->mu, NULL);
-	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    add_missing_columns(j->db) < 0) {
-		snprintf(err, errlen, "journal %s: %s", path,
-			 j->db ? sqlite3_errmsg(j->db) : "cannot open");
+	char why[256] = "";
+	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(why, sizeof why, "%s", j->db ? sqlite3_errmsg(j->db) : "cannot open");
+	} else if (sqlite3_exec(j->db, "PRAGMA busy_timeout=5000", NULL, NULL, NULL) != SQLITE_OK ||
+		   check_intact(j->db, why, sizeof why) < 0) {
+		char w[256];
+		snprintf(w, sizeof w, "%s", why[0] ? why : sqlite3_errmsg(j->db));
+		snprintf(why, sizeof why, "damaged or not a journal (%.200s)", w);
+	} else if (sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+		   add_missing_columns(j->db) < 0) {
+		snprintf(why, sizeof why, "%s", sqlite3_errmsg(j->db));
+	}
+	if (why[0]) {
+		snprintf(err, errlen, "journal %s: %s; nothing was done", path, why);
 		journal_close(j);
 		return -1;
 	}
@@ -99,9 +205,59 @@ void journal_close(struct journal *j)
 {
 	if (!j)
 		return;
+	if (j->in_txn)
+		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(j->db);
 	pthread_mutex_destroy(&j->mu);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd); /* releases the run lock */
 	free(j);
+}
+
+/* Marks the journal broken after a failed write (under mu). */
+static int broke(struct journal *j)
+{
+	j->broken = true;
+	return -1;
+}
+
+bool journal_broken(struct journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	bool b = j->broken;
+	pthread_mutex_unlock(&j->mu);
+	return b;
+}
+
+int journal_provisional_begin(struct journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = -1;
+	if (!j->in_txn && sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+		j->in_txn = true;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_provisional_end(struct journal *j, bool keep)
+{
+	pthread_mutex_lock(&j->mu);
+	int rc = 0;
+	if (j->in_txn) {
+		rc =
+		    sqlite3_exec(j->db, keep ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK
+			? 0
+			: -1;
+		if (rc < 0 && keep) {
+			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+			broke(j);
+		}
+		j->in_txn = false;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
 }
 
 const char *journal_errmsg(struct journal *j)
@@ -117,8 +273,10 @@ static void now(char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Runs one statement with text parameters (NULL → SQL NULL). */
-static int exec_text(struct journal *j, const char *sql, int n, const char *const *params)
+/* Runs one statement with text parameters (NULL → SQL NULL); *changed gets
+ * the number of rows it changed. */
+static int exec_text_n(struct journal *j, const char *sql, int n, const char *const *params,
+		       int *changed)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -127,16 +285,25 @@ static int exec_text(struct journal *j, const char *sql, int n, const char *cons
 		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (changed)
+		*changed = sqlite3_changes(j->db);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int exec_text(struct journal *j, const char *sql, int n, const char *const *params)
+{
+	return exec_text_n(j, sql, n, params, NULL);
 }
 
 static int journal_meta_set_locked(struct journal *j, const char *key, const char *value)
 {
 	const char *p[] = {key, value};
-	return exec_text(j,
-			 "INSERT INTO meta(key, value) VALUES(?1, ?2) "
-			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			 2, p);
+	if (exec_text(j,
+		      "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+		      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		      2, p) < 0)
+		return broke(j);
+	return 0;
 }
 
 static char *journal_meta_get_locked(struct journal *j, const char *key)
@@ -164,32 +331,47 @@ static int journal_add_locked(struct journal *j, const char *app, const char *de
 			 3, p);
 }
 
+/* A savepoint, not BEGIN: it nests inside a provisional transaction. */
 static int journal_add_all_locked(struct journal *j, const char *app, const struct strlist *ids)
 {
-	if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
+	if (sqlite3_exec(j->db, "SAVEPOINT add_all", NULL, NULL, NULL) != SQLITE_OK)
+		return broke(j);
 	for (size_t i = 0; i < ids->n; i++) {
 		if (journal_add_locked(j, app, strlist_get(ids, i)) < 0) {
-			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+			sqlite3_exec(j->db, "ROLLBACK TO add_all; RELEASE add_all", NULL, NULL,
+				     NULL);
+			return broke(j);
 		}
 	}
-	return sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	return sqlite3_exec(j->db, "RELEASE add_all", NULL, NULL, NULL) == SQLITE_OK ? 0 : broke(j);
+}
+
+static char *column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static json_t *column_json(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? json_loads((const char *)t, 0, NULL) : NULL;
 }
 
 static void fill(sqlite3_stmt *st, struct jdevice *d, bool with_export)
 {
 	memset(d, 0, sizeof *d);
-	d->src_app = strdup((const char *)sqlite3_column_text(st, 0));
-	d->src_dev = strdup((const char *)sqlite3_column_text(st, 1));
+	d->src_app = column_dup(st, 0);
+	d->src_dev = column_dup(st, 1);
 	d->state = state_of((const char *)sqlite3_column_text(st, 2));
-	if (sqlite3_column_text(st, 3))
-		d->error = strdup((const char *)sqlite3_column_text(st, 3));
-	if (with_export && sqlite3_column_text(st, 4))
-		d->export = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+	d->error = column_dup(st, 3);
+	if (with_export) {
+		d->export = column_json(st, 4);
+		d->restore = column_json(st, 7);
+	}
 	d->attempts = (long)sqlite3_column_int64(st, 5);
-	if (sqlite3_column_text(st, 6))
-		d->frozen_from = json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
+	d->frozen_from = column_json(st, 6);
+	d->dest_dev = column_dup(st, 8);
 }
 
 void jdevice_free(struct jdevice *d)
@@ -197,12 +379,15 @@ void jdevice_free(struct jdevice *d)
 	free(d->src_app);
 	free(d->src_dev);
 	free(d->error);
+	free(d->dest_dev);
 	json_decref(d->export);
 	json_decref(d->frozen_from);
+	json_decref(d->restore);
 	memset(d, 0, sizeof *d);
 }
 
-#define DEVICE_COLUMNS "src_app, src_dev, state, error, export, attempts, frozen_from"
+#define DEVICE_COLUMNS                                                                             \
+	"src_app, src_dev, state, error, export, attempts, frozen_from, restore, dest_dev"
 
 static int journal_get_locked(struct journal *j, const char *app, const char *dev,
 			      struct jdevice *out)
@@ -221,23 +406,47 @@ static int journal_get_locked(struct journal *j, const char *app, const char *de
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int journal_advance_locked(struct journal *j, const char *app, const char *dev,
-				  enum jstate state, const json_t *export)
+/* Compact JSON of v, or NULL (then the column is kept). */
+static char *dump(const json_t *v)
 {
+	return v ? json_dumps(v, JSON_COMPACT) : NULL;
+}
+
+/* Wipes and frees a dump: exports hold keys. */
+static void wipe(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+static int journal_move_locked(struct journal *j, const char *app, const char *dev,
+			       enum jstate from, enum jstate to, const struct jwrite *w)
+{
+	static const struct jwrite none = {0};
+	if (!w)
+		w = &none;
 	char ts[32];
 	now(ts, sizeof ts);
-	char *ex = export ? json_dumps(export, JSON_COMPACT) : NULL;
-	const char *p[] = {app, dev, jstate_name(state), ex, ts};
-	int rc = exec_text(j,
-			   "UPDATE devices SET state = ?3, error = NULL, "
-			   "export = COALESCE(?4, export), updated_at = ?5 "
-			   "WHERE src_app = ?1 AND src_dev = ?2",
-			   5, p);
-	if (ex) {
-		memset(ex, 0, strlen(ex));
-		free(ex);
-	}
-	return rc;
+	char *ex = dump(w->export), *ff = dump(w->frozen_from), *rs = dump(w->restore);
+	const char *p[] = {app, dev,	     jstate_name(from), jstate_name(to),	ex, ff,
+			   rs,	w->dest_dev, w->error,		w->attempt ? "1" : "0", ts};
+	int changed = 0;
+	int rc = exec_text_n(j,
+			     "UPDATE devices SET state = ?4, export = COALESCE(?5, export), "
+			     "frozen_from = COALESCE(?6, frozen_from), "
+			     "restore = COALESCE(?7, restore), dest_dev = COALESCE(?8, dest_dev), "
+			     "error = ?9, attempts = attempts + CAST(?10 AS INTEGER), "
+			     "updated_at = ?11 "
+			     "WHERE src_app = ?1 AND src_dev = ?2 AND state = ?3",
+			     11, p, &changed);
+	wipe(ex);
+	wipe(ff);
+	wipe(rs);
+	if (rc < 0)
+		return broke(j);
+	return changed == 1 ? 0 : JOURNAL_CONFLICT;
 }
 
 static int journal_fail_locked(struct journal *j, const char *app, const char *dev,
@@ -246,39 +455,13 @@ static int journal_fail_locked(struct journal *j, const char *app, const char *d
 	char ts[32];
 	now(ts, sizeof ts);
 	const char *p[] = {app, dev, error, ts};
-	return exec_text(j,
-			 "UPDATE devices SET error = ?3, attempts = attempts + 1, updated_at = ?4 "
-			 "WHERE src_app = ?1 AND src_dev = ?2",
-			 4, p);
-}
-
-static int journal_advance_frozen_locked(struct journal *j, const char *app, const char *dev,
-					 enum jstate state, const json_t *frozen_from)
-{
-	char ts[32];
-	now(ts, sizeof ts);
-	char *saved = frozen_from ? json_dumps(frozen_from, JSON_COMPACT) : NULL;
-	if (!saved)
-		return -1;
-	const char *p[] = {app, dev, jstate_name(state), saved, ts};
-	int rc = exec_text(j,
-			   "UPDATE devices SET state = ?3, error = NULL, frozen_from = ?4, "
-			   "updated_at = ?5 WHERE src_app = ?1 AND src_dev = ?2",
-			   5, p);
-	free(saved);
-	return rc;
-}
-
-static int journal_stop_locked(struct journal *j, const char *app, const char *dev,
-			       enum jstate state, const char *error)
-{
-	char ts[32];
-	now(ts, sizeof ts);
-	const char *p[] = {app, dev, jstate_name(state), error, ts};
-	return exec_text(j,
-			 "UPDATE devices SET state = ?3, error = ?4, attempts = attempts + 1, "
-			 "updated_at = ?5 WHERE src_app = ?1 AND src_dev = ?2",
-			 5, p);
+	int changed = 0;
+	if (exec_text_n(j,
+			"UPDATE devices SET error = ?3, attempts = attempts + 1, updated_at = ?4 "
+			"WHERE src_app = ?1 AND src_dev = ?2",
+			4, p, &changed) < 0)
+		return broke(j);
+	return changed == 1 ? 0 : JOURNAL_CONFLICT;
 }
 
 int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb, void *ud)
@@ -321,13 +504,98 @@ static int journal_counts_locked(struct journal *j, long counts[J_NSTATES], long
 			       "GROUP BY state",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		counts[state_of((const char *)sqlite3_column_text(st, 0))] =
-		    (long)sqlite3_column_int64(st, 1);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		enum jstate s = state_of((const char *)sqlite3_column_text(st, 0));
+		/* an unknown state counts as an error (journal check names it) */
+		if (s < J_NSTATES)
+			counts[s] = (long)sqlite3_column_int64(st, 1);
+		else
+			*failed += (long)sqlite3_column_int64(st, 1);
 		*failed += (long)sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* What a row in each state must hold (see journal.h's state machine). */
+static const char *row_problem(enum jstate s, bool known, bool has_export, bool has_frozen,
+			       bool has_restore, bool has_dest, bool has_error, bool one_deployment)
+{
+	if (!known)
+		return "unknown state: no step of this version acts on it";
+	switch (s) {
+	case J_EXPORTED:
+	case J_RETIRED:
+	case J_CREATED:
+	case J_CREATING:
+	case J_COPIED:
+	case J_RETIRING:
+	case J_VERIFIED:
+		if (!has_export)
+			return "no export in the journal: the step that reached this state writes "
+			       "it first";
+		break;
+	case J_RESTORING:
+	case J_REINSTATING:
+		if (!has_restore)
+			return "a restore without what goes back to the source";
+		break;
+	case J_REFUSING:
+	case J_REFUSED:
+		if (!has_error)
+			return "refused without the reason";
+		break;
+	default:
+		break;
+	}
+	if (jstate_create_first(s) && !has_frozen)
+		return "a create-first state without the saved source setting (the value that "
+		       "unfreezes it)";
+	if (jstate_create_first(s) && one_deployment)
+		return "a create-first state in a one-deployment (delete-first) journal";
+	(void)has_dest;
+	return NULL;
+}
+
+long journal_check(struct journal *j, journal_check_cb cb, void *ud)
+{
+	char *order = journal_meta_get(j, "order");
+	bool one = order && strcmp(order, "delete-first") == 0;
+	free(order);
+	sqlite3_stmt *st;
+	pthread_mutex_lock(&j->mu);
+	if (sqlite3_prepare_v2(
+		j->db,
+		"SELECT src_app, src_dev, state, export IS NOT NULL, "
+		"frozen_from IS NOT NULL, restore IS NOT NULL, dest_dev IS NOT NULL, "
+		"error IS NOT NULL, json_valid(COALESCE(export, '{}')), "
+		"json_valid(COALESCE(frozen_from, '{}')) FROM devices ORDER BY seq",
+		-1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&j->mu);
+		return -1;
+	}
+	long bad = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *app = (const char *)sqlite3_column_text(st, 0);
+		const char *dev = (const char *)sqlite3_column_text(st, 1);
+		const char *name = (const char *)sqlite3_column_text(st, 2);
+		int s = jstate_parse(name);
+		const char *why = row_problem(s < 0 ? J_PENDING : (enum jstate)s, s >= 0,
+					      sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
+					      sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
+					      sqlite3_column_int(st, 7), one);
+		if (!why && (!sqlite3_column_int(st, 8) || !sqlite3_column_int(st, 9)))
+			why = "the export or the saved source setting is not valid JSON";
+		if (why) {
+			bad++;
+			cb(ud, app ? app : "?", dev ? dev : "?", name ? name : "(none)", why);
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->mu);
+	return rc == SQLITE_DONE ? bad : -1;
 }
 
 int journal_meta_set(struct journal *j, const char *key, const char *value)
@@ -357,7 +625,7 @@ int journal_add_all(struct journal *j, const char *app, const struct strlist *id
 int journal_add(struct journal *j, const char *app, const char *dev)
 {
 	pthread_mutex_lock(&j->mu);
-	int rc = journal_add_locked(j, app, dev);
+	int rc = journal_add_locked(j, app, dev) < 0 ? broke(j) : 0;
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }
@@ -370,11 +638,11 @@ int journal_get(struct journal *j, const char *app, const char *dev, struct jdev
 	return rc;
 }
 
-int journal_advance(struct journal *j, const char *app, const char *dev, enum jstate state,
-		    const json_t *export)
+int journal_move(struct journal *j, const char *app, const char *dev, enum jstate from,
+		 enum jstate to, const struct jwrite *w)
 {
 	pthread_mutex_lock(&j->mu);
-	int rc = journal_advance_locked(j, app, dev, state, export);
+	int rc = journal_move_locked(j, app, dev, from, to, w);
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }
@@ -391,24 +659,6 @@ int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed)
 {
 	pthread_mutex_lock(&j->mu);
 	int rc = journal_counts_locked(j, counts, failed);
-	pthread_mutex_unlock(&j->mu);
-	return rc;
-}
-
-int journal_advance_frozen(struct journal *j, const char *app, const char *dev, enum jstate state,
-			   const json_t *frozen_from)
-{
-	pthread_mutex_lock(&j->mu);
-	int rc = journal_advance_frozen_locked(j, app, dev, state, frozen_from);
-	pthread_mutex_unlock(&j->mu);
-	return rc;
-}
-
-int journal_stop(struct journal *j, const char *app, const char *dev, enum jstate state,
-		 const char *error)
-{
-	pthread_mutex_lock(&j->mu);
-	int rc = journal_stop_locked(j, app, dev, state, error);
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }

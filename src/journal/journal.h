@@ -11,7 +11,11 @@
  *   create-first (two deployments):
  *     pending → freezing → frozen → creating → copied → [retiring →] verified
  *                            └──────────┴→ refusing → refused (→ pending, next run)
- *   either:  → restored (put back by restore)
+ *   either, by restore (a journaled transaction of its own):
+ *     → restoring (what goes back is in the journal; the destination copy
+ *                  may be being deleted, by the id recorded in dest_dev)
+ *     → reinstating (gone from the destination; being put back at the source)
+ *     → restored
  *
  * The invariant: a step's row update is committed (WAL, synchronous=FULL)
  * before the next remote action starts. So after a crash at any instant, the
@@ -45,10 +49,17 @@ enum jstate {
 	J_RETIRING, /* verified at the destination; the source delete may have been sent */
 	J_REFUSING, /* refused (error says why); the source is to be unfrozen */
 	J_REFUSED,  /* refused; the source unfrozen, the device works where it was */
+	/* restore (either order) */
+	J_RESTORING,   /* checked that the source takes it back; what goes back is
+			* recorded; the destination delete may have been sent */
+	J_REINSTATING, /* deleted at the destination; the put-back at the source
+			* may have been sent */
 	J_NSTATES
 };
 
 const char *jstate_name(enum jstate s);
+/* The state of a name; -1 for a name no state has. */
+int jstate_parse(const char *name);
 /* Whether the state belongs to the create-first order only. */
 bool jstate_create_first(enum jstate s);
 
@@ -60,13 +71,34 @@ struct jdevice {
 	char *error;	     /* why the step after state failed, or NULL */
 	json_t *export;	     /* the exported device, NULL before J_EXPORTED / J_CREATING */
 	json_t *frozen_from; /* create-first: what unfreezing puts back, or NULL */
+	json_t *restore;     /* restore: what goes back to the source, or NULL */
+	char *dest_dev;	     /* the id a create at the destination used, or NULL */
 	long attempts;
 };
 
 void jdevice_free(struct jdevice *d);
 
-int journal_open(const char *path, struct journal **out, char *err, size_t errlen);
+/*
+ * Opens (creating, mode 0600) the journal. With lock, first takes the run
+ * lock: an flock on the sidecar PATH.lock, held until journal_close, so that
+ * one process at a time acts on a journal (the lock file holds its pid; a
+ * second one fails at once, naming it). Every open checks the file (SQLite's
+ * quick_check): a damaged journal is refused with one line.
+ */
+int journal_open(const char *path, bool lock, struct journal **out, char *err, size_t errlen);
 void journal_close(struct journal *j);
+
+/*
+ * A provisional transaction: what is written between begin and end is kept
+ * only with keep (a run refused for acting against another deployment leaves
+ * the journal as it was). Nothing may be sent to a server in between.
+ */
+int journal_provisional_begin(struct journal *j);
+int journal_provisional_end(struct journal *j, bool keep);
+
+/* Whether a write failed (SQLite error): the journal can no longer be
+ * trusted to be ahead of the servers, so the run stops. */
+bool journal_broken(struct journal *j);
 
 /* Run settings kept with the journal so that resume does as the run did. */
 int journal_meta_set(struct journal *j, const char *key, const char *value);
@@ -79,16 +111,31 @@ int journal_add_all(struct journal *j, const char *app, const struct strlist *id
 int journal_add(struct journal *j, const char *app, const char *dev);
 /* Reads a device; returns 1 found, 0 not found, -1 error. */
 int journal_get(struct journal *j, const char *app, const char *dev, struct jdevice *out);
-/* Records that state was reached (and the export, when not NULL); clears the error. */
-int journal_advance(struct journal *j, const char *app, const char *dev, enum jstate state,
-		    const json_t *export);
+
+/* What a transition writes besides the state: a NULL member leaves that
+ * column as it was (error is cleared unless given). */
+struct jwrite {
+	const json_t *export;
+	const json_t *frozen_from;
+	const json_t *restore;
+	const char *dest_dev;
+	const char *error;
+	bool attempt; /* counts as a failed attempt */
+};
+
+/* journal_move: the state changed (by someone else) since it was read. */
+#define JOURNAL_CONFLICT (-2)
+
+/*
+ * The one way a device's state changes: a compare-and-set, UPDATE ... WHERE
+ * state = from, committed before it returns. Returns 0 when the row moved,
+ * JOURNAL_CONFLICT when it was not in from, -1 on a SQLite error (the
+ * journal is then broken).
+ */
+int journal_move(struct journal *j, const char *app, const char *dev, enum jstate from,
+		 enum jstate to, const struct jwrite *w);
+/* Records why the step after the device's state failed (an attempt). */
 int journal_fail(struct journal *j, const char *app, const char *dev, const char *error);
-/* Records state with the source setting a freeze changes (create-first). */
-int journal_advance_frozen(struct journal *j, const char *app, const char *dev, enum jstate state,
-			   const json_t *frozen_from);
-/* Records state and why the device stopped there (an attempt, like fail). */
-int journal_stop(struct journal *j, const char *app, const char *dev, enum jstate state,
-		 const char *error);
 
 /* Calls cb for every device (in the order they were added), optionally only
  * those not yet done (verified or restored). The export is loaded only with
@@ -102,5 +149,16 @@ int journal_each(struct journal *j, bool unfinished_only, bool with_export, jour
 int journal_counts(struct journal *j, long counts[J_NSTATES], long *failed);
 
 const char *journal_errmsg(struct journal *j);
+
+/*
+ * journal check: calls cb with each device whose record cannot be right
+ * (an unknown state, a state without what reaching it wrote: an export, the
+ * saved source setting, the destination's id, a restore without what goes
+ * back, a create-first state in a one-deployment journal), with one line
+ * saying why. Returns the number of such devices, or -1.
+ */
+typedef void (*journal_check_cb)(void *ud, const char *app, const char *dev, const char *state,
+				 const char *why);
+long journal_check(struct journal *j, journal_check_cb cb, void *ud);
 
 #endif

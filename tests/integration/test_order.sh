@@ -104,7 +104,15 @@ assert_eq "--keep-source: kept at the source, all four" "is js ns as" "$(parts "
 assert_eq "--keep-source: frozen at the source" "false false" "$(sd "$SRCC" otaa-dev) $(sd "$SRCC" abp-dev)"
 assert_eq "--keep-source: the destination has the device's own setting" "true null" "$(sd "$DSTC" otaa-dev) $(sd "$DSTC" abp-dev)"
 assert_eq "--keep-source: no delete at the source" 0 "$(emu_requests "$SRCC" | jq '[.[] | select(.method == "DELETE")] | length')"
+# Verified: live at the destination. A plain restore refuses (a second live
+# copy with the export's counters); --from-destination takes it back.
+emu_clear_requests "$SRCC"
+emu_clear_requests "$DSTC"
 TTS_API_URL=$SRCC DEST_TTS_API_URL=$DSTC run_tool restore --journal "$TMP/c.db" otaa-dev abp-dev
+assert_rc "--keep-source: plain restore of verified devices refuses" 1
+assert_contains "--keep-source: ... saying where it lives" "$ERR" "it is live at the destination as otaa-dev in application cloud-app (state verified)"
+assert_eq "--keep-source: ... and writes nothing" "[] []" "$(emu_writes "$SRCC") $(emu_writes "$DSTC")"
+TTS_API_URL=$SRCC DEST_TTS_API_URL=$DSTC run_tool restore --from-destination --journal "$TMP/c.db" otaa-dev abp-dev
 assert_rc "--keep-source: restore exits 0" 0
 assert_eq "--keep-source: restore puts back true and unset" "true null" "$(sd "$SRCC" otaa-dev) $(sd "$SRCC" abp-dev)"
 assert_eq "--keep-source: restore removed the destination copies" 0 "$(emu_devices "$DSTC" | jq '[.[][]] | length')"
@@ -182,10 +190,12 @@ for k in $(seq 4 30); do
 	(TTNM_TEST_KILL_AFTER_REQUESTS=$k TTS_API_URL=$OLDS DEST_TTS_API_URL=$OLDS "$BIN" tts device otaa-dev --to-dest --journal "$J" --quiet --concurrency 1 >/dev/null 2>&1; exit $?) 2>/dev/null
 	[ "$(sqlite3 "$J" "select state from devices")" == "exported" ] && [ -z "$(parts "$OLDS" otaa-dev)" ] && break
 done
-sqlite3 "$J" "ALTER TABLE devices DROP COLUMN frozen_from; DELETE FROM meta WHERE key = 'order';"
+sqlite3 "$J" "ALTER TABLE devices DROP COLUMN frozen_from; ALTER TABLE devices DROP COLUMN restore; ALTER TABLE devices DROP COLUMN dest_dev; DELETE FROM meta WHERE key IN ('order', 'identity');"
 emu_clear_requests "$OLDS"
 TTS_API_URL=$OLDS DEST_TTS_API_URL=$OLDD run_tool resume --journal "$J"
 assert_rc "old journal: resume exits 0" 0
+assert_contains "old journal: the run's ends are recorded, and said" "$ERR" "recorded the source and destination this run acts on"
+assert_eq "old journal: identity recorded (key id only)" '"EMULATOR"' "$(sqlite3 "$J" "select value from meta where key = 'identity'" | jq -c .destination.api_key_id)"
 assert_eq "old journal: the device deleted at the source is created at the destination" "is js ns as" "$(parts "$OLDD" otaa-dev)"
 assert_eq "old journal: no freeze at the source (delete-first goes on)" 0 "$(emu_requests "$OLDS" | jq '[.[] | select(.method == "PUT")] | length')"
 run_tool status --journal "$J"
@@ -203,7 +213,7 @@ for k in $(seq 10 40); do
 	[ "$(sqlite3 "$J" "select state from devices")" == "retiring" ] && [ "$(parts "$OLDS" otaa-dev)" == "is js ns" ] && break
 done
 assert_eq "restore mid-delete: killed with the AS copy deleted at the source" "is js ns" "$(parts "$OLDS" otaa-dev)"
-TTS_API_URL=$OLDS DEST_TTS_API_URL=$OLDD run_tool restore --journal "$J" otaa-dev
+TTS_API_URL=$OLDS DEST_TTS_API_URL=$OLDD run_tool restore --from-destination --journal "$J" otaa-dev
 assert_rc "restore mid-delete: exit 0" 0
 assert_eq "restore mid-delete: whole at the source again" "is js ns as" "$(parts "$OLDS" otaa-dev)"
 assert_eq "restore mid-delete: unfrozen to its own setting (true)" true "$(sd "$OLDS" otaa-dev)"

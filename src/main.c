@@ -10,6 +10,7 @@
  */
 #include <malloc.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +22,7 @@
 #include "ui/log.h"
 #include "ui/stop.h"
 
-static volatile sig_atomic_t signals_seen;
+static atomic_int signals_seen; /* lock-free: safe in a signal handler */
 
 static void on_signal(int sig)
 {

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-volatile sig_atomic_t g_interrupted;
+atomic_int g_interrupted;
 
 static pthread_mutex_t reason_mu = PTHREAD_MUTEX_INITIALIZER;
 static char reason[512];
@@ -26,8 +26,8 @@ void stop_request(const char *why)
 	if (!atomic_load(&have_reason)) {
 		snprintf(reason, sizeof reason, "%s", why ? why : "stopped");
 		atomic_store(&have_reason, true);
-		if (!g_interrupted)
-			g_interrupted = STOP_BREAKER;
+		int none = 0;
+		atomic_compare_exchange_strong(&g_interrupted, &none, STOP_BREAKER);
 	}
 	pthread_mutex_unlock(&reason_mu);
 }

@@ -12,14 +12,16 @@
 #ifndef TTNM_UI_STOP_H
 #define TTNM_UI_STOP_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 enum { STOP_SIGNAL = 1, STOP_BREAKER = 2 };
 #define STOP_SLICE_MS 50
 
-/* Written by the signal handler (and stop_request), read everywhere. */
-extern volatile sig_atomic_t g_interrupted;
+/* Written by the signal handler (and stop_request), read everywhere: a C11
+ * atomic (lock-free on every target we build for, so async-signal-safe),
+ * so that worker threads see the store without a data race. */
+extern atomic_int g_interrupted;
 
 /* Whether the run must stop before its next device (any reason). */
 bool run_should_stop(void);

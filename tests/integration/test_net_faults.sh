@@ -177,6 +177,21 @@ assert_rc "Ctrl-C during a 3000 s backoff: exit 130" 130
 if [ "$TOOK" -le 1000 ]; then ok "Ctrl-C during a backoff: ended in ${TOOK} ms"; else
 	not_ok "Ctrl-C during a backoff: ended within 1 s" "took ${TOOK} ms"; fi
 
+# The same inside a migration: the journal stays true, nothing is lost.
+start_emu SLOWS --seed "$TMP/seed.jsonl"
+start_emu SLOWD --throttle-every 1 --retry-after 3000
+TTS_API_URL=$SLOWS DEST_TTS_API_URL=$SLOWD interrupt_after 1.5 "$TMP/slow2.err" \
+	tts device dev-000001 --to-dest --journal "$TMP/slow.db"
+assert_rc "Ctrl-C during a backoff of --to-dest: exit 130" 130
+if [ "$TOOK" -le 1000 ]; then ok "Ctrl-C during a backoff of --to-dest: ended in ${TOOK} ms"; else
+	not_ok "Ctrl-C during a backoff of --to-dest: ended within 1 s" "took ${TOOK} ms"; fi
+assert_eq "Ctrl-C during a backoff of --to-dest: the device is still whole at the source" "1 1 1 1" \
+	"$(emu_devices "$SLOWS" | jq -r '[.is, .js, .ns, .as] | map([.[] | select(.ids.device_id == "dev-000001")] | length | tostring) | join(" ")')"
+assert_eq "Ctrl-C during a backoff of --to-dest: nothing at the destination" "0 0 0 0" "$(counts "$SLOWD")"
+run_tool status --journal "$TMP/slow.db"
+assert_rc "Ctrl-C during a backoff of --to-dest: status reads the journal" 0
+assert_not_contains "Ctrl-C during a backoff of --to-dest: status does not say verified" "$OUT" "verified  1"
+
 # A pacing wait: 2 requests a minute, so the tool spaces requests 30 s apart.
 start_emu PACE --seed "$TMP/seed.jsonl" --rate-limit 2
 TTS_API_URL=$PACE interrupt_after 1.5 "$TMP/pace.err" tts application nf-app

@@ -10,6 +10,7 @@
  */
 #include <malloc.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,17 +20,21 @@
 #include "io/output.h"
 #include "net/http.h"
 #include "ui/log.h"
+#include "ui/stop.h"
 
-volatile int g_interrupted;
+static atomic_int signals_seen; /* lock-free: safe in a signal handler */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	/* A second Ctrl-C is the user insisting: leave at once. The device in
-	 * flight was either not yet written or is durably on disk. */
-	if (g_interrupted)
+	 * flight was either not yet written or is durably on disk. (A stop by
+	 * the circuit breaker is not a signal: the first Ctrl-C after it still
+	 * gets the orderly stop.) */
+	if (signals_seen)
 		_exit(EXIT_INTERRUPTED);
-	g_interrupted = 1;
+	signals_seen = 1;
+	g_interrupted = STOP_SIGNAL;
 }
 
 static int mode_of(const char *w)
@@ -228,6 +233,12 @@ int main(int argc, char **argv)
 		return usage(err);
 	}
 	int rc = dispatch(&a);
+	/* The circuit breaker stops a run the way Ctrl-C does (the engines see
+	 * g_interrupted), but the run failed: it did not finish, and a person must
+	 * fix the configuration (run_stop_reason() was printed when it tripped). */
+	if (g_interrupted == STOP_BREAKER && !signals_seen &&
+	    (rc == EXIT_INTERRUPTED || rc == EXIT_OK))
+		rc = EXIT_FAILED;
 	http_shutdown();
 	args_free(&a);
 	log_clear_secrets();

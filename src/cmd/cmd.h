@@ -15,8 +15,8 @@
 /* Exit statuses. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,      /* some device failed, or the run could not finish */
-	EXIT_USAGE = 2,       /* bad command line or configuration */
+	EXIT_FAILED = 1,       /* some device failed, or the run could not finish */
+	EXIT_USAGE = 2,	       /* bad command line or configuration */
 	EXIT_INTERRUPTED = 130 /* stopped by Ctrl-C (SIGINT) or SIGTERM */
 };
 
@@ -54,7 +54,8 @@ void help_restore(void);
 void help_check(void);
 void help_man(void); /* roff, from the option tables */
 
-/* Set by the SIGINT/SIGTERM handler; long loops stop between devices. */
-extern volatile int g_interrupted;
+/* g_interrupted (ui/stop.h): set by the SIGINT/SIGTERM handler and by the
+ * circuit breaker; long loops stop between devices. */
+#include "ui/stop.h"
 
 #endif

@@ -33,4 +33,19 @@ size_t redact_export(json_t *dev);
 /* Redacts dev in place, unconditionally. */
 size_t redact_keys(json_t *dev);
 
+/*
+ * Text from a server (an error message, which some proxies and older servers
+ * fill with the request body) is scrubbed of anything that looks like key
+ * material before it is printed or stored: every run of 32 or more hex
+ * digits (a 16-byte key is 32), and every padded base64 run that encodes 16
+ * bytes or more (a 16-byte key is 24 characters ending in "=="). Each becomes
+ * "***". In place; the text only gets shorter. Returns the number replaced.
+ */
+size_t redact_text(char *s);
+
+/* Also removes from s every value the tool itself sent in a key field of
+ * body (the "key" and "encrypted_key" members of key envelopes, at any depth),
+ * whatever its form. Returns the number replaced. */
+size_t redact_sent_keys(char *s, const json_t *body);
+
 #endif

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "ui/log.h"
+#include "ui/stop.h"
 
 /* ---- the engine (one per process) ----------------------------------------- */
 
@@ -38,7 +39,7 @@ static struct {
 	CURLM *multi;
 	pthread_t thread;
 	pthread_mutex_t mu; /* guards queue, stop and every xfer's done/result */
-	struct xfer *queue;  /* submitted, not yet added to the multi handle */
+	struct xfer *queue; /* submitted, not yet added to the multi handle */
 	bool stop;
 } eng = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -317,15 +318,6 @@ static bool retryable_curl(CURLcode rc)
 	}
 }
 
-static void sleep_ns(long long ns)
-{
-	if (ns <= 0)
-		return;
-	struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static long long ts_ns(const struct timespec *t)
 {
 	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
@@ -337,16 +329,21 @@ static long backoff_ms(const struct http_client *c, int n, long server_wait_s)
 {
 	long ms;
 	if (server_wait_s >= 0) {
-		ms = (server_wait_s < 1 ? 1 : server_wait_s) * 1000L + rand() % 250;
+		ms = (server_wait_s < 1 ? 1 : server_wait_s) * 1000L + (long)(stop_jitter() % 250);
 	} else {
 		long cap = 250L << (n < 5 ? n : 5);
 		if (cap > 8000)
 			cap = 8000;
-		ms = cap / 2 + rand() % (cap / 2 + 1);
+		ms = cap / 2 + (long)(stop_jitter() % (unsigned long long)(cap / 2 + 1));
 	}
 	if (c->no_sleep && ms > 10)
 		ms = 10;
 	return ms;
+}
+
+bool http_backoff(const struct http_client *c, int n)
+{
+	return stop_sleep_ms(backoff_ms(c, n, -1));
 }
 
 /* Waits for this request's slot when the server said the budget is low. */
@@ -361,12 +358,15 @@ static void pace(struct http_client *c)
 	c->next_at.tv_nsec = (long)(next % 1000000000LL);
 	c->inflight++;
 	pthread_mutex_unlock(&c->pace_mu);
-	sleep_ns(c->no_sleep ? 0 : start - ts_ns(&now));
+	long long wait_ns = c->no_sleep ? 0 : start - ts_ns(&now);
+	/* Ctrl-C ends the wait; the request then goes out once, unpaced. */
+	if (wait_ns > 0)
+		stop_sleep_ms((wait_ns + 999999) / 1000000);
 }
 
-/* After an answer: while few of the window's requests are left, send no faster than the bucket refills (X-Rate-Limit-Limit per
- * minute), so the budget hovers above empty instead of running into 429s;
- * with more left, no spacing (the burst is the server's to give). */
+/* After an answer: while few of the window's requests are left, send no faster than the bucket
+ * refills (X-Rate-Limit-Limit per minute), so the budget hovers above empty instead of running into
+ * 429s; with more left, no spacing (the burst is the server's to give). */
 static void learn_pace(struct http_client *c, const struct sink *s)
 {
 	if (s->rl_limit <= 0 || s->rl_available < 0)
@@ -382,8 +382,8 @@ static void learn_pace(struct http_client *c, const struct sink *s)
 	pthread_mutex_unlock(&c->pace_mu);
 }
 
-static CURL *make_easy(struct http_client *c, const char *method, const char *url,
-		       const char *body, struct sink *sink, char *errbuf)
+static CURL *make_easy(struct http_client *c, const char *method, const char *url, const char *body,
+		       struct sink *sink, char *errbuf)
 {
 	CURL *e = curl_easy_init();
 	if (!e)
@@ -391,6 +391,12 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "POST") == 0) {
+		/* libcurl resends a request by itself when a reused connection
+		 * turns out dead before any answer; for a create that resend could
+		 * repeat a request that already took effect. */
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	}
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -426,6 +432,8 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 {
 	memset(resp, 0, sizeof *resp);
 	int max = 1 + (c->opts.retries > 0 ? c->opts.retries : 0);
+	/* Only POST creates here; GET, PUT (Set/Update) and DELETE may repeat. */
+	bool idempotent = strcmp(method, "POST") != 0;
 	for (int n = 1; n <= max; n++) {
 		struct sink sink = {resp, 0, false, -1, -1, -1};
 		char errbuf[CURL_ERROR_SIZE] = "";
@@ -434,6 +442,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		resp->total_count = -1;
 		resp->rl_retry = -1;
 		resp->transport_error[0] = '\0';
+		resp->maybe_applied = false;
 		resp->attempts = n;
 		pace(c);
 		struct timespec t0, t1;
@@ -461,15 +470,23 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		c->inflight--;
 		pthread_mutex_unlock(&c->pace_mu);
 		learn_pace(c, &sink);
-		bool again = rc == CURLE_OK ? retryable_status(resp->status)
+		bool fault = rc == CURLE_OK && c->opts.answer_is_fault &&
+			     c->opts.answer_is_fault(resp->status, resp->body, resp->len);
+		bool again = rc == CURLE_OK ? retryable_status(resp->status) || fault
 					    : (!sink.too_big && retryable_curl(rc));
-		if (!again || n == max)
+		if (again && !idempotent && !(rc == CURLE_OK && resp->status == 429)) {
+			/* The request reached something that may have acted on it. */
+			resp->maybe_applied = true;
 			return rc == CURLE_OK ? 0 : -1;
-		long wait = backoff_ms(
-			c, n, rc == CURLE_OK && resp->status == 429 ? resp->rl_retry : -1);
+		}
+		if (!again || n == max || run_should_stop())
+			return rc == CURLE_OK ? 0 : -1;
+		long wait =
+		    backoff_ms(c, n, rc == CURLE_OK && resp->status == 429 ? resp->rl_retry : -1);
 		log_debug("retrying %s %s in %ld ms (attempt %d of %d)", method, url, wait, n + 1,
 			  max);
-		sleep_ns(wait * 1000000LL);
+		if (!stop_sleep_ms(wait))
+			return rc == CURLE_OK ? 0 : -1; /* Ctrl-C: the last answer stands */
 	}
 	return -1;
 }

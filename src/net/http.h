@@ -4,8 +4,18 @@
  * response bodies, no redirects followed (a redirect must never carry the
  * API key to another host), and bounded retries with jittered backoff for
  * the failures that are worth retrying: 429 (honouring The Things Stack's
- * X-Rate-Limit-Retry and a standard Retry-After), 502/503/504, and dropped
- * or timed-out connections.
+ * X-Rate-Limit-Retry and a standard Retry-After), 502/503/504, answers the
+ * answer_is_fault hook calls faults, and dropped or timed-out connections.
+ *
+ * Retries know the method: GET, PUT and DELETE are idempotent and retried;
+ * a POST is retried only after a 429 (refused before it was processed). A
+ * POST whose answer was lost is returned with maybe_applied set, and it is
+ * always sent on a fresh connection, so that libcurl's own silent resend on
+ * a reused connection that died cannot repeat it either.
+ *
+ * Every wait (backoff, pacing) ends within 50 ms of Ctrl-C, SIGTERM or the
+ * circuit breaker (ui/stop.h); after that a request is sent at most once
+ * more, without waiting, and not retried.
  *
  * Requests are logged (method, URL, status, time) at debug level; headers
  * and bodies never are, so no key material reaches the log.
@@ -21,20 +31,29 @@
 struct http_opts {
 	const char *bearer;  /* API key sent as "Authorization: Bearer ..." */
 	const char *ca_file; /* extra CA bundle (PEM), or NULL */
-	bool insecure;       /* skip TLS verification (only with --insecure) */
-	long timeout_s;      /* whole-request timeout */
-	int retries;         /* extra attempts after the first */
+	bool insecure;	     /* skip TLS verification (only with --insecure) */
+	long timeout_s;	     /* whole-request timeout */
+	int retries;	     /* extra attempts after the first */
+	/* Optional: true when an answer is a fault of the server or of what
+	 * stands in front of it (a 404 from an ingress, not from the API), to be
+	 * retried like a 503. */
+	bool (*answer_is_fault)(long status, const char *body, size_t len);
 };
 
 struct http_client;
 
 struct http_response {
-	long status;        /* 0 when no HTTP answer arrived */
-	char *body;         /* NUL-terminated, owned */
+	long status; /* 0 when no HTTP answer arrived */
+	char *body;  /* NUL-terminated, owned */
 	size_t len;
 	long long total_count; /* X-Total-Count, -1 when absent */
-	long rl_retry;         /* X-Rate-Limit-Retry or Retry-After seconds, -1 when absent */
-	int attempts;          /* how many times the request was sent */
+	long rl_retry;	       /* X-Rate-Limit-Retry or Retry-After seconds, -1 when absent */
+	int attempts;	       /* how many times the request was sent */
+	/* A POST whose answer was lost (a dropped connection after sending, a
+	 * timeout, a 502/503/504 or another fault answer): it may or may not
+	 * have taken effect. It is not retried here; the caller decides by
+	 * reading what it tried to create. */
+	bool maybe_applied;
 	char transport_error[256]; /* set when status is 0 */
 };
 
@@ -47,6 +66,11 @@ void http_client_free(struct http_client *c);
 int http_request(struct http_client *c, const char *method, const char *url, const char *body,
 		 struct http_response *resp);
 void http_response_free(struct http_response *resp);
+
+/* Waits as before retry n+1 of a request (jittered exponential backoff),
+ * for callers that repeat a whole operation. Returns false when the wait
+ * was cut short by Ctrl-C, SIGTERM or the circuit breaker. */
+bool http_backoff(const struct http_client *c, int n);
 
 /* Requests sent so far by this process (every attempt counts). */
 long http_requests_sent(void);

@@ -4,12 +4,17 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsonpath.h"
+#include "core/redact.h"
 #include "net/tts_check.h"
+#include "ui/log.h"
+#include "ui/stop.h"
 
 void tts_error_clear(struct tts_error *e)
 {
@@ -18,9 +23,55 @@ void tts_error_clear(struct tts_error *e)
 	e->grpc_code = -1;
 }
 
+/* The not-found errors of the four registries (TTS v3.32.1: IS
+ * pkg/identityserver/store/errors.go; JS pkg/joinserver/errors.go, Get and
+ * Delete; NS pkg/networkserver/errors.go on Delete, pkg/redis/errors.go on
+ * Get; AS pkg/applicationserver/applicationserver.go on Delete, the redis
+ * registry's on Get). */
+static const struct {
+	enum tts_comp comp;
+	const char *name;
+} not_found_names[] = {
+    {TTS_IS, "pkg/identityserver/store:end_device_not_found"},
+    {TTS_JS, "pkg/joinserver:device_not_found"},
+    {TTS_NS, "pkg/networkserver:device_not_found"},
+    {TTS_NS, "pkg/redis:not_found"},
+    {TTS_AS, "pkg/applicationserver:device_not_found"},
+    {TTS_AS, "pkg/redis:not_found"},
+};
+
+static bool not_found_named(const struct tts_error *e, int comp)
+{
+	if (e->status != 404)
+		return false;
+	for (size_t i = 0; i < sizeof not_found_names / sizeof *not_found_names; i++)
+		if ((comp < 0 || (int)not_found_names[i].comp == comp) &&
+		    strcmp(e->name, not_found_names[i].name) == 0)
+			return true;
+	return false;
+}
+
 bool tts_error_not_found(const struct tts_error *e)
 {
-	return e->status == 404;
+	return not_found_named(e, -1);
+}
+
+bool tts_error_not_found_at(const struct tts_error *e, enum tts_comp c)
+{
+	return not_found_named(e, (int)c);
+}
+
+bool tts_answer_is_fault(long status, const char *body, size_t len)
+{
+	if (status != 404)
+		return false;
+	struct tts_error e = {0};
+	tts_error_clear(&e);
+	tts_decode_error(body, len, status, &e);
+	/* TTS's own 404s always carry ErrorDetails with a namespace and name. */
+	bool fault = e.name[0] == '\0';
+	tts_error_clear(&e);
+	return fault;
 }
 
 bool tts_error_is(const struct tts_error *e, const char *suffix)
@@ -175,7 +226,21 @@ void tts_decode_error(const char *text, size_t len, long status, struct tts_erro
 		const char *nm = json_string_value(json_object_get(d0, "name"));
 		if (ns && nm)
 			snprintf(err->name, sizeof err->name, "%s:%s", ns, nm);
-		json_t *fp = json_object_get(json_object_get(d0, "attributes"), "forbidden_paths");
+		json_t *attrs = json_object_get(d0, "attributes");
+		json_t *miss = json_object_get(attrs, "missing");
+		if (json_is_string(miss))
+			snprintf(err->missing, sizeof err->missing, "%s", json_string_value(miss));
+		size_t mi;
+		json_t *mv;
+		json_array_foreach(miss, mi, mv)
+		{
+			size_t o = strlen(err->missing);
+			if (json_is_string(mv) &&
+			    o + json_string_length(mv) + 3 < sizeof err->missing)
+				snprintf(err->missing + o, sizeof err->missing - o, "%s%s",
+					 o ? ", " : "", json_string_value(mv));
+		}
+		json_t *fp = json_object_get(attrs, "forbidden_paths");
 		if (json_is_array(fp)) {
 			err->forbidden_paths = json_incref(fp);
 		} else if (json_is_string(fp)) {
@@ -248,10 +313,126 @@ int tts_decode_body(const char *text, size_t len, long status, json_t **out, str
 	return 0;
 }
 
+/* ---- the circuit breaker -------------------------------------------------- */
+
+/*
+ * After BREAKER_TRIP consecutive identical configuration-type refusals (401,
+ * 403: a key that is not accepted, or lacks a right) of one route (component
+ * and method) at one deployment, the run is stopped before its next device:
+ * more devices would only fail the same way, and each may already have been
+ * changed at the source. A success of that route ends the streak; answers of
+ * other routes (a rollback's deletes) do not.
+ */
+#define BREAKER_TRIP 3
+
+struct tts_breaker {
+	pthread_mutex_t mu; /* guards everything below */
+	int comp;
+	char method[8];
+	long status;
+	char name[128];
+	int count;
+};
+
+struct tts_breaker *tts_breaker_new(void)
+{
+	struct tts_breaker *b = calloc(1, sizeof *b);
+	if (b) {
+		pthread_mutex_init(&b->mu, NULL);
+		b->comp = -1;
+	}
+	return b;
+}
+
+void tts_breaker_free(struct tts_breaker *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+/* The rights an API key needs for a method on a component. */
+static const char *rights_for(enum tts_comp c, const char *method)
+{
+	bool read = strcmp(method, "GET") == 0;
+	if (c == TTS_IS)
+		return read ? "RIGHT_APPLICATION_DEVICES_READ" : "RIGHT_APPLICATION_DEVICES_WRITE";
+	return read ? "RIGHT_APPLICATION_DEVICES_READ and RIGHT_APPLICATION_DEVICES_READ_KEYS"
+		    : "RIGHT_APPLICATION_DEVICES_WRITE and RIGHT_APPLICATION_DEVICES_WRITE_KEYS";
+}
+
+static void breaker_trip(const struct tts_api *api, enum tts_comp c, const char *method,
+			 const struct tts_error *e)
+{
+	char line[512], what[200];
+	const char *who = api->who ? api->who : "server";
+	snprintf(what, sizeof what, "%s on the %s: HTTP %ld%s%s", method, tts_comps[c].name,
+		 e->status, e->name[0] ? " " : "", e->name);
+	if (e->status == 401)
+		snprintf(line, sizeof line,
+			 "stopping the run: the %s refused its API key %d times in a row (%s): "
+			 "check the key (unknown, revoked or expired)",
+			 who, BREAKER_TRIP, what);
+	else if (e->missing[0])
+		snprintf(line, sizeof line,
+			 "stopping the run: the %s API key lacks the right %s (%d refusals in a "
+			 "row: %s): grant it, then run again",
+			 who, e->missing, BREAKER_TRIP, what);
+	else
+		snprintf(line, sizeof line,
+			 "stopping the run: the %s API key is not allowed to do this (%d refusals "
+			 "in a row: %s); %s on the %s needs %s: grant them, then run again",
+			 who, BREAKER_TRIP, what, method, tts_comps[c].name, rights_for(c, method));
+	if (!run_stop_reason()) {
+		stop_request(line);
+		log_error("%s", line);
+	}
+}
+
+/* Notes one answer (e = NULL for a success) of route (c, method). */
+static void breaker_note(struct tts_api *api, enum tts_comp c, const char *method,
+			 const struct tts_error *e)
+{
+	struct tts_breaker *b = api->breaker;
+	if (!b)
+		return;
+	bool config = e && (e->status == 401 || e->status == 403);
+	bool trip = false;
+	pthread_mutex_lock(&b->mu);
+	bool same_route = b->comp == (int)c && strcmp(b->method, method) == 0;
+	if (!config) {
+		if (same_route && (!e || e->status != 0))
+			b->count = 0; /* a real answer of that route that is not a refusal */
+	} else if (same_route && b->status == e->status && strcmp(b->name, e->name) == 0) {
+		trip = ++b->count == BREAKER_TRIP;
+	} else {
+		b->comp = (int)c;
+		snprintf(b->method, sizeof b->method, "%s", method);
+		b->status = e->status;
+		snprintf(b->name, sizeof b->name, "%s", e->name);
+		b->count = 1;
+	}
+	pthread_mutex_unlock(&b->mu);
+	if (trip)
+		breaker_trip(api, c, method, e);
+}
+
+/* Server text may quote the request (some proxies echo the body): no key
+ * material of it is kept. */
+static void scrub(struct tts_error *err, const json_t *body)
+{
+	redact_sent_keys(err->message, body);
+	redact_text(err->message);
+	redact_sent_keys(err->name, body);
+	redact_text(err->name);
+	redact_text(err->missing);
+}
+
 /* Sends one request and decodes the answer. 2xx with a JSON object body
  * yields *out (when out is not NULL); anything else fills err. */
-static int call(struct tts_api *api, const char *method, const char *url, const json_t *body,
-		json_t **out, long long *total, struct tts_error *err)
+static int call_once(struct tts_api *api, const char *method, const char *url, const json_t *body,
+		     json_t **out, long long *total, struct tts_error *err)
 {
 	tts_error_clear(err);
 	if (out)
@@ -264,6 +445,7 @@ static int call(struct tts_api *api, const char *method, const char *url, const 
 		memset(payload, 0, strlen(payload));
 		free(payload);
 	}
+	err->maybe_applied = r.maybe_applied;
 	if (rc < 0) {
 		err->attempts = r.attempts;
 		snprintf(err->message, sizeof err->message, "%s", r.transport_error);
@@ -272,6 +454,8 @@ static int call(struct tts_api *api, const char *method, const char *url, const 
 	}
 	if (r.status < 200 || r.status > 299) {
 		decode_error(&r, err);
+		if (r.body)
+			memset(r.body, 0, r.len);
 		http_response_free(&r);
 		return -1;
 	}
@@ -291,6 +475,16 @@ static int call(struct tts_api *api, const char *method, const char *url, const 
 	return 0;
 }
 
+static int call(struct tts_api *api, enum tts_comp c, const char *method, const char *url,
+		const json_t *body, json_t **out, long long *total, struct tts_error *err)
+{
+	int rc = call_once(api, method, url, body, out, total, err);
+	if (rc < 0)
+		scrub(err, body);
+	breaker_note(api, c, method, rc == 0 ? NULL : err);
+	return rc;
+}
+
 int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
 		   const json_t *paths, json_t **out, struct tts_error *err)
 {
@@ -304,13 +498,14 @@ int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, con
 	}
 	snprintf(q, qn, "field_mask=%s", mask);
 	char *url = device_url(api, c, app_id, dev_id, q);
-	int rc = url ? call(api, "GET", url, NULL, out, NULL, err) : -1;
+	int rc = url ? call(api, c, "GET", url, NULL, out, NULL, err) : -1;
 	/* A 200 that is not an end device must not pass for one. */
 	char why[256];
 	if (rc == 0 && out && tts_check_device_types(*out, why, sizeof why) < 0) {
 		err->status = 200; /* a 2xx: not "no answer", not retryable */
 		snprintf(err->message, sizeof err->message,
 			 "the answer is not a valid end device (%s)", why);
+		redact_text(err->message);
 		json_decref(*out);
 		*out = NULL;
 		rc = -1;
@@ -326,10 +521,61 @@ int tts_set_device(struct tts_api *api, enum tts_comp c, const char *app_id, con
 {
 	json_t *body = json_pack("{s:O,s:{s:O}}", "end_device", dev, "field_mask", "paths", paths);
 	char *url = device_url(api, c, app_id, dev_id, NULL);
-	int rc = body && url ? call(api, "PUT", url, body, out, NULL, err) : -1;
+	int rc = body && url ? call(api, c, "PUT", url, body, out, NULL, err) : -1;
 	free(url);
 	json_decref(body);
 	return rc;
+}
+
+/* Two optional strings are equal (absent equals absent), hex case ignored. */
+static bool same_opt(const json_t *a, const json_t *b)
+{
+	const char *x = json_string_value(a), *y = json_string_value(b);
+	if (!x || !*x || !y || !*y)
+		return (!x || !*x) && (!y || !*y);
+	return strcasecmp(x, y) == 0;
+}
+
+/* Reads the IS device back after a create whose answer was lost: 1 when it
+ * is there with the ids and EUIs that were sent (*out = what was read), 0
+ * when TTS says it is not there, -1 otherwise (err says why). */
+static int created_as_sent(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
+			   struct tts_error *err)
+{
+	const json_t *ids = json_object_get(dev, "ids");
+	const char *dev_id = json_string_value(json_object_get(ids, "device_id"));
+	json_t *mask = json_pack("[s]", "ids"), *got = NULL;
+	if (!dev_id || !mask) {
+		json_decref(mask);
+		return -1;
+	}
+	int rc = tts_get_device(api, TTS_IS, app_id, dev_id, mask, &got, err);
+	json_decref(mask);
+	if (rc < 0)
+		return tts_error_not_found_at(err, TTS_IS) ? 0 : -1;
+	const json_t *gids = json_object_get(got, "ids");
+	const char *gapp = json_string_value(
+	    json_object_get(json_object_get(gids, "application_ids"), "application_id"));
+	bool ours =
+	    gapp && strcmp(gapp, app_id) == 0 &&
+	    same_opt(json_object_get(gids, "device_id"), json_object_get(ids, "device_id")) &&
+	    same_opt(json_object_get(gids, "join_eui"), json_object_get(ids, "join_eui")) &&
+	    same_opt(json_object_get(gids, "dev_eui"), json_object_get(ids, "dev_eui"));
+	if (!ours) {
+		tts_error_clear(err);
+		err->status = 409;
+		snprintf(err->message, sizeof err->message,
+			 "the Identity Server holds a device \"%s\" with other identifiers than "
+			 "the ones sent",
+			 dev_id);
+		json_decref(got);
+		return -1;
+	}
+	if (out)
+		*out = got;
+	else
+		json_decref(got);
+	return 1;
 }
 
 int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
@@ -337,7 +583,63 @@ int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev
 {
 	json_t *body = json_pack("{s:O}", "end_device", dev);
 	char *url = device_url(api, TTS_IS, app_id, NULL, NULL);
-	int rc = body && url ? call(api, "POST", url, body, out, NULL, err) : -1;
+	int rc = -1;
+	if (out)
+		*out = NULL;
+	/* Each round: one create; a lost answer costs a read-back first. */
+	for (int round = 1; body && url && round <= 4; round++) {
+		rc = call(api, TTS_IS, "POST", url, body, out, NULL, err);
+		if (rc == 0)
+			break;
+		bool retried = round > 1;
+		if (!(err->maybe_applied || (retried && tts_error_is(err, ":id_taken"))))
+			break; /* a plain answer: the caller decides */
+		struct tts_error lost = *err;
+		lost.forbidden_paths = NULL;
+		struct tts_error rb = {0};
+		tts_error_clear(&rb);
+		int there = created_as_sent(api, app_id, dev, out, &rb);
+		if (there == 1) {
+			log_debug("create of device \"%s\": the answer was lost (%s), but it took "
+				  "effect",
+				  json_string_value(jp_get(dev, "ids.device_id")), lost.message);
+			tts_error_clear(err);
+			tts_error_clear(&rb);
+			rc = 0;
+			break;
+		}
+		if (there < 0 || round == 4 || !http_backoff(api->http, round)) {
+			char m[sizeof err->message + 256];
+			if (there < 0 && rb.status == 409)
+				snprintf(m, sizeof m, "%.150s (the answer was lost); %.200s",
+					 lost.message, rb.message);
+			else if (there < 0)
+				snprintf(m, sizeof m,
+					 "%.150s: the answer was lost and reading the device back "
+					 "failed (%.150s): whether it was created is unknown",
+					 lost.message, rb.message);
+			else
+				snprintf(m, sizeof m,
+					 "%.250s (the device is still not there after "
+					 "%d attempts)",
+					 lost.message, round);
+			bool unknown = there < 0 && rb.status != 409;
+			if (there < 0 && rb.status == 409) {
+				/* The id is taken, not by the device we sent. */
+				tts_error_clear(err);
+				*err = rb;
+				rb.forbidden_paths = NULL;
+			}
+			m[sizeof err->message - 1] = '\0';
+			memcpy(err->message, m, sizeof err->message);
+			err->maybe_applied = unknown;
+			tts_error_clear(&rb);
+			rc = -1;
+			break;
+		}
+		tts_error_clear(&rb);
+		/* Not there: the create did not take effect; send it again. */
+	}
 	free(url);
 	json_decref(body);
 	return rc;
@@ -347,7 +649,7 @@ int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id, 
 		      struct tts_error *err)
 {
 	char *url = device_url(api, c, app_id, dev_id, NULL);
-	int rc = url ? call(api, "DELETE", url, NULL, NULL, NULL, err) : -1;
+	int rc = url ? call(api, c, "DELETE", url, NULL, NULL, NULL, err) : -1;
 	free(url);
 	return rc;
 }
@@ -366,7 +668,7 @@ int tts_batch_delete(struct tts_api *api, enum tts_comp c, const char *app_id,
 		put_segment(q, qn, dev_ids[i]);
 	}
 	char *url = device_url(api, c, app_id, "batch", q);
-	int rc = url ? call(api, "DELETE", url, NULL, NULL, NULL, err) : -1;
+	int rc = url ? call(api, c, "DELETE", url, NULL, NULL, NULL, err) : -1;
 	free(url);
 	free(q);
 	return rc;
@@ -385,7 +687,7 @@ int tts_list_devices(struct tts_api *api, const char *app_id, const json_t *path
 	}
 	snprintf(q, qn, "field_mask=%s&order=device_id&limit=%d&page=%d", mask, limit, page);
 	char *url = device_url(api, TTS_IS, app_id, NULL, q);
-	int rc = url ? call(api, "GET", url, NULL, out, total, err) : -1;
+	int rc = url ? call(api, TTS_IS, "GET", url, NULL, out, total, err) : -1;
 	free(url);
 	free(q);
 	free(mask);

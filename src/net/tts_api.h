@@ -12,24 +12,53 @@
 #include "net/http.h"
 #include "net/tts_components.h"
 
+struct tts_breaker;
+
 struct tts_api {
 	struct http_client *http;
-	char *base[TTS_NCOMP]; /* ".../api/v3", no trailing slash */
+	char *base[TTS_NCOMP];	     /* ".../api/v3", no trailing slash */
+	const char *who;	     /* "source" or "destination", for messages */
+	struct tts_breaker *breaker; /* NULL: no circuit breaker */
 };
 
 /* What went wrong with a call, decoded from TTS's google.rpc.Status body. */
 struct tts_error {
-	long status;        /* HTTP status; 0 = no answer (transport error) */
-	int grpc_code;      /* "code" of the body, -1 when absent */
-	char name[128];     /* "pkg/networkserver:device_not_found", or "" */
-	char message[384];  /* one line for people */
+	long status;		 /* HTTP status; 0 = no answer (transport error) */
+	int grpc_code;		 /* "code" of the body, -1 when absent */
+	char name[128];		 /* "pkg/networkserver:device_not_found", or "" */
+	char message[384];	 /* one line for people */
 	json_t *forbidden_paths; /* field_mask_paths errors: the paths refused */
+	char missing[128];	 /* insufficient_*_rights: the rights TTS says are missing */
 	int attempts;
+	bool maybe_applied; /* a POST whose answer was lost (see http.h) */
 };
 
 void tts_error_clear(struct tts_error *e);
+
+/*
+ * "Not there", as The Things Stack says it: a 404 whose body is TTS's error
+ * with the not-found name of a device registry: IS
+ * pkg/identityserver/store:end_device_not_found, JS
+ * pkg/joinserver:device_not_found, NS pkg/networkserver:device_not_found, AS
+ * pkg/applicationserver:device_not_found, or pkg/redis:not_found (what the
+ * NS and AS registries answer on Get). Any other 404 (an ingress's plain
+ * text, grpc-gateway's {"code":5,"message":"Not Found"} for an unknown route,
+ * another TTS error such as pkg/frequencyplans:not_found) is not: the device
+ * may well be there.
+ */
 bool tts_error_not_found(const struct tts_error *e);
+/* The same, only with the names component c answers. */
+bool tts_error_not_found_at(const struct tts_error *e, enum tts_comp c);
 bool tts_error_is(const struct tts_error *e, const char *name_suffix);
+
+/* The circuit breaker of one deployment (see tts_api.c); tts_api_configure
+ * makes one. */
+struct tts_breaker *tts_breaker_new(void);
+void tts_breaker_free(struct tts_breaker *b);
+
+/* For http_opts.answer_is_fault: a 404 that is not a TTS error with a name
+ * (an ingress or gateway, not the API, answered) is a server fault. */
+bool tts_answer_is_fault(long status, const char *body, size_t len);
 
 /* Decodes a non-2xx answer (TTS's google.rpc.Status, or whatever a gateway
  * sent) into err: status, grpc_code, name, message, forbidden_paths. body
@@ -38,8 +67,7 @@ void tts_decode_error(const char *body, size_t len, long status, struct tts_erro
 
 /* Decodes a 2xx answer: 0 with *out (new reference) when body is a JSON
  * object; -1 with err ("HTTP 200 with a malformed body ...") otherwise. */
-int tts_decode_body(const char *body, size_t len, long status, json_t **out,
-		    struct tts_error *err);
+int tts_decode_body(const char *body, size_t len, long status, json_t **out, struct tts_error *err);
 
 /* Builds the base URL of a component from a user-given URL: adds https:// to
  * a bare host, appends /api/v3 unless present. Plain http:// is refused
@@ -54,12 +82,20 @@ int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, con
 int tts_set_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
 		   const json_t *dev, const json_t *paths, json_t **out, struct tts_error *err);
 
-/* POST IS Create. */
+/*
+ * POST IS Create. A create is not retried blindly: when its answer is lost
+ * (a dropped connection after sending, a timeout, 502/503/504 or another
+ * fault answer), the IS device is read back (field mask "ids"): there with
+ * the ids and EUIs that were sent → it took effect (0, *out = what was
+ * read); absent (TTS's not-found) → the create is sent again; anything else
+ * → -1 with err saying the outcome is unknown. A 409 id_taken after a retried
+ * create whose read-back shows the EUIs that were sent is success too.
+ */
 int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
 		      struct tts_error *err);
 
-int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id,
-		      const char *dev_id, struct tts_error *err);
+int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
+		      struct tts_error *err);
 
 /* Batch delete (1 to TTS_BATCH_MAX devices) on one component:
  * DELETE .../devices/batch?device_ids=a&device_ids=b. Atomic; devices that

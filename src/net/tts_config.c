@@ -63,10 +63,11 @@ static char *component_url(const struct config *cfg, const char *scope,
 	return u;
 }
 
-int tts_api_configure(struct tts_api *api, const struct config *cfg, const char *scope,
-		      char *err, size_t errlen)
+int tts_api_configure(struct tts_api *api, const struct config *cfg, const char *scope, char *err,
+		      size_t errlen)
 {
 	memset(api, 0, sizeof *api);
+	api->who = strcmp(scope, "dest") == 0 ? "destination" : "source";
 	const char *env = strcmp(scope, "dest") == 0 ? "DEST_TTS_" : "TTS_";
 	const char *flag = strcmp(scope, "dest") == 0 ? "--dest." : "--";
 	bool insecure = cfg_bool(cfg, scope, "insecure");
@@ -109,13 +110,15 @@ int tts_api_configure(struct tts_api *api, const struct config *cfg, const char 
 		goto fail;
 	}
 	struct http_opts ho = {
-		.bearer = key,
-		.ca_file = cfg_str(cfg, scope, "ca-file"),
-		.insecure = insecure,
-		.timeout_s = cfg_int(cfg, NULL, "timeout", 60),
-		.retries = (int)cfg_int(cfg, NULL, "retries", 5),
+	    .bearer = key,
+	    .ca_file = cfg_str(cfg, scope, "ca-file"),
+	    .insecure = insecure,
+	    .timeout_s = cfg_int(cfg, NULL, "timeout", 60),
+	    .retries = (int)cfg_int(cfg, NULL, "retries", 5),
+	    .answer_is_fault = tts_answer_is_fault,
 	};
 	api->http = http_client_new(&ho);
+	api->breaker = tts_breaker_new();
 	memset(key, 0, strlen(key));
 	free(key);
 	key = NULL;
@@ -136,6 +139,7 @@ fail:
 void tts_api_release(struct tts_api *api)
 {
 	http_client_free(api->http);
+	tts_breaker_free(api->breaker);
 	for (int c = 0; c < TTS_NCOMP; c++)
 		free(api->base[c]);
 	memset(api, 0, sizeof *api);

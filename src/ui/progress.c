@@ -1,11 +1,15 @@
 #include "ui/progress.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ui/log.h"
 
+/* Workers report progress and log from their own threads: every field below
+ * is read and written with mu held (the log hook, clear_line, takes it too). */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static bool on;
 static bool drawn;
 static const char *label;
@@ -17,7 +21,7 @@ static double since(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static void clear_line(void)
+static void clear_line_locked(void)
 {
 	if (drawn) {
 		fputs("\r\033[K", stderr);
@@ -25,8 +29,16 @@ static void clear_line(void)
 	}
 }
 
+static void clear_line(void)
+{
+	pthread_mutex_lock(&mu);
+	clear_line_locked();
+	pthread_mutex_unlock(&mu);
+}
+
 void progress_start(const char *what, bool enabled)
 {
+	pthread_mutex_lock(&mu);
 	on = enabled && isatty(STDERR_FILENO);
 	label = what;
 	total = 0;
@@ -34,34 +46,46 @@ void progress_start(const char *what, bool enabled)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	last = t0;
 	last.tv_sec -= 1;
-	log_set_before_hook(on ? clear_line : NULL);
+	bool hook = on;
+	pthread_mutex_unlock(&mu);
+	log_set_before_hook(hook ? clear_line : NULL);
 }
 
 void progress_set_total(size_t n)
 {
+	pthread_mutex_lock(&mu);
 	total = n;
+	pthread_mutex_unlock(&mu);
 }
 
 double progress_elapsed(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return since(&t0, &now);
+	pthread_mutex_lock(&mu);
+	double d = since(&t0, &now);
+	pthread_mutex_unlock(&mu);
+	return d;
 }
 
 void progress_update(size_t done, size_t failed, const char *current)
 {
-	if (!on)
+	pthread_mutex_lock(&mu);
+	if (!on) {
+		pthread_mutex_unlock(&mu);
 		return;
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* Redraw at most ten times a second, and always for the last one. */
-	if (since(&last, &now) < 0.1 && !(total && done == total))
+	if (since(&last, &now) < 0.1 && !(total && done == total)) {
+		pthread_mutex_unlock(&mu);
 		return;
+	}
 	last = now;
 	double el = since(&t0, &now);
 	double rate = el > 0 ? (double)done / el : 0;
-	clear_line();
+	clear_line_locked();
 	if (total) {
 		int width = 24, fill = (int)((double)width * (double)done / (double)total);
 		char bar[32];
@@ -77,12 +101,15 @@ void progress_update(size_t done, size_t failed, const char *current)
 	}
 	fflush(stderr);
 	drawn = true;
+	pthread_mutex_unlock(&mu);
 }
 
 void progress_end(void)
 {
-	if (on)
-		clear_line();
 	log_set_before_hook(NULL);
+	pthread_mutex_lock(&mu);
+	if (on)
+		clear_line_locked();
 	on = false;
+	pthread_mutex_unlock(&mu);
 }

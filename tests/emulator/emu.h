@@ -56,7 +56,18 @@ struct emu_config {
 	unsigned fail_status;
 	unsigned throttle_every;
 	unsigned drop_every;
-	char **reject_paths; /* NULL-terminated */
+	unsigned apply_drop_every;		  /* every K-th write: applied, then no answer */
+	unsigned ingress404_every;		  /* every K-th API request: plain-text 404 */
+	struct emu_fail_route *ingress404_routes; /* status unused */
+	size_t ningress404_routes;
+	bool echo_body_errors;		    /* requests with a body: 400 quoting the body */
+	struct emu_fail_route *echo_routes; /* limits echo_body_errors; none = all */
+	size_t necho_routes;
+	struct emu_fail_route *missing_rights; /* substring route, "status" unused */
+	char **missing_right_names;	       /* parallel to missing_rights */
+	size_t nmissing_rights;
+	unsigned retry_after; /* Retry-After of --throttle-every (default 1) */
+	char **reject_paths;  /* NULL-terminated */
 	size_t nreject;
 	struct emu_fail_route *fail_routes;
 	size_t nfail_routes;
@@ -105,6 +116,7 @@ struct emu {
 	struct emu_config cfg;
 	struct emu_store store;
 	atomic_ulong nrequests; /* API requests seen, for the every-K-th knobs */
+	atomic_ulong nwrites;	/* API write requests (PUT, POST, DELETE) seen */
 
 	pthread_mutex_t rl_lock; /* guards buckets */
 	struct emu_bucket *buckets;
@@ -129,7 +141,8 @@ struct emu_req {
 #define EMU_MAX_HEADERS 12
 struct emu_resp {
 	unsigned status;
-	json_t *body; /* owned */
+	json_t *body;	  /* owned */
+	const char *text; /* when set: a plain-text body instead of JSON (static) */
 	size_t nheaders;
 	struct {
 		char name[32];

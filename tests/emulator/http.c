@@ -66,13 +66,16 @@ static json_t *error_summary(const json_t *body)
 	return out;
 }
 
-static void log_request(struct emu *e, const char *method, const char *uri, unsigned status,
-			const json_t *body)
+/* Logs a request with what to merge into its row (owned; may be NULL). */
+static void log_request_extra(struct emu *e, const char *method, const char *uri, unsigned status,
+			      json_t *extra)
 {
-	if (e->cfg.log_max == 0)
+	if (e->cfg.log_max == 0) {
+		json_decref(extra);
 		return;
+	}
 	const char *q = strchr(uri, '?');
-	struct emu_log_entry ent = {.status = status, .error = body ? error_summary(body) : NULL};
+	struct emu_log_entry ent = {.status = status, .error = extra};
 	snprintf(ent.method, sizeof ent.method, "%s", method);
 	ent.path = q ? strndup(uri, (size_t)(q - uri)) : strdup(uri);
 	ent.query = strdup(q ? q + 1 : "");
@@ -89,6 +92,12 @@ static void log_request(struct emu *e, const char *method, const char *uri, unsi
 	}
 	e->log[slot] = ent;
 	pthread_mutex_unlock(&e->log_lock);
+}
+
+static void log_request(struct emu *e, const char *method, const char *uri, unsigned status,
+			const json_t *body)
+{
+	log_request_extra(e, method, uri, status, body ? error_summary(body) : NULL);
 }
 
 static void log_clear(struct emu *e)
@@ -163,16 +172,37 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* The first route of list matching this request, or -1. */
+static long route_index(const struct emu_fail_route *list, size_t n, const char *method,
+			const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].method, method) == 0 && strstr(path, list[i].substring))
+			return (long)i;
+	return -1;
+}
+
 /* The first --fail-route matching this request, or NULL. */
 static const struct emu_fail_route *fail_route(const struct emu_config *c, const char *method,
 					       const char *path)
 {
-	for (size_t i = 0; i < c->nfail_routes; i++) {
-		const struct emu_fail_route *r = &c->fail_routes[i];
-		if (strcmp(r->method, method) == 0 && strstr(path, r->substring))
-			return r;
-	}
-	return NULL;
+	long i = route_index(c->fail_routes, c->nfail_routes, method, path);
+	return i < 0 ? NULL : &c->fail_routes[i];
+}
+
+/* What an ingress (a reverse proxy, a Kubernetes ingress) answers while no
+ * backend serves the route: Go's plain-text 404, not TTS's error body. */
+static void ingress_404(struct emu_resp *rs)
+{
+	json_decref(rs->body);
+	rs->body = NULL;
+	rs->status = 404;
+	rs->text = "404 page not found\n";
+}
+
+static bool is_write(const char *method)
+{
+	return !strcmp(method, "PUT") || !strcmp(method, "POST") || !strcmp(method, "DELETE");
 }
 
 /*
@@ -180,10 +210,42 @@ static const struct emu_fail_route *fail_route(const struct emu_config *c, const
  * --throttle-every) or every request of a route (--fail-route).
  */
 static bool inject_fault(struct emu *e, unsigned long seq, const char *method, const char *path,
-			 struct emu_resp *rs)
+			 const char *body, size_t body_len, struct emu_resp *rs)
 {
 	const struct emu_config *c = &e->cfg;
 	const struct emu_fail_route *r = NULL;
+	long mi;
+	if ((c->ingress404_every && seq % c->ingress404_every == 0) ||
+	    route_index(c->ingress404_routes, c->ningress404_routes, method, path) >= 0) {
+		ingress_404(rs);
+		return true;
+	}
+	if ((mi = route_index(c->missing_rights, c->nmissing_rights, method, path)) >= 0) {
+		/* TTS's rights check (pkg/auth/rights/require.go): the missing
+		 * rights are a public attribute. */
+		const char *a = strstr(path, "/applications/");
+		char app[EMU_ID_MAX + 1] = "";
+		if (a)
+			snprintf(app, sizeof app, "%.*s", (int)strcspn(a + 14, "/"), a + 14);
+		emu_resp_err(
+		    rs, 7, "pkg/auth/rights", "insufficient_application_rights",
+		    "insufficient rights for application `{uid}`",
+		    json_pack("{s:s, s:[s]}", "uid", app, "missing", c->missing_right_names[mi]));
+		return true;
+	}
+	if (c->echo_body_errors && body_len > 0 &&
+	    (c->necho_routes == 0 ||
+	     route_index(c->echo_routes, c->necho_routes, method, path) >= 0)) {
+		/* A proxy that quotes what it could not process, keys and all. */
+		size_t n = body_len < 65536 ? body_len : 65536;
+		char *msg = malloc(n + 64);
+		if (msg) {
+			snprintf(msg, n + 64, "invalid request body: %.*s", (int)n, body);
+			emu_resp_gw(rs, 400, 3, msg);
+			free(msg);
+			return true;
+		}
+	}
 	if (c->fail_every && seq % c->fail_every == 0) {
 		int grpc = emu_http_to_grpc(c->fail_status);
 		char text[64];
@@ -206,8 +268,10 @@ static bool inject_fault(struct emu *e, unsigned long seq, const char *method, c
 	}
 	if (c->throttle_every && seq % c->throttle_every == 0) {
 		unsigned limit = c->rate_limit ? c->rate_limit : 60;
-		emu_resp_rate_limited(rs, limit, 0, 1, 1, "http:api:throttle");
-		emu_resp_header(rs, "Retry-After", "1");
+		char ra[16];
+		snprintf(ra, sizeof ra, "%u", c->retry_after);
+		emu_resp_rate_limited(rs, limit, 0, 1, c->retry_after, "http:api:throttle");
+		emu_resp_header(rs, "Retry-After", ra);
 		return true;
 	}
 	return false;
@@ -215,7 +279,8 @@ static bool inject_fault(struct emu *e, unsigned long seq, const char *method, c
 
 static enum MHD_Result respond(struct MHD_Connection *con, struct emu_resp *rs)
 {
-	char *text = json_dumps(rs->body, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	char *text = rs->text ? strdup(rs->text)
+			      : json_dumps(rs->body, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	size_t n = text ? strlen(text) : 0;
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
@@ -225,7 +290,8 @@ static enum MHD_Result respond(struct MHD_Connection *con, struct emu_resp *rs)
 	}
 	char rid[37];
 	emu_request_id(rid);
-	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Content-Type",
+				rs->text ? "text/plain; charset=utf-8" : "application/json");
 	MHD_add_response_header(r, "X-Request-Id", rid);
 	for (size_t i = 0; i < rs->nheaders; i++)
 		MHD_add_response_header(r, rs->headers[i].name, rs->headers[i].value);
@@ -286,7 +352,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			sleep_ms(e->cfg.latency_ms);
 		if (cr->too_large) {
 			emu_resp_gw(&rs, 413, 8, "request body larger than 16 MiB");
-		} else if (!inject_fault(e, cr->seq, method, url, &rs)) {
+		} else if (!inject_fault(e, cr->seq, method, url, cr->body, cr->len, &rs)) {
 			json_t *query = json_object();
 			MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, collect_arg, query);
 			struct emu_req rq = {
@@ -300,6 +366,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			};
 			emu_api(e, &rq, &rs);
 			json_decref(query);
+			if (e->cfg.apply_drop_every && is_write(method) &&
+			    (atomic_fetch_add(&e->nwrites, 1) + 1) % e->cfg.apply_drop_every == 0) {
+				/* Done at the server, the answer lost on the way. */
+				log_request_extra(e, method, cr->uri, rs.status,
+						  json_pack("{s:b}", "answer_dropped", 1));
+				json_decref(rs.body);
+				return MHD_NO;
+			}
 		}
 		/*
 		 * TTS checks masks before its rate limiter, so such answers never

@@ -24,6 +24,22 @@ static const struct option_doc {
     {"fail-status", "S", "HTTP status of those failures (default 503)"},
     {"throttle-every", "K", "every K-th API request answers 429 rate_limit_exceeded"},
     {"drop-every", "K", "every K-th API request: close the connection, no answer"},
+    {"apply-drop-every", "K",
+     "every K-th write request (PUT, POST, DELETE): applied, then the connection\n"
+     "is closed without an answer"},
+    {"ingress-404-every", "K",
+     "every K-th API request answers a plain-text 404 page not found (an ingress)"},
+    {"ingress-404-route", "M:SUB",
+     "every API request with method M whose path contains SUB answers the ingress\n"
+     "404; repeatable"},
+    {"echo-body-errors", NULL,
+     "requests with a body answer 400 with a message quoting the body (as some\n"
+     "proxies do); limited to the --echo-body-route routes when any is given"},
+    {"echo-body-route", "M:SUB", "limits --echo-body-errors to these routes; repeatable"},
+    {"missing-right", "M:SUB:RIGHT",
+     "requests of the route answer 403 insufficient_application_rights, missing\n"
+     "RIGHT (e.g. PUT:/js/:RIGHT_APPLICATION_DEVICES_WRITE_KEYS); repeatable"},
+    {"retry-after", "S", "Retry-After seconds of --throttle-every answers (default 1)"},
     {"reject-paths", "A,B", "field paths this server does not know (400 field_mask_paths)"},
     {"fail-route", "M:SUB:S",
      "every API request with method M whose path contains SUB answers status S\n"
@@ -134,6 +150,23 @@ static void free_config(struct emu_config *c)
 		free(c->fail_routes[i].substring);
 	}
 	free(c->fail_routes);
+	for (size_t i = 0; i < c->ningress404_routes; i++) {
+		free(c->ingress404_routes[i].method);
+		free(c->ingress404_routes[i].substring);
+	}
+	free(c->ingress404_routes);
+	for (size_t i = 0; i < c->necho_routes; i++) {
+		free(c->echo_routes[i].method);
+		free(c->echo_routes[i].substring);
+	}
+	free(c->echo_routes);
+	for (size_t i = 0; i < c->nmissing_rights; i++) {
+		free(c->missing_rights[i].method);
+		free(c->missing_rights[i].substring);
+		free(c->missing_right_names[i]);
+	}
+	free(c->missing_rights);
+	free(c->missing_right_names);
 }
 
 /* METHOD:PATH_SUBSTRING:STATUS; the substring may itself hold colons. */
@@ -161,6 +194,47 @@ static int add_fail_route(struct emu_config *c, const char *spec)
 		*m = (char)toupper((unsigned char)*m);
 	c->nfail_routes++;
 	return 0;
+}
+
+/* "M:SUB" → a route (status 0) appended to *list. */
+static int add_route(struct emu_fail_route **list, size_t *n, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec || !colon[1])
+		return -1;
+	struct emu_fail_route *r = realloc(*list, (*n + 1) * sizeof *r);
+	if (!r)
+		return -1;
+	*list = r;
+	r += *n;
+	r->method = strndup(spec, (size_t)(colon - spec));
+	r->substring = strdup(colon + 1);
+	r->status = 0;
+	for (char *m = r->method; *m; m++)
+		*m = (char)toupper((unsigned char)*m);
+	(*n)++;
+	return 0;
+}
+
+/* "M:SUB:RIGHT": the last ':' starts the right's name. */
+static int add_missing_right(struct emu_config *c, const char *spec)
+{
+	const char *last = strrchr(spec, ':');
+	if (!last || !last[1] || last == spec)
+		return -1;
+	char *route = strndup(spec, (size_t)(last - spec));
+	char **names = realloc(c->missing_right_names, (c->nmissing_rights + 1) * sizeof *names);
+	if (!route || !names) {
+		free(route);
+		return -1;
+	}
+	c->missing_right_names = names;
+	size_t before = c->nmissing_rights;
+	int rc = add_route(&c->missing_rights, &c->nmissing_rights, route);
+	free(route);
+	if (rc == 0 && c->nmissing_rights == before + 1)
+		names[before] = strdup(last + 1);
+	return rc;
 }
 
 static int add_reject(struct emu_config *c, const char *list)
@@ -233,6 +307,14 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 			}
 		} else if (!strcmp(name, "reject-paths")) {
 			ok = add_reject(c, val) == 0;
+		} else if (!strcmp(name, "echo-body-errors")) {
+			c->echo_body_errors = true;
+		} else if (!strcmp(name, "ingress-404-route")) {
+			ok = add_route(&c->ingress404_routes, &c->ningress404_routes, val) == 0;
+		} else if (!strcmp(name, "echo-body-route")) {
+			ok = add_route(&c->echo_routes, &c->necho_routes, val) == 0;
+		} else if (!strcmp(name, "missing-right")) {
+			ok = add_missing_right(c, val) == 0;
 		} else if (!strcmp(name, "fail-route")) {
 			ok = add_fail_route(c, val) == 0;
 		} else if (!strcmp(name, "net-id")) {
@@ -255,6 +337,12 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 				c->throttle_every = (unsigned)u;
 			else if (!strcmp(name, "drop-every"))
 				c->drop_every = (unsigned)u;
+			else if (!strcmp(name, "apply-drop-every"))
+				c->apply_drop_every = (unsigned)u;
+			else if (!strcmp(name, "ingress-404-every"))
+				c->ingress404_every = (unsigned)u;
+			else if (!strcmp(name, "retry-after"))
+				c->retry_after = (unsigned)u;
 			else if (!strcmp(name, "log-max"))
 				c->log_max = u;
 		}
@@ -273,6 +361,7 @@ int main(int argc, char **argv)
 	char err[512];
 	c->host = "127.0.0.1";
 	c->fail_status = 503;
+	c->retry_after = 1;
 	c->log_max = 100000;
 	snprintf(c->net_id, sizeof c->net_id, "000013");
 

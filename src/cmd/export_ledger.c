@@ -270,9 +270,16 @@ static void recover_one(const struct source_ops *ops, struct source *src, const 
 			continue;
 		if (!idx)
 			idx = index_backup(bpath);
-		const char **devs = calloc(n, sizeof *devs);
-		const json_t **exp = calloc(n, sizeof *exp);
-		bool *ok = calloc(n, sizeof *ok);
+		const char **devs = calloc(n, sizeof(const char *));
+		const json_t **exp = calloc(n, sizeof(const json_t *));
+		bool *ok = calloc(n, sizeof(bool));
+		if (!devs || !exp || !ok) {
+			free(devs);
+			free(exp);
+			free(ok);
+			log_error("out of memory completing earlier deletes");
+			continue;
+		}
 		const char *dev;
 		json_t *v;
 		json_object_foreach(set, dev, v)
@@ -290,7 +297,7 @@ static void recover_one(const struct source_ops *ops, struct source *src, const 
 			devs[m] = dev;
 			exp[m++] = e;
 		}
-		if (m && devs && exp && ok)
+		if (m)
 			ops->complete_deletes(src, app, devs, (const json_t *const *)exp, m, ok);
 		for (size_t k = 0; k < m; k++) {
 			if (!ok[k]) {

@@ -60,8 +60,8 @@ static bool is_device_get(const char *method, const char *path)
 {
 	size_t n = strcspn(path, "?");
 	char *p = strndup(path, n);
-	bool yes = p && !strcmp(method, "GET") && strstr(p, "/devices/") &&
-		   !strstr(p, "/devices/batch");
+	bool yes =
+	    p && !strcmp(method, "GET") && strstr(p, "/devices/") && !strstr(p, "/devices/batch");
 	free(p);
 	return yes;
 }

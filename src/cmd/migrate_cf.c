@@ -64,6 +64,8 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			 json_t *export, json_t *saved)
 {
 	char err[1024], why[1100] = "";
+	/* What a refusal is called: the destination's, or the source's read. */
+	char label[48] = "refused by the destination";
 	json_t *ready = NULL;
 	int rc = -1;
 	/* Only a create sent by an earlier attempt makes a device under the id
@@ -116,8 +118,15 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			json_decref(export);
 			export = NULL;
 			if (m->ops->export_device(m->src, app, dev, &export, &se) < 0) {
-				fail_frozen(m, app, dev, se.msg);
-				goto out;
+				/* Nothing exists at the destination yet: unfreezing is
+				 * always safe here, and the device keeps working where
+				 * it was (a misrouted or failed read is no reason to
+				 * keep it silent). The next run starts it over. */
+				snprintf(label, sizeof label, "not read at the source");
+				snprintf(why, sizeof why, "%s", se.msg);
+				from = state;
+				state = J_REFUSING;
+				break;
 			}
 			/* The export holds the frozen setting: give the destination
 			 * the one the device had. */
@@ -234,18 +243,16 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			}
 			if (m->ops->unfreeze(m->src, app, dev, saved, &se) < 0) {
 				char msg[1900];
-				snprintf(
-				    msg, sizeof msg,
-				    "refused by the destination (%.800s), and unfreezing at the "
-				    "source failed: %s; 'ttn-lw-migrate resume' or 'restore' "
-				    "unfreezes it",
-				    why, se.msg);
+				snprintf(msg, sizeof msg,
+					 "%s (%.800s), and unfreezing at the source failed: %s; "
+					 "'ttn-lw-migrate resume' or 'restore' unfreezes it",
+					 label, why, se.msg);
 				log_error("device \"%s\": %s", dev, msg);
 				migration_bump(m, &m->failed);
 				goto out;
 			}
 			char msg[1300];
-			snprintf(msg, sizeof msg, "refused by the destination: %.1100s", why);
+			snprintf(msg, sizeof msg, "%s: %.1100s", label, why);
 			if (migration_move(m, app, dev, J_REFUSING, J_REFUSED,
 					   &(struct jwrite){.error = msg}, "the unfreeze") < 0)
 				goto out;

@@ -105,3 +105,20 @@ assert_eq "--external-join-server: deleted at the source" 0 "$(present my-app ot
 TTS_EXTERNAL_JOIN_SERVER=true TTS_API_URL=$OTAA run_tool tts device otaa-dev --dry-run --tts.external-join-server
 assert_rc "--tts.external-join-server spelling is accepted" 1 # deleted above: not found
 assert_not_contains "--tts.external-join-server is a known flag" "$ERR" "unknown"
+
+# --- --to-dest: a misrouted read after the freeze unfreezes ------------------
+# Create-first freezes before it reads the session; an answer for another
+# device then is no reason to leave the device silent at the source.
+start_emu SRC5 --seed "$TMP/seed.jsonl"
+start_emu DST5
+start_proxy SWAPAS "$SRC5" --get-rewrite /as/applications/my-app/devices/otaa-dev=/as/applications/my-app/devices/classb-dev
+sd_before=$(emu_devices "$SRC5" | jq -c '.ns[] | select(.ids.device_id == "otaa-dev" and .ids.application_ids.application_id == "my-app") | .mac_settings.schedule_downlinks')
+TTS_API_URL=$SWAPAS DEST_TTS_API_URL=$DST5 DEST_TTS_APP_ID=cloud-app DEST_TTS_APP_API_KEY=$KEY \
+	run_tool tts device otaa-dev --to-dest --journal "$TMP/trust.db"
+assert_rc "--to-dest, AS read answered for another device: exit 1" 1
+assert_contains "--to-dest: said as a read at the source" "$ERR" 'device "otaa-dev": not read at the source'
+assert_contains "--to-dest: unfrozen" "$ERR" "unfrozen at the source, where it keeps working"
+assert_eq "--to-dest: nothing at the destination" 0 "$(emu_devices "$DST5" | jq '[.[][]] | length')"
+assert_eq "--to-dest: schedule_downlinks as before" "$sd_before" \
+	"$(emu_devices "$SRC5" | jq -c '.ns[] | select(.ids.device_id == "otaa-dev" and .ids.application_ids.application_id == "my-app") | .mac_settings.schedule_downlinks')"
+assert_eq "--to-dest: the device is whole at the source" "$before" "$(present my-app otaa-dev "$SRC5")"

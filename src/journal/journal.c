@@ -1,5 +1,7 @@
 #include "journal/journal.h"
 
+#include "ui/log.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,7 +101,7 @@ static int take_lock(const char *path, int *fd_out, char *err, size_t errlen)
 	if (!lp)
 		return -1;
 	snprintf(lp, n, "%s.lock", path);
-	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "journal %s: cannot create its lock file %s: %s", path, lp,
 			 strerror(errno));
@@ -157,6 +160,31 @@ static int check_intact(sqlite3 *db, char *why, size_t whylen)
 	return out;
 }
 
+/* A journal holds keys: a regular file, mode 0600. A wider file an earlier
+ * run (or the user) made is narrowed before anything is written to it. */
+static int narrow_to_private(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "journal %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "journal %s: not a regular file; refused", path);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		if (fchmod(fd, 0600) < 0) {
+			snprintf(err, errlen, "journal %s: mode %03o and cannot be made 0600: %s",
+				 path, (unsigned)(st.st_mode & 0777), strerror(errno));
+			return -1;
+		}
+		log_warn("journal %s: was mode %03o; made 0600 (it holds keys)", path,
+			 (unsigned)(st.st_mode & 0777));
+	}
+	return 0;
+}
+
 int journal_open(const char *path, bool lock, struct journal **out, char *err, size_t errlen)
 {
 	int lock_fd = -1;
@@ -164,14 +192,45 @@ int journal_open(const char *path, bool lock, struct journal **out, char *err, s
 		return -1;
 	/* Create the file ourselves so that it is 0600 from the first byte;
 	 * SQLite gives its -wal and -shm files the database file's mode. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "journal %s: %s", path, strerror(errno));
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || narrow_to_private(fd, path, err, errlen) < 0) {
+		if (fd < 0)
+			snprintf(err, errlen, "journal %s: %s", path,
+				 errno == ELOOP
+				     ? "is a symbolic link; refused (a journal holds keys: "
+				       "give the real path)"
+				     : strerror(errno));
+		else
+			close(fd);
 		if (lock_fd >= 0)
 			close(lock_fd);
 		return -1;
 	}
 	close(fd);
+	/* SQLite's own side files, when an earlier run left them. */
+	static const char *const sides[] = {"-wal", "-shm"};
+	for (size_t k = 0; k < sizeof sides / sizeof *sides; k++) {
+		const char *suffix = sides[k];
+		char side[4096];
+		snprintf(side, sizeof side, "%s%s", path, suffix);
+		int sfd = open(side, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (sfd < 0 && errno == ELOOP) {
+			snprintf(err, errlen, "journal %s: %s is a symbolic link; refused", path,
+				 side);
+			if (lock_fd >= 0)
+				close(lock_fd);
+			return -1;
+		}
+		if (sfd >= 0) {
+			int rc = narrow_to_private(sfd, side, err, errlen);
+			close(sfd);
+			if (rc < 0) {
+				if (lock_fd >= 0)
+					close(lock_fd);
+				return -1;
+			}
+		}
+	}
 	struct journal *j = calloc(1, sizeof *j);
 	if (!j) {
 		if (lock_fd >= 0)
@@ -181,7 +240,8 @@ int journal_open(const char *path, bool lock, struct journal **out, char *err, s
 	j->lock_fd = lock_fd;
 	pthread_mutex_init(&j->mu, NULL);
 	char why[256] = "";
-	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK) {
 		snprintf(why, sizeof why, "%s", j->db ? sqlite3_errmsg(j->db) : "cannot open");
 	} else if (sqlite3_exec(j->db, "PRAGMA busy_timeout=5000", NULL, NULL, NULL) != SQLITE_OK ||
 		   check_intact(j->db, why, sizeof why) < 0) {

@@ -183,6 +183,22 @@ if grep -qF "EFE35B55F8B394A68567F8A36F5AC44A" "$TMP/j/journal.db"* 2>/dev/null;
 else
 	ok "the journal holds the export compressed or paged (0600 checked anyway)"
 fi
+# A pre-existing 0644 journal is made 0600 before keys go in; a symlinked
+# journal is refused before any request.
+start_emu SRC5 --seed "$FIX/seed-export.jsonl" --api-key "$SKEY"
+start_emu DST5 --api-key "$SKEY"
+: >"$TMP/j/wide.db"
+chmod 644 "$TMP/j/wide.db"
+TTS_API_URL=$SRC5 DEST_TTS_API_URL=$DST5 run_tool tts device otaa-dev --to-dest --journal "$TMP/j/wide.db"
+assert_rc "a pre-existing 0644 journal: the run goes on" 0
+assert_mode "a pre-existing 0644 journal is made 0600" "$TMP/j/wide.db" 600
+assert_contains "...and it is said" "$ERR" "was mode 644; made 0600"
+ln -s "$TMP/j/wide.db" "$TMP/j/link.db"
+emu_clear_requests "$SRC5"
+TTS_API_URL=$SRC5 DEST_TTS_API_URL=$DST5 run_tool tts device abp-dev --to-dest --journal "$TMP/j/link.db"
+assert_rc "a symlinked journal: refused" 1
+assert_contains "a symlinked journal: said in one line" "$ERR" "is a symbolic link; refused"
+assert_eq "a symlinked journal: no request" "[]" "$(emu_requests "$SRC5" | jq -c .)"
 # A migration that fails at the destination records errors; status shows them.
 start_emu SRC4 --seed "$FIX/seed-export.jsonl" --api-key "$SKEY"
 TTS_API_URL=$SRC4 DEST_TTS_API_URL=$DST3 DEST_TTS_APP_API_KEY=NNSXS.SECRETSTEST.WRONGS3cr3tV4lu3 \

@@ -27,8 +27,14 @@ tsan-build:
 	@cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE_THREAD=ON >/dev/null
 	@cmake --build $(BUILD_TSAN) -j $(JOBS) -- -s --no-print-directory
 
+# ThreadSanitizer: the unit tests and the integration scripts that run many
+# workers at once (TSAN_TESTS; TSAN_TESTS=all for every script, about 8
+# minutes on 2 cores). .ci/run runs it after `make check`.
+TSAN_TESTS ?= test_migrate test_import test_net_faults test_exactly_once test_order \
+	test_export_safety test_faults test_retire
 tsan: tsan-build
-	@TSAN_OPTIONS="halt_on_error=0 exitcode=66 $${TSAN_OPTIONS:-}" ./tests/run-all.sh $(BUILD_TSAN)
+	@TSAN_OPTIONS="halt_on_error=0 exitcode=66 $${TSAN_OPTIONS:-}" \
+		ONLY="$(if $(filter all,$(TSAN_TESTS)),,$(TSAN_TESTS))" ./tests/run-all.sh $(BUILD_TSAN)
 
 # The whole suite, on the normal build and on the ASan+UBSan build.
 # Lint, the fuzz smoke and valgrind (export, import, faults and secrets

@@ -28,6 +28,10 @@ for build in "$@"; do
 	done
 	echo "=== $build: integration tests"
 	for t in tests/integration/test_*.sh; do
+		# ONLY="test_a test_b": just those integration scripts (make tsan).
+		if [ -n "${ONLY:-}" ] && ! [[ " $ONLY " == *" $(basename "$t" .sh) "* ]]; then
+			continue
+		fi
 		res=$(mktemp)
 		BUILD="$build" RESULTS="$res" bash "$t"
 		rc=$?

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/migrate.h"
+#include "migrate/migrate.h"
 #include "core/jsonpath.h"
 #include "ui/log.h"
 

@@ -2,13 +2,19 @@
 
 #include "sources/source.h"
 
-extern const struct source_ops tts_source;
+/* Every source the tool knows, in the order `sources` lists them: one line
+ * each, naming its struct source_ops (defined in the source's own file). */
+/* clang-format off */
+#define SOURCES(X) \
+	X(tts_source) \
+	/* end of the list */
+/* clang-format on */
 
-/* Every source the tool knows, in the order `sources` lists them. */
-const struct source_ops *const source_registry[] = {
-    &tts_source,
-    NULL,
-};
+#define DECLARE(ops) extern const struct source_ops ops;
+#define ENTRY(ops)   &ops,
+SOURCES(DECLARE)
+
+const struct source_ops *const source_registry[] = {SOURCES(ENTRY) NULL};
 
 const struct source_ops *source_find(const char *name)
 {

@@ -3,7 +3,7 @@
  * included: the file is created mode 0600), the last step it completed and,
  * in the create-first order, the source setting its freeze changed.
  *
- * Two orders (cmd/migrate.h says which a run uses; a row's state says which
+ * Two orders (migrate/migrate.h says which a run uses; a row's state says which
  * order it is in, since each order has its own state names):
  *
  *   delete-first (one deployment):

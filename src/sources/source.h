@@ -104,7 +104,7 @@ struct source_ops {
 	size_t (*finish)(struct source *s);
 
 	/*
-	 * Freezing, for the create-first migration (cmd/migrate.h): the source
+	 * Freezing, for the create-first migration (migrate/migrate.h): the source
 	 * keeps the device, intact, but sends it nothing (no downlinks, no
 	 * join-accepts) until it is unfrozen. NULL when the source cannot.
 	 *

@@ -14,8 +14,9 @@
 
 #include "cmd/cmd.h"
 #include "cmd/export_ledger.h"
-#include "cmd/migrate.h"
+#include "migrate/migrate.h"
 #include "cmd/precheck.h"
+#include "cmd/run.h"
 #include "core/ids.h"
 #include "core/redact.h"
 #include "core/pool.h"
@@ -80,7 +81,9 @@ static int migrate_one(struct run *r, const char *app, const char *dev)
 	if (!ids_valid(dev))
 		log_error("device \"%s\": not a valid device ID", dev);
 	else if (!app)
-		log_error("no application ID: set TTS_APP_ID or --app-id");
+		log_error("no application ID: set %s%s--app-id",
+			  source_app_id_env(r->ops) ? source_app_id_env(r->ops) : "",
+			  source_app_id_env(r->ops) ? " or " : "");
 	else
 		rc = migrate_device(r->mig, app, dev);
 	count(r, rc < 0 ? &r->failed : &r->exported, dev);
@@ -494,9 +497,9 @@ int cmd_export(const struct invocation *inv)
 	}
 	if (deletes)
 		log_info("each export is saved to %s (mode 0600, holds keys) before the device is "
-			 "deleted at the source; a later run with --tts.delete-source-device "
+			 "deleted at the source; a later run with --%s.delete-source-device "
 			 "completes deletes this one leaves unfinished",
-			 r.out.backup_path);
+			 r.out.backup_path, inv->src->name);
 	else if (r.out.backup_path)
 		log_info("standard output is not a file: each export is also saved to %s (mode "
 			 "0600, holds keys) before the source is changed",

@@ -1,10 +1,10 @@
 /*
  * The ledger of a plain export that deletes at the source
- * (--tts.delete-source-device): next to the run's backup file
+ * (--SOURCE.delete-source-device): next to the run's backup file
  * (export-STAMP-PID.jsonl, the exports, importable as they are) it keeps
  * export-STAMP-PID.state, JSON lines, each fsync'ed:
  *
- *   {"ledger":1,"source":"tts","deployment":URL,"backup":"export-....jsonl"}
+ *   {"ledger":1,"source":SOURCE,"deployment":URL,"backup":"export-....jsonl"}
  *   {"deleting":APP,"devices":[ID,...]}   before the first delete request
  *   {"deleted":APP,"devices":[ID,...]}    once gone from every component
  *

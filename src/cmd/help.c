@@ -118,7 +118,7 @@ void help_resume(void)
 	printf("Usage: ttn-lw-migrate resume [--journal FILE] [flags]\n\n"
 	       "Takes every device of the journal that is not verified through the steps it\n"
 	       "has not completed, exactly once each, with the settings of the run that\n"
-	       "started it. Source (TTS_*) and destination (DEST_TTS_*) are configured as for\n"
+	       "started it. The source and the destination are configured as for\n"
 	       "the run itself; they must be the ones the journal recorded (base URLs, the\n"
 	       "destination application, the API key ids, --dev-id-prefix), else nothing is\n"
 	       "sent (--force-identity acts anyway). One process at a time uses a journal: a\n"

@@ -66,26 +66,129 @@ static const char schema[] = "PRAGMA busy_timeout=5000;"
 			     " state TEXT NOT NULL DEFAULT 'pending',"
 			     " error TEXT, export TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
 			     " updated_at TEXT, frozen_from TEXT, restore TEXT, dest_dev TEXT,"
-			     " UNIQUE (src_app, src_dev));";
+			     " kind TEXT NOT NULL DEFAULT 'device',"
+			     " UNIQUE (src_app, src_dev));"
+			     "CREATE TABLE IF NOT EXISTS applications ("
+			     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+			     " app_id TEXT NOT NULL UNIQUE,"
+			     " listed INTEGER NOT NULL DEFAULT 0);";
 
 /* Journals written before the create-first order lack frozen_from, those
- * before the journaled restore restore and dest_dev. */
+ * before the journaled restore restore and dest_dev, those before schema 1
+ * kind. Checked on every open, whatever the schema version says: a column
+ * is only ever added. */
 static int add_missing_columns(sqlite3 *db)
 {
-	static const char *const cols[] = {"frozen_from", "restore", "dest_dev"};
-	bool has[3] = {false, false, false};
+	static const char *const cols[] = {"frozen_from", "restore", "dest_dev", "kind"};
+	static const char *const types[] = {"TEXT", "TEXT", "TEXT",
+					    "TEXT NOT NULL DEFAULT 'device'"};
+	enum { NCOLS = sizeof cols / sizeof *cols };
+	bool has[NCOLS] = {false};
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "PRAGMA table_info(devices)", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW)
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < NCOLS; i++)
 			has[i] |= strcmp((const char *)sqlite3_column_text(st, 1), cols[i]) == 0;
 	sqlite3_finalize(st);
-	for (int i = 0; i < 3; i++) {
-		char sql[96];
-		snprintf(sql, sizeof sql, "ALTER TABLE devices ADD COLUMN %s TEXT", cols[i]);
+	for (int i = 0; i < NCOLS; i++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "ALTER TABLE devices ADD COLUMN %s %s", cols[i],
+			 types[i]);
 		if (!has[i] && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			return -1;
+	}
+	return 0;
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Schema 0 kept the applications as one comma-joined meta value
+ * ("applications"; application ids have no commas) and a "listed:APP" key
+ * per complete listing; schema 1 has them as rows, in the same order. */
+static int move_app_list(sqlite3 *db)
+{
+	sqlite3_stmt *get, *put;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'applications'", -1, &get,
+			       NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR IGNORE INTO applications(app_id, listed) VALUES(?1, "
+			       "EXISTS(SELECT 1 FROM meta WHERE key = 'listed:' || ?1))",
+			       -1, &put, NULL) != SQLITE_OK) {
+		sqlite3_finalize(get);
+		return -1;
+	}
+	int rc = 0;
+	if (sqlite3_step(get) == SQLITE_ROW && sqlite3_column_text(get, 0)) {
+		char *apps = strdup((const char *)sqlite3_column_text(get, 0));
+		if (!apps)
+			rc = -1;
+		for (char *save = NULL, *t = apps ? strtok_r(apps, ",", &save) : NULL; t && rc == 0;
+		     t = strtok_r(NULL, ",", &save)) {
+			sqlite3_bind_text(put, 1, t, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(put) != SQLITE_DONE)
+				rc = -1;
+			sqlite3_reset(put);
+		}
+		free(apps);
+	}
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	if (rc == 0 && sqlite3_exec(db,
+				    "DELETE FROM meta WHERE key = 'applications' OR "
+				    "substr(key, 1, 7) = 'listed:'",
+				    NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	return rc;
+}
+
+/* A journal of a newer schema is refused before anything is written to it:
+ * this version would not know what its rows mean. */
+static int check_version(sqlite3 *db, char *why, size_t whylen)
+{
+	int v = user_version(db);
+	if (v > JOURNAL_SCHEMA) {
+		snprintf(why, whylen,
+			 "written by a newer version of the tool (schema %d; this one knows up "
+			 "to %d)",
+			 v, JOURNAL_SCHEMA);
+		return -1;
+	}
+	return v < 0 ? -1 : 0;
+}
+
+/*
+ * Brings a journal to this version's schema (PRAGMA user_version): 0 is
+ * every journal before the version number (items untyped, the applications
+ * in meta), JOURNAL_SCHEMA this one. One transaction: a kill leaves the
+ * journal as it was.
+ */
+static int migrate_schema(sqlite3 *db)
+{
+	int v = user_version(db);
+	if (v < 0)
+		return -1;
+	if (v >= JOURNAL_SCHEMA)
+		return 0;
+	char set[64];
+	snprintf(set, sizeof set, "PRAGMA user_version = %d", JOURNAL_SCHEMA);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (move_app_list(db) < 0 || sqlite3_exec(db, set, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
 	}
 	return 0;
 }
@@ -248,9 +351,11 @@ int journal_open(const char *path, bool lock, struct journal **out, char *err, s
 		char w[256];
 		snprintf(w, sizeof w, "%s", why[0] ? why : sqlite3_errmsg(j->db));
 		snprintf(why, sizeof why, "damaged or not a journal (%.200s)", w);
-	} else if (sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-		   add_missing_columns(j->db) < 0) {
-		snprintf(why, sizeof why, "%s", sqlite3_errmsg(j->db));
+	} else if (check_version(j->db, why, sizeof why) < 0 ||
+		   sqlite3_exec(j->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+		   add_missing_columns(j->db) < 0 || migrate_schema(j->db) < 0) {
+		if (!why[0])
+			snprintf(why, sizeof why, "%s", sqlite3_errmsg(j->db));
 	}
 	if (why[0]) {
 		snprintf(err, errlen, "journal %s: %s; nothing was done", path, why);
@@ -670,6 +775,51 @@ char *journal_meta_get(struct journal *j, const char *key)
 {
 	pthread_mutex_lock(&j->mu);
 	char *rc = journal_meta_get_locked(j, key);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_app_add(struct journal *j, const char *app)
+{
+	pthread_mutex_lock(&j->mu);
+	const char *p[] = {app};
+	int rc = exec_text(j, "INSERT OR IGNORE INTO applications(app_id) VALUES(?1)", 1, p);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_app_listed(struct journal *j, const char *app)
+{
+	pthread_mutex_lock(&j->mu);
+	const char *p[] = {app};
+	int rc = exec_text(j,
+			   "INSERT INTO applications(app_id, listed) VALUES(?1, 1) "
+			   "ON CONFLICT(app_id) DO UPDATE SET listed = 1",
+			   1, p);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_apps(struct journal *j, bool unlisted_only, struct strlist *out)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	pthread_mutex_lock(&j->mu);
+	if (sqlite3_prepare_v2(j->db,
+			       unlisted_only
+				   ? "SELECT app_id FROM applications WHERE listed = 0 ORDER BY seq"
+				   : "SELECT app_id FROM applications ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&j->mu);
+		return -1;
+	}
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (strlist_add(out, (const char *)sqlite3_column_text(st, 0)) < 0)
+			rc = -1;
+	if (step != SQLITE_DONE)
+		rc = -1;
+	sqlite3_finalize(st);
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }

@@ -3,7 +3,7 @@
  * included: the file is created mode 0600), the last step it completed and,
  * in the create-first order, the source setting its freeze changed.
  *
- * Two orders (cmd/migrate.h says which a run uses; a row's state says which
+ * Two orders (migrate/migrate.h says which a run uses; a row's state says which
  * order it is in, since each order has its own state names):
  *
  *   delete-first (one deployment):
@@ -103,6 +103,23 @@ bool journal_broken(struct journal *j);
 /* Run settings kept with the journal so that resume does as the run did. */
 int journal_meta_set(struct journal *j, const char *key, const char *value);
 char *journal_meta_get(struct journal *j, const char *key); /* malloc'd or NULL */
+
+/*
+ * The schema version (PRAGMA user_version) this version writes. 0: journals
+ * before it (untyped items; the applications a comma-joined meta value with
+ * a "listed:APP" key each); 1: items typed (devices.kind, 'device'; the
+ * gateway issue adds 'gateway') and the applications a table. journal_open
+ * migrates an older journal in place and refuses a newer one.
+ */
+#define JOURNAL_SCHEMA 1
+
+/* The run's applications, in the order they were first recorded: app_add
+ * records one (once), app_listed marks its listing complete (resume then
+ * need not list it again), apps appends their ids to out (with
+ * unlisted_only, those whose listing was cut off). 0 or -1. */
+int journal_app_add(struct journal *j, const char *app);
+int journal_app_listed(struct journal *j, const char *app);
+int journal_apps(struct journal *j, bool unlisted_only, struct strlist *out);
 
 /* Adds every id of the array (strings) as pending, in one transaction. */
 int journal_add_all(struct journal *j, const char *app, const struct strlist *ids);

@@ -18,7 +18,14 @@
 
 #include "cli/options.h"
 
-struct source; /* opaque, one per source kind */
+struct source;	   /* opaque, one per source kind */
+struct src_writer; /* opaque: the source written back to, by restore */
+
+/* How restore puts a device back at the source (put_back). */
+enum src_put {
+	SRC_PUT_CREATE,	  /* create it (or complete a create cut short) */
+	SRC_PUT_REENABLE, /* undo a retirement that only stopped the source serving it */
+};
 
 /* Where a device error came from, for a one-line message. */
 struct src_err {
@@ -97,7 +104,7 @@ struct source_ops {
 	size_t (*finish)(struct source *s);
 
 	/*
-	 * Freezing, for the create-first migration (cmd/migrate.h): the source
+	 * Freezing, for the create-first migration (migrate/migrate.h): the source
 	 * keeps the device, intact, but sends it nothing (no downlinks, no
 	 * join-accepts) until it is unfrozen. NULL when the source cannot.
 	 *
@@ -122,11 +129,32 @@ struct source_ops {
 	 * ends with the same one are one deployment. */
 	const char *(*deployment)(const struct source *s);
 
+	/*
+	 * restore (src/migrate/restore.c): putting an exported device back.
+	 * writer_open is called per application before anything changes (a
+	 * configuration that cannot write fails there, nothing touched);
+	 * put_back with the device in the export's form. NULL: the source
+	 * cannot take devices back.
+	 */
+	int (*writer_open)(const struct config *cfg, const char *app, struct src_writer **out,
+			   struct src_err *err);
+	int (*put_back)(struct src_writer *w, const json_t *device, enum src_put how,
+			struct src_err *err);
+	void (*writer_close)(struct src_writer *w);
+
+	/* Adds to into what identifies the source's deployment in a journal's
+	 * run identity (src/migrate/identity.c), under stable keys (e.g. the
+	 * base URL of each component), from the configuration alone: no
+	 * request is sent. NULL: nothing but the source's name. */
+	int (*identity)(const struct config *cfg, json_t *into, struct src_err *err);
+
 	void (*close)(struct source *s);
 };
 
 /* The registry (registry.c). */
 extern const struct source_ops *const source_registry[];
 const struct source_ops *source_find(const char *name);
+/* The environment variable of the source's "app-id" option, or NULL. */
+const char *source_app_id_env(const struct source_ops *ops);
 
 #endif

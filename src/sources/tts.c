@@ -20,6 +20,7 @@
 #include "net/tts_schema.h"
 #include "net/tts_config.h"
 #include "sources/source.h"
+#include "sources/tts_restore.h"
 #include "ui/log.h"
 
 static const struct opt_desc tts_options[] = {
@@ -839,5 +840,9 @@ const struct source_ops tts_source = {
     .freeze = tts_freeze,
     .unfreeze = tts_unfreeze,
     .deployment = tts_deployment,
+    .writer_open = tts_writer_open,
+    .put_back = tts_put_back,
+    .writer_close = tts_writer_close,
+    .identity = tts_identity,
     .close = tts_close,
 };

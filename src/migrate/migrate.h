@@ -13,8 +13,8 @@
  * export → checks (dest_check_create included) → delete or disable at the
  * source → create → verify.
  */
-#ifndef TTNM_CMD_MIGRATE_H
-#define TTNM_CMD_MIGRATE_H
+#ifndef TTNM_MIGRATE_MIGRATE_H
+#define TTNM_MIGRATE_MIGRATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -66,11 +66,20 @@ int migration_enroll(struct migration *m, const char *app, const struct strlist 
 int migration_open_ends(struct migration *m, const struct config *cfg, const char *src_name,
 			char *err, size_t errlen);
 void migration_close_ends(struct migration *m);
-int migration_report(struct journal *j, const char *path);
+/* Every journal device, its state, error and attempts, as a JSON array (a
+ * new reference; *rc -1 when the journal could not be read whole). */
+json_t *migration_report_json(struct journal *j, int *rc);
+
+/* resume: lists again the applications whose listing was cut off. */
+int migration_relist(struct migration *m);
+
+/* The journal's path: the given one, or the default under the state dir
+ * (malloc'd; NULL with err). */
+char *migration_journal_path(const char *path, char *err, size_t errlen);
 
 const char *migration_order_name(enum migration_order o);
 
-/* ---- shared by migrate*.c ---- */
+/* ---- shared by the files of src/migrate ---- */
 
 /* Logs and records the failure of the step after the device's state. */
 int migration_fail(struct migration *m, const char *app, const char *dev, const char *msg);
@@ -88,7 +97,7 @@ void migration_stop(struct migration *m, const char *why);
 bool migration_stopped(struct migration *m);
 
 /*
- * The run's identity (migrate_id.c): the source (kind, base URL of each
+ * The run's identity (identity.c): the source (kind, base URL of each
  * component, API key id) and the destination (base URLs, application, key
  * id), and --dev-id-prefix, as a JSON object. The first run records it in the
  * journal; later ones (resume, restore, another --to-dest) are refused, with
@@ -108,12 +117,16 @@ int migration_admit(struct migration *m, const char *app, const char *dev, const
 		    json_t **ready, bool *refused, char *err, size_t errlen);
 json_t *migration_prepared(struct migration *m, const json_t *export, char *err, size_t errlen);
 
-/* The create-first steps from state (migrate_cf.c); export and frozen_from as
+/* The create-first steps from state (create_first.c); export and frozen_from as
  * the journal has them (may be NULL). */
 int migrate_create_first(struct migration *m, const char *app, const char *dev, enum jstate state,
 			 json_t *export, json_t *frozen_from);
 
-/* restore (migrate_restore.c): puts one journal device back at the source. */
+/* The delete-first steps from state (delete_first.c). */
+int migrate_delete_first(struct migration *m, const char *app, const char *dev, enum jstate state,
+			 json_t *export);
+
+/* restore (restore.c): puts one journal device back at the source. */
 struct restore_ctx {
 	struct journal *j;
 	const struct config *cfg;

@@ -26,7 +26,7 @@
 #include <strings.h>
 
 #include "cmd/cmd.h"
-#include "cmd/migrate.h"
+#include "migrate/migrate.h"
 #include "core/jsonpath.h"
 #include "net/tts_api.h"
 #include "net/tts_components.h"
@@ -44,7 +44,7 @@ struct restore {
 	const struct jdevice *d;
 	const char *app, *dev;
 	struct source *src;
-	struct dest *src_dest; /* the source, written to as a deployment */
+	struct src_writer *w; /* the source, written back to */
 	enum jstate state;
 	char dest_id[80]; /* the destination's id of it, or "" (never created there) */
 };
@@ -296,7 +296,6 @@ static int undeploy(struct restore *r)
 /* reinstating: back at the source (frozen, then unfrozen) → restored. */
 static int reinstate(struct restore *r, const json_t *p)
 {
-	char err[768];
 	struct src_err se = {0};
 	const json_t *dev = json_object_get(p, "device");
 	bool intact = json_is_true(json_object_get(p, "source_intact"));
@@ -314,14 +313,12 @@ static int reinstate(struct restore *r, const json_t *p)
 		json_t *copy = json_deep_copy(dev);
 		if (ff)
 			migration_thaw(copy, ff, true);
-		enum dest_fail df = DEST_REJECTED;
-		if (dest_prepare(r->src_dest, copy, NULL, true, err, sizeof err) == 0)
-			df = dest_create(r->src_dest, copy, true, err, sizeof err);
+		int put = r->c->ops->put_back(r->w, copy, SRC_PUT_CREATE, &se);
 		json_decref(copy);
-		if (df != DEST_OK) {
+		if (put < 0) {
 			log_error("device \"%s\": putting it back at the source: %s (it is on no "
 				  "network server now: restore again goes on)",
-				  r->dev, err);
+				  r->dev, se.msg);
 			return -1;
 		}
 	}
@@ -333,12 +330,9 @@ static int reinstate(struct restore *r, const json_t *p)
 			return -1;
 		}
 	} else if (kept && intact && !fresh) {
-		json_t *sd =
-		    json_object_get(json_object_get(dev, "mac_settings"), "schedule_downlinks");
-		if (dest_set_downlinks(r->src_dest, dev, sd ? json_is_true(sd) : true, err,
-				       sizeof err) < 0) {
+		if (r->c->ops->put_back(r->w, dev, SRC_PUT_REENABLE, &se) < 0) {
 			log_error("device \"%s\": re-enabling downlinks at the source: %s", r->dev,
-				  err);
+				  se.msg);
 			return -1;
 		}
 	}
@@ -353,7 +347,6 @@ int restore_device(struct restore_ctx *c, const struct jdevice *d)
 {
 	struct restore r = {
 	    .c = c, .d = d, .app = d->src_app, .dev = d->src_dev, .state = d->state};
-	char err[768];
 	struct src_err se = {0};
 	int rc = -1;
 	switch (d->state) {
@@ -374,8 +367,14 @@ int restore_device(struct restore_ctx *c, const struct jdevice *d)
 		log_error("device \"%s\": opening the source: %s", r.dev, se.msg);
 		return -1;
 	}
-	if (dest_open(c->cfg, c->src_name, r.app, &r.src_dest, err, sizeof err) < 0) {
-		log_error("device \"%s\": %s", r.dev, err);
+	if (!c->ops->writer_open || !c->ops->put_back) {
+		log_error("device \"%s\": the source %s cannot take devices back", r.dev,
+			  c->ops->name);
+		goto out;
+	}
+	se = (struct src_err){0};
+	if (c->ops->writer_open(c->cfg, r.app, &r.w, &se) < 0) {
+		log_error("device \"%s\": %s", r.dev, se.msg);
 		goto out;
 	}
 	if (d->state == J_FREEZING || d->state == J_FROZEN || d->state == J_REFUSING ||
@@ -401,7 +400,8 @@ int restore_device(struct restore_ctx *c, const struct jdevice *d)
 	rc = reinstate(&r, now.restore);
 	jdevice_free(&now);
 out:
-	dest_close(r.src_dest);
+	if (r.w)
+		c->ops->writer_close(r.w);
 	c->ops->close(r.src);
 	return rc;
 }

@@ -20,14 +20,14 @@
  * two network servers never command it; before `copied` no destination copy
  * can have answered it, and the source copy is not deleted before `retiring`. *
  * Every step records its state with a compare-and-set from the state it was
- * read in (migration_move); restore is in migrate_restore.c.
+ * read in (migration_move); restore is in restore.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/migrate.h"
+#include "migrate/migrate.h"
 #include "core/jsonpath.h"
 #include "ui/log.h"
 

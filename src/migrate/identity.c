@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/migrate.h"
+#include "migrate/migrate.h"
 #include "net/tts_api.h"
 #include "net/tts_components.h"
 #include "ui/log.h"
@@ -53,15 +53,15 @@ static json_t *identity_now(const struct config *cfg, const char *src_name, stru
 			    const char *prefix, char *err, size_t errlen)
 {
 	json_t *src = json_pack("{s:s}", "kind", src_name);
-	/* The source's URLs as the tool derives them, through the same
-	 * configuration code as every request to it (no request is sent). */
-	struct dest *sd = NULL;
-	if (dest_open(cfg, src_name, "identity", &sd, err, errlen) < 0) {
+	/* What the source says identifies its deployment (for The Things
+	 * Stack: the base URLs as the tool derives them); no request is sent. */
+	const struct source_ops *ops = source_find(src_name);
+	struct src_err se = {0};
+	if (ops && ops->identity && ops->identity(cfg, src, &se) < 0) {
+		snprintf(err, errlen, "%s", se.msg);
 		json_decref(src);
 		return NULL;
 	}
-	add_urls(src, sd);
-	dest_close(sd);
 	json_object_set_new(src, "api_key_id", key_id(cfg, src_name));
 	json_t *dst = json_pack("{s:s}", "application", dest_app_id(dest));
 	add_urls(dst, dest);

@@ -1,0 +1,70 @@
+/* What resume, restore and status share (run.h). */
+#include "cmd/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "ui/log.h"
+
+int migration_report(struct journal *j, const char *path)
+{
+	int rc;
+	json_t *report = migration_report_json(j, &rc);
+	char err[256];
+	rc = write_report(path, report, err, sizeof err);
+	if (rc < 0)
+		log_error("%s", err);
+	json_decref(report);
+	return rc;
+}
+
+void run_set_level(const struct config *cfg)
+{
+	bool quiet = cfg_bool(cfg, NULL, "quiet"), verbose = cfg_bool(cfg, NULL, "verbose");
+	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
+}
+
+static int journal_from_args(const struct invocation *inv, struct journal **j, char **path)
+{
+	char e[512];
+	int present;
+	const char *jp = args_flag(inv->args, "journal", &present);
+	if (migration_journal(jp, j, path, e, sizeof e) < 0) {
+		log_error("%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+int journal_run_open(const struct invocation *inv, struct journal_run *jr)
+{
+	char e[512];
+	memset(jr, 0, sizeof *jr);
+	if (journal_from_args(inv, &jr->j, &jr->path) < 0)
+		return EXIT_FAILED;
+	/* The source comes from the journal; its options then apply. */
+	jr->src_name = journal_meta_get(jr->j, "source");
+	jr->ops = source_find(jr->src_name);
+	if (!jr->ops) {
+		log_error("journal %s: no migration recorded in it", jr->path);
+		return EXIT_FAILED;
+	}
+	struct opt_scope scopes[] = {{jr->ops->name, jr->ops->options, true},
+				     {"dest", dest_options, false}};
+	if (cfg_build(inv->args, scopes, 2, &jr->cfg, e, sizeof e) < 0) {
+		log_error("%s", e);
+		return EXIT_USAGE;
+	}
+	run_set_level(&jr->cfg);
+	return EXIT_OK;
+}
+
+void journal_run_close(struct journal_run *jr)
+{
+	free(jr->src_name);
+	journal_close(jr->j);
+	free(jr->path);
+	cfg_free(&jr->cfg);
+}

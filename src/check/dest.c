@@ -9,27 +9,16 @@
 #include "check/check.h"
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
-#include "net/http.h"
-#include "net/tts_api.h"
+#include "net/tts_registry.h"
 
 #define LIST_LIMIT 1000 /* the Identity Server's maximum page size */
 
-/* GET {NS base}/ns/<route> → JSON object. */
+/* GET {NS base}/ns/<route> → JSON object, or NULL with err. */
 static json_t *ns_get(struct tts_api *api, const char *route, char *err, size_t errlen)
 {
-	char url[1024];
-	snprintf(url, sizeof url, "%s/ns/%s", api->base[TTS_NS], route);
-	struct http_response r;
 	struct tts_error te = {0};
 	json_t *j = NULL;
-	if (http_request(api->http, "GET", url, NULL, &r) < 0)
-		snprintf(te.message, sizeof te.message, "%s", r.transport_error);
-	else if (r.status < 200 || r.status > 299)
-		tts_decode_error(r.body, r.len, r.status, &te);
-	else
-		tts_decode_body(r.body, r.len, r.status, &j, &te);
-	http_response_free(&r);
-	if (!j)
+	if (tts_ns_get(api, route, &j, &te) < 0)
 		snprintf(err, errlen, "Network Server, GET /api/v3/ns/%s: %s", route,
 			 te.message[0] ? te.message : "failed");
 	tts_error_clear(&te);
@@ -62,10 +51,11 @@ static int fetch_net(struct tts_api *api, struct check_opts *opts, char *err, si
 		uint32_t prefix;
 		int bits;
 		if (lw_prefix_parse(json_string_value(p), &prefix, &bits) < 0) {
-			snprintf(err, errlen,
-				 "Network Server, GET /api/v3/ns/dev_addr_prefixes: \"%.40s\" is not "
-				 "a DevAddr prefix",
-				 json_string_value(p) ? json_string_value(p) : "?");
+			snprintf(
+			    err, errlen,
+			    "Network Server, GET /api/v3/ns/dev_addr_prefixes: \"%.40s\" is not "
+			    "a DevAddr prefix",
+			    json_string_value(p) ? json_string_value(p) : "?");
 			json_decref(list);
 			json_decref(j);
 			return -1;
@@ -80,55 +70,52 @@ static int fetch_net(struct tts_api *api, struct check_opts *opts, char *err, si
 	return 0;
 }
 
+/* What the destination's list says: device ids, and JoinEUI/DevEUI → id. */
+struct dest_devices {
+	json_t *ids, *euis;
+};
+
+static int note_device(void *ud, const json_t *d)
+{
+	struct dest_devices *dd = ud;
+	const char *id = json_string_value(jp_get(d, "ids.device_id"));
+	if (!id)
+		return 0;
+	json_object_set_new(dd->ids, id, json_true());
+	const char *de = json_string_value(jp_get(d, "ids.dev_eui"));
+	const char *je = json_string_value(jp_get(d, "ids.join_eui"));
+	char dh[2 * LW_EUI_LEN + 1], jh[2 * LW_EUI_LEN + 1];
+	if (de && je && lw_eui_normalize(de, dh) == 0 && lw_eui_normalize(je, jh) == 0 &&
+	    !lw_is_zero_hex(dh)) {
+		char key[2 * 2 * LW_EUI_LEN + 2];
+		snprintf(key, sizeof key, "%s/%s", jh, dh);
+		json_object_set_new(dd->euis, key, json_string(id));
+	}
+	return 0;
+}
+
 static int fetch_devices(struct tts_api *api, const char *app_id, struct check_opts *opts,
 			 char *err, size_t errlen)
 {
 	json_t *paths = json_pack("[ss]", "ids.dev_eui", "ids.join_eui");
-	json_t *ids = json_object(), *euis = json_object();
-	long long seen = 0;
-	int rc = 0;
-	for (int page = 1;; page++) {
-		json_t *out = NULL;
-		long long total = -1;
-		struct tts_error te = {0};
-		if (tts_list_devices(api, app_id, paths, LIST_LIMIT, page, &out, &total, &te) < 0) {
-			snprintf(err, errlen,
-				 "Identity Server, listing the devices of application \"%s\": %s",
-				 app_id, te.message[0] ? te.message : "failed");
-			tts_error_clear(&te);
-			rc = -1;
-			break;
-		}
-		tts_error_clear(&te);
-		json_t *devs = json_object_get(out, "end_devices");
-		size_t i, n = json_array_size(devs);
-		json_t *d;
-		json_array_foreach(devs, i, d)
-		{
-			const char *id = json_string_value(jp_get(d, "ids.device_id"));
-			if (!id)
-				continue;
-			json_object_set_new(ids, id, json_true());
-			const char *de = json_string_value(jp_get(d, "ids.dev_eui"));
-			const char *je = json_string_value(jp_get(d, "ids.join_eui"));
-			char dh[2 * LW_EUI_LEN + 1], jh[2 * LW_EUI_LEN + 1];
-			if (de && je && lw_eui_normalize(de, dh) == 0 && lw_eui_normalize(je, jh) == 0 &&
-			    !lw_is_zero_hex(dh)) {
-				char key[2 * 2 * LW_EUI_LEN + 2];
-				snprintf(key, sizeof key, "%s/%s", jh, dh);
-				json_object_set_new(euis, key, json_string(id));
-			}
-		}
-		json_decref(out);
-		seen += (long long)n;
-		if (n < LIST_LIMIT || (total >= 0 && seen >= total))
-			break;
+	struct dest_devices dd = {json_object(), json_object()};
+	struct tts_error te = {0};
+	int page = 0, rc = 0;
+	int r = tts_devreg_list(api, app_id, paths, LIST_LIMIT, note_device, &dd, &page, &te);
+	if (r < 0) {
+		snprintf(err, errlen,
+			 "Identity Server, listing the devices of application \"%s\": %s", app_id,
+			 r == TTS_LIST_MALFORMED ? "the device list is not a list"
+			 : te.message[0]	 ? te.message
+						 : "failed");
+		rc = -1;
 	}
+	tts_error_clear(&te);
 	json_decref(paths);
 	json_decref(opts->dest_device_ids);
 	json_decref(opts->dest_euis);
-	opts->dest_device_ids = ids;
-	opts->dest_euis = euis;
+	opts->dest_device_ids = dd.ids;
+	opts->dest_euis = dd.euis;
 	return rc;
 }
 

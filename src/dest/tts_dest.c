@@ -9,6 +9,7 @@
 #include "dest/dest.h"
 #include "net/tts_api.h"
 #include "net/tts_config.h"
+#include "net/tts_registry.h"
 #include "net/tts_schema.h"
 #include "ui/log.h"
 
@@ -78,14 +79,6 @@ struct tts_api *dest_api(struct dest *d)
 }
 
 /* ---- preparing a device --------------------------------------------------- */
-
-static const char *const drop_always[] = {"created_at",
-					  "updated_at",
-					  "application_server_address",
-					  "network_server_address",
-					  "join_server_address",
-					  "ids.dev_addr",
-					  NULL};
 
 typedef int (*normalizer)(const char *in, char *out);
 
@@ -262,8 +255,7 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 			 ids_addr, sess_addr);
 		return -1;
 	}
-	for (const char *const *p = drop_always; *p; p++)
-		jp_del(dev, *p);
+	tts_devreg_strip(dev, true);
 	/* The destination application replaces the file's. */
 	jp_set(dev, "ids.application_ids",
 	       json_pack("{s:s}", "application_id", d ? d->app_id : "check-offline"));
@@ -366,41 +358,6 @@ int dest_prepare(struct dest *d, json_t *dev, const char *prefix, bool force, ch
 
 /* ---- creating ------------------------------------------------------------- */
 
-/* The part of dev a component stores: the identifiers plus the values its
- * write list covers. *paths receives their field mask paths (oneof names
- * in). Returns NULL (err set) when a path does not fit a mask. */
-static json_t *component_body(const json_t *dev, const char *const *owned, json_t **paths,
-			      char *err, size_t errlen)
-{
-	json_t *leaves = json_array(), *body = json_object();
-	*paths = json_array();
-	tts_value_paths(dev, NULL, leaves);
-	size_t i;
-	json_t *p;
-	json_array_foreach(leaves, i, p)
-	{
-		const char *path = json_string_value(p);
-		if (jp_covers("ids", path) || !jp_list_covers(owned, path))
-			continue;
-		char mask[256];
-		if (tts_mask_path(path, mask, sizeof mask) < 0) {
-			snprintf(err, errlen, "%.200s: path too long for a field mask", path);
-			json_decref(leaves);
-			json_decref(body);
-			json_decref(*paths);
-			*paths = NULL;
-			return NULL;
-		}
-		jp_set(body, path, json_deep_copy(jp_get(dev, path)));
-		json_array_append_new(*paths, json_string(mask));
-	}
-	json_decref(leaves);
-	json_t *ids = json_deep_copy(json_object_get(dev, "ids"));
-	json_object_del(ids, "dev_addr");
-	json_object_set_new(body, "ids", ids);
-	return body;
-}
-
 /* The first thing the destination would refuse in dev's shape: a wrapper
  * TTS's JSON does not read, two members of one oneof, a message that is not
  * an object. (Unknown fields are dropped by dest_prepare, never sent.) */
@@ -439,8 +396,8 @@ int dest_check_create(struct dest *d, const json_t *dev, char *err, size_t errle
 			continue;
 		json_t *paths = NULL;
 		json_t *body =
-		    component_body(dev, c == TTS_IS ? tts_is_create_paths : tts_comps[c].set_paths,
-				   &paths, err, errlen);
+		    tts_devreg_body(dev, c == TTS_IS ? tts_is_create_paths : tts_comps[c].set_paths,
+				    &paths, err, errlen);
 		if (!body)
 			return -1;
 		json_decref(body);
@@ -458,19 +415,13 @@ static const char *dev_id_of(const json_t *dev)
 int dest_delete(struct dest *d, const json_t *dev, char *err, size_t errlen)
 {
 	struct tts_error e = {0};
-	const char *id = dev_id_of(dev);
-	for (int k = 0; k < TTS_NCOMP; k++) {
-		enum tts_comp c = tts_delete_order[k];
-		if (tts_delete_device(&d->api, c, d->app_id, id, &e) < 0 &&
-		    !tts_error_not_found(&e)) {
-			snprintf(err, errlen, "deleting from the %s: %s", tts_comps[c].name,
-				 e.message);
-			tts_error_clear(&e);
-			return -1;
-		}
-	}
+	char done[32];
+	enum tts_comp at = TTS_IS;
+	int rc = tts_devreg_delete(&d->api, d->app_id, dev_id_of(dev), done, sizeof done, &at, &e);
+	if (rc < 0)
+		snprintf(err, errlen, "deleting from the %s: %s", tts_comps[at].name, e.message);
 	tts_error_clear(&e);
-	return 0;
+	return rc;
 }
 
 static enum dest_fail classify(const struct tts_error *e)
@@ -492,7 +443,7 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 	enum dest_fail rc = DEST_OK;
 	bool created = false;
 	json_t *paths = NULL;
-	json_t *body = component_body(dev, tts_is_create_paths, &paths, err, errlen);
+	json_t *body = tts_devreg_body(dev, tts_is_create_paths, &paths, err, errlen);
 	if (!body)
 		return DEST_REJECTED;
 	if (tts_create_device(&d->api, d->app_id, body, NULL, &e) == 0) {
@@ -507,7 +458,7 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 		enum tts_comp c = tts_create_order[k];
 		json_decref(body);
 		json_decref(paths);
-		body = component_body(dev, tts_comps[c].set_paths, &paths, err, errlen);
+		body = tts_devreg_body(dev, tts_comps[c].set_paths, &paths, err, errlen);
 		if (!body) {
 			rc = DEST_REJECTED;
 			goto rollback;
@@ -542,17 +493,15 @@ done:
 int dest_exists(struct dest *d, const char *dev_id, bool *exists, char *err, size_t errlen)
 {
 	struct tts_error e = {0};
-	json_t *mask = json_pack("[s]", "ids"), *out = NULL;
-	int rc = tts_get_device(&d->api, TTS_IS, d->app_id, dev_id, mask, &out, &e);
-	*exists = rc == 0;
-	if (rc < 0 && tts_error_not_found(&e))
-		rc = 0;
-	else if (rc < 0)
+	json_t *out = NULL;
+	int rc = tts_devreg_find(&d->api, TTS_IS, d->app_id, dev_id,
+				 (const char *const[]){"ids", NULL}, &out, &e);
+	*exists = rc == 1;
+	if (rc < 0)
 		snprintf(err, errlen, "checking the destination: %s", e.message);
 	json_decref(out);
-	json_decref(mask);
 	tts_error_clear(&e);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- verifying ------------------------------------------------------------ */
@@ -660,18 +609,10 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 
 int dest_set_downlinks(struct dest *d, const json_t *dev, bool on, char *err, size_t errlen)
 {
-	const char *id = dev_id_of(dev);
-	json_t *body =
-	    json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", id, "application_ids",
-		      "application_id", d->app_id, "mac_settings", "schedule_downlinks", on);
-	jp_copy_paths(body, dev, (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
-	json_t *paths = json_pack("[s]", "mac_settings.schedule_downlinks");
 	struct tts_error e = {0};
-	int rc = tts_set_device(&d->api, TTS_NS, d->app_id, id, body, paths, NULL, &e);
+	int rc = tts_devreg_set_downlinks(&d->api, d->app_id, dev_id_of(dev), dev, on, &e);
 	if (rc < 0)
 		snprintf(err, errlen, "Network Server: %s", e.message);
 	tts_error_clear(&e);
-	json_decref(paths);
-	json_decref(body);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "core/lorawan.h"
 #include "core/strlist.h"
 #include "net/tts_api.h"
+#include "net/tts_registry.h"
 #include "net/tts_schema.h"
 #include "net/tts_config.h"
 #include "sources/source.h"
@@ -365,8 +366,7 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 		jp_copy_paths(is, merged,
 			      (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
 	merge_times(is, merged);
-	for (const char *const *p = tts_export_strip_paths; *p; p++)
-		jp_del(is, *p);
+	tts_devreg_strip(is, false);
 	if (s->no_session)
 		for (const char *const *p = tts_session_paths; *p; p++)
 			jp_del(is, *p);
@@ -386,6 +386,14 @@ done:
 
 /* ---- listing ------------------------------------------------------------ */
 
+static int collect_id(void *ud, const json_t *d)
+{
+	const char *id = json_string_value(jp_get(d, "ids.device_id"));
+	if (id)
+		json_array_append_new(ud, json_string(id));
+	return 0;
+}
+
 /* All ids are collected before the first callback: deleting devices while
  * paging by page number would shift later pages and skip devices. */
 static int tts_list(struct source *s, const char *app, src_device_cb cb, void *ud,
@@ -394,43 +402,21 @@ static int tts_list(struct source *s, const char *app, src_device_cb cb, void *u
 	json_t *ids = json_array();
 	json_t *mask = json_pack("[s]", "ids.device_id");
 	struct tts_error e = {0};
-	int rc = -1;
-	for (int page = 1;; page++) {
-		json_t *res = NULL;
-		long long total = -1;
-		if (tts_list_devices(&s->api, app, mask, s->page_size, page, &res, &total, &e) <
-		    0) {
-			snprintf(err->msg, sizeof err->msg,
-				 "application \"%s\": listing devices on the Identity Server "
-				 "(page %d): %s",
-				 app, page, e.message);
-			err->not_found = tts_error_not_found(&e);
-			goto done;
-		}
-		json_t *devs = json_object_get(res, "end_devices");
-		if (devs && !json_is_array(devs)) {
-			/* {} is an empty page; anything else is not a device list. */
-			snprintf(err->msg, sizeof err->msg,
-				 "application \"%s\": the Identity Server's device list (page %d) "
-				 "is not a list",
-				 app, page);
-			json_decref(res);
-			goto done;
-		}
-		size_t n = json_array_size(devs), i;
-		json_t *d;
-		json_array_foreach(devs, i, d)
-		{
-			const char *id = json_string_value(jp_get(d, "ids.device_id"));
-			if (id)
-				json_array_append_new(ids, json_string(id));
-		}
-		json_decref(res);
-		log_debug("application \"%s\": page %d: %zu devices (total %lld)", app, page, n,
-			  total);
-		if (n == 0 || (total >= 0 && (long long)page * s->page_size >= total) ||
-		    (total < 0 && n < (size_t)s->page_size))
-			break;
+	int page = 0, rc = -1;
+	int r = tts_devreg_list(&s->api, app, mask, s->page_size, collect_id, ids, &page, &e);
+	if (r == TTS_LIST_FAILED) {
+		snprintf(err->msg, sizeof err->msg,
+			 "application \"%s\": listing devices on the Identity Server (page %d): %s",
+			 app, page, e.message);
+		err->not_found = tts_error_not_found(&e);
+		goto done;
+	}
+	if (r < 0) {
+		snprintf(err->msg, sizeof err->msg,
+			 "application \"%s\": the Identity Server's device list (page %d) is not a "
+			 "list",
+			 app, page);
+		goto done;
 	}
 	size_t i;
 	json_t *id;
@@ -460,27 +446,18 @@ static int delete_everywhere(struct source *s, const char *app, const char *dev,
 			     struct src_err *err)
 {
 	struct tts_error e = {0};
-	char done[64] = "";
-	for (int k = 0; k < TTS_NCOMP; k++) {
-		enum tts_comp c = tts_delete_order[k];
-		if (tts_delete_device(&s->api, c, app, dev, &e) == 0 || tts_error_not_found(&e)) {
-			/* 404 is done: ABP devices are not on the JS, a retried
-			 * request may have taken the first time, and a resumed
-			 * migration repeats deletes that went through before. */
-			strcat(done, done[0] ? ", " : "");
-			strcat(done, tts_comps[c].abbr);
-			continue;
-		}
+	char done[32];
+	enum tts_comp at = TTS_IS;
+	int rc = tts_devreg_delete(&s->api, app, dev, done, sizeof done, &at, &e);
+	if (rc < 0)
 		snprintf(err->msg, sizeof err->msg,
 			 "device \"%s\": deleting from the %s: %s (already deleted from: %s; "
 			 "its export is saved)",
-			 dev, tts_comps[c].name, e.message, done[0] ? done : "none");
-		tts_error_clear(&e);
-		return -1;
-	}
-	log_debug("device \"%s\": deleted from %s", dev, done);
+			 dev, tts_comps[at].name, e.message, done[0] ? done : "none");
+	else
+		log_debug("device \"%s\": deleted from %s", dev, done);
 	tts_error_clear(&e);
-	return 0;
+	return rc;
 }
 
 /* What upstream does when not deleting: the source NS stops scheduling
@@ -488,18 +465,11 @@ static int delete_everywhere(struct source *s, const char *app, const char *dev,
 static int disable_downlinks(struct source *s, const char *app, const char *dev,
 			     const json_t *exported, struct src_err *err)
 {
-	json_t *d =
-	    json_pack("{s:{s:s,s:{s:s}},s:{s:b}}", "ids", "device_id", dev, "application_ids",
-		      "application_id", app, "mac_settings", "schedule_downlinks", 0);
-	jp_copy_paths(d, exported, (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
-	json_t *paths = json_pack("[s]", "mac_settings.schedule_downlinks");
 	struct tts_error e = {0};
-	int rc = tts_set_device(&s->api, TTS_NS, app, dev, d, paths, NULL, &e);
+	int rc = tts_devreg_set_downlinks(&s->api, app, dev, exported, false, &e);
 	if (rc < 0)
 		describe(err, dev, TTS_NS, &e, "disabling downlinks on the");
 	tts_error_clear(&e);
-	json_decref(paths);
-	json_decref(d);
 	return rc;
 }
 
@@ -650,29 +620,27 @@ static int tts_freeze_read(struct source *s, const char *app, const char *dev, j
 {
 	if (!app)
 		app = s->app_id;
-	json_t *mask = json_array(), *got = NULL;
-	for (const char *const *p = freeze_paths; *p; p++)
-		json_array_append_new(mask, json_string(*p));
+	json_t *got = NULL;
 	struct tts_error e = {0};
-	int rc = tts_get_device(&s->api, TTS_NS, app, dev, mask, &got, &e);
+	int rc = tts_devreg_find(&s->api, TTS_NS, app, dev, freeze_paths, &got, &e) == 1 ? 0 : -1;
 	if (rc < 0) {
 		describe(err, dev, TTS_NS, &e, "reading the downlink setting from the");
 	} else if ((rc = check_answer(got, TTS_NS, app, dev, NULL, err)) < 0) {
 		/* another device's setting would be put back on this one */
 	} else {
-		json_t *d = json_object();
+		json_t *d = json_object(), *mask = json_array();
 		jp_copy_paths(d, got, (const char *const[]){"ids", NULL});
 		for (const char *const *p = freeze_paths; *p; p++) {
+			json_array_append_new(mask, json_string(*p));
 			json_t *v = jp_get(got, *p);
 			if (json_is_boolean(v)) /* null or absent: unset */
 				jp_set(d, *p, json_copy(v));
 		}
-		*saved = json_pack("{s:o,s:o,s:{s:{s:b}}}", "paths", json_incref(mask), "device", d,
-				   "frozen", "mac_settings", "schedule_downlinks", 0);
+		*saved = json_pack("{s:o,s:o,s:{s:{s:b}}}", "paths", mask, "device", d, "frozen",
+				   "mac_settings", "schedule_downlinks", 0);
 	}
 	tts_error_clear(&e);
 	json_decref(got);
-	json_decref(mask);
 	return rc;
 }
 
@@ -684,21 +652,10 @@ static int set_freeze_paths(struct source *s, const char *app, const char *dev, 
 	if (!app)
 		app = s->app_id;
 	json_t *paths = json_object_get(saved, "paths");
-	json_t *body = json_pack("{s:{s:s,s:{s:s}}}", "ids", "device_id", dev, "application_ids",
-				 "application_id", app);
-	jp_copy_paths(body, json_object_get(saved, "device"),
-		      (const char *const[]){"ids.dev_eui", "ids.join_eui", NULL});
-	size_t i;
-	json_t *p;
-	json_array_foreach(paths, i, p)
-	{
-		json_t *v = jp_get(vals, json_string_value(p));
-		if (v && !json_is_null(v))
-			jp_set(body, json_string_value(p), json_copy(v));
-	}
 	struct tts_error e = {0};
 	int rc = json_is_array(paths) && json_array_size(paths)
-		     ? tts_set_device(&s->api, TTS_NS, app, dev, body, paths, NULL, &e)
+		     ? tts_devreg_set_paths(&s->api, TTS_NS, app, dev,
+					    json_object_get(saved, "device"), vals, paths, &e)
 		     : -1;
 	if (rc < 0 && !json_is_array(paths))
 		snprintf(err->msg, sizeof err->msg, "device \"%s\": %s: no saved setting", dev,
@@ -706,7 +663,6 @@ static int set_freeze_paths(struct source *s, const char *app, const char *dev, 
 	else if (rc < 0)
 		describe(err, dev, TTS_NS, &e, doing);
 	tts_error_clear(&e);
-	json_decref(body);
 	return rc;
 }
 
@@ -759,12 +715,14 @@ static void tts_set_retire_hooks(struct source *s, const struct retire_hooks *h)
  * (already deleted there, the last step) is fine: the rest is idempotent. */
 static bool still_ours(struct source *s, const char *app, const char *dev, const json_t *exported)
 {
-	json_t *mask = json_pack("[s,s]", "ids.dev_eui", "ids.join_eui"), *got = NULL;
+	static const char *const euis[] = {"ids.dev_eui", "ids.join_eui", NULL};
+	json_t *got = NULL;
 	struct tts_error e = {0};
 	struct src_err err = {0};
 	bool ours = false;
-	if (tts_get_device(&s->api, TTS_IS, app, dev, mask, &got, &e) < 0) {
-		ours = tts_error_not_found(&e);
+	int found = tts_devreg_find(&s->api, TTS_IS, app, dev, euis, &got, &e);
+	if (found <= 0) {
+		ours = found == 0;
 		if (!ours)
 			describe(&err, dev, TTS_IS, &e,
 				 "completing an earlier delete: reading from the");
@@ -772,8 +730,7 @@ static bool still_ours(struct source *s, const char *app, const char *dev, const
 		/* The export's EUIs against the IS's (its ids may carry a
 		 * --dev-id-prefix: the EUIs are what identify the device). */
 		ours = true;
-		static const char *const euis[] = {"ids.dev_eui", "ids.join_eui"};
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; euis[k]; k++) {
 			const char *a = json_string_value(jp_get(exported, euis[k]));
 			const char *b = json_string_value(jp_get(got, euis[k]));
 			if ((a && *a) != (b && *b) || (a && *a && strcasecmp(a, b) != 0))
@@ -791,7 +748,6 @@ static bool still_ours(struct source *s, const char *app, const char *dev, const
 		log_error("%s", err.msg);
 	tts_error_clear(&e);
 	json_decref(got);
-	json_decref(mask);
 	return ours;
 }
 

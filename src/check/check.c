@@ -1025,14 +1025,7 @@ static void check_shape(struct ctx *x)
 		/* Never quote a key, not even a mistyped one. */
 		if (!json_is_string(v) || lw_key_normalize(json_string_value(v), hex) < 0) {
 			char kind[48];
-			if (json_is_string(v))
-				snprintf(kind, sizeof kind, "a string of %zu characters",
-					 json_string_length(v));
-			else
-				snprintf(kind, sizeof kind, "a JSON %s",
-					 json_is_object(v)  ? "object"
-					 : json_is_array(v) ? "array"
-							    : "value");
+			jp_describe_unquoted(v, kind, sizeof kind);
 			add(x, CHECK_ERROR, "key-invalid", *p,
 			    "%s: %s is not a valid AES-128 key (32 hex digits or base64 of 16 "
 			    "bytes; "

@@ -164,3 +164,34 @@ void jp_prune_zero(json_t *obj)
 			json_object_del(obj, key);
 	}
 }
+
+const char *jp_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+void jp_describe_unquoted(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "a string of %zu characters", json_string_length(v));
+	else
+		snprintf(buf, len, "a JSON %s",
+			 json_is_object(v)  ? "object"
+			 : json_is_array(v) ? "array"
+					    : "value");
+}

@@ -42,6 +42,13 @@ size_t jp_copy_paths(json_t *dst, const json_t *src, const char *const *paths);
  */
 void jp_leaf_paths(const json_t *obj, const char *prefix, json_t *out);
 
+/* "an object", "an array", "a string", "a number", "a boolean" or "null". */
+const char *jp_type_name(const json_t *v);
+
+/* What a value that must not be quoted is, for a message: "a string of 34
+ * characters", "a JSON object". A mistyped key is still mostly the key. */
+void jp_describe_unquoted(const json_t *v, char *buf, size_t len);
+
 /* Removes, recursively, members whose value is zero. */
 void jp_prune_zero(json_t *obj);
 

@@ -107,14 +107,7 @@ static int normalize_at(json_t *dev, const char *path, normalizer fn, const char
 		if (fn == norm_key) {
 			/* A mistyped key is still mostly the key: never quote it. */
 			char kind[48];
-			if (json_is_string(v))
-				snprintf(kind, sizeof kind, "a string of %zu characters",
-					 json_string_length(v));
-			else
-				snprintf(kind, sizeof kind, "a JSON %s",
-					 json_is_object(v)  ? "object"
-					 : json_is_array(v) ? "array"
-							    : "value");
+			jp_describe_unquoted(v, kind, sizeof kind);
 			snprintf(err, errlen,
 				 "%s: %s is not a valid %s (32 hex digits or base64 of 16 bytes; "
 				 "the value is not shown)",

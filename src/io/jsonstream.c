@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonpath.h"
+
 void jstream_init_text(struct jstream *s, struct textin *in)
 {
 	memset(s, 0, sizeof *s);
@@ -179,26 +181,6 @@ static int try_wrapper(struct jstream *s, struct scan *sc, const struct jpos *po
 	return 1;
 }
 
-static const char *kind_of(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static int next_from_list(struct jstream *s, json_t **out, struct jpos *pos, char *err,
 			  size_t errlen);
 
@@ -277,7 +259,7 @@ static int next_from_list(struct jstream *s, json_t **out, struct jpos *pos, cha
 	pos->elem = (long)i + 1;
 	if (!json_is_object(v)) {
 		snprintf(err, errlen, "element %zu of end_devices is %s, not a device object",
-			 i + 1, kind_of(v));
+			 i + 1, jp_type_name(v));
 		return -1;
 	}
 	*out = json_incref(v);

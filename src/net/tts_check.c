@@ -92,26 +92,6 @@ static bool type_ok(const json_t *v, enum want w)
 	return false;
 }
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static const char *const want_name[] = {
     [W_OBJECT] = "an object",	   [W_STRING] = "a string",
     [W_BOOL] = "true or false",	   [W_UINT] = "a non-negative integer",
@@ -122,7 +102,7 @@ int tts_check_device_types(const json_t *dev, char *err, size_t errlen)
 {
 	if (!json_is_object(dev)) {
 		snprintf(err, errlen, "the end device is %s, not an object",
-			 dev ? type_name(dev) : "missing");
+			 dev ? jp_type_name(dev) : "missing");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -130,7 +110,7 @@ int tts_check_device_types(const json_t *dev, char *err, size_t errlen)
 		if (!v || json_is_null(v) || type_ok(v, fields[i].want))
 			continue;
 		snprintf(err, errlen, "%s: %s where The Things Stack sends %s", fields[i].path,
-			 type_name(v), want_name[fields[i].want]);
+			 jp_type_name(v), want_name[fields[i].want]);
 		return -1;
 	}
 	return 0;

@@ -10,8 +10,9 @@
 	/* end of the list */
 /* clang-format on */
 
-#define DECLARE(ops) extern const struct source_ops ops;
-#define ENTRY(ops)   &ops,
+/* A declaration cannot take parentheses around the name. */
+#define DECLARE(ops) extern const struct source_ops ops; /* NOLINT(bugprone-macro-parentheses) */
+#define ENTRY(ops)   &(ops),
 SOURCES(DECLARE)
 
 const struct source_ops *const source_registry[] = {SOURCES(ENTRY) NULL};

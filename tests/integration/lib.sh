@@ -56,7 +56,13 @@ start_emu() {
 	shift
 	local out="$TMP/emu-$var.port"
 	"$EMU" --port 0 --quiet "$@" >"$out" 2>"$TMP/emu-$var.log" &
-	local pid=$!
+	wait_port "$var" "$out" $! "$TMP/emu-$var.log" emulator
+}
+
+# wait_port VAR PORTFILE PID LOG NAME: waits until the server started as PID
+# prints its port in PORTFILE; sets VAR to http://127.0.0.1:PORT.
+wait_port() {
+	local var=$1 out=$2 pid=$3 log=$4 name=$5
 	T_PIDS+=("$pid")
 	local i
 	for i in $(seq 1 200); do
@@ -67,7 +73,7 @@ start_emu() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "emulator did not start: $(cat "$TMP/emu-$var.log")" >&2
+	echo "$name did not start: $(cat "$log")" >&2
 	exit 1
 }
 

@@ -16,17 +16,7 @@ start_proxy() {
 	local out="$TMP/proxy-$var.port"
 	: >"$out"
 	"$SWAPPROXY" --upstream "$up" --port 0 --quiet "$@" >"$out" 2>"$TMP/proxy-$var.err" &
-	T_PIDS+=("$!")
-	local i
-	for i in $(seq 1 200); do
-		if [ -s "$out" ]; then
-			printf -v "$var" 'http://127.0.0.1:%s' "$(head -n1 "$out")"
-			return 0
-		fi
-		sleep 0.05
-	done
-	echo "swapproxy did not start: $(cat "$TMP/proxy-$var.err")" >&2
-	exit 1
+	wait_port "$var" "$out" $! "$TMP/proxy-$var.err" swapproxy
 }
 
 # The seed's devices, and the same ids (other EUIs) in another application.

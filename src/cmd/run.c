@@ -1,9 +1,11 @@
 /* What resume, restore and status share (run.h). */
 #include "cmd/run.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "ui/log.h"
@@ -26,16 +28,36 @@ void run_set_level(const struct config *cfg)
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
 }
 
+int run_journal_exists(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0)
+		return 0;
+	log_error("journal %s: %s (a journal is made by 'ttn-lw-migrate SOURCE application APP "
+		  "--to-dest'; give its path with --journal FILE)",
+		  path, errno == ENOENT ? "no such file" : strerror(errno));
+	return -1;
+}
+
+/* resume and restore act on a journal that exists: opening a mistyped path
+ * must not leave an empty journal behind. */
 static int journal_from_args(const struct invocation *inv, struct journal **j, char **path)
 {
 	char e[512];
 	int present;
 	const char *jp = args_flag(inv->args, "journal", &present);
-	if (migration_journal(jp, j, path, e, sizeof e) < 0) {
+	char *p = migration_journal_path(jp, e, sizeof e);
+	if (!p) {
 		log_error("%s", e);
 		return -1;
 	}
-	return 0;
+	int rc = run_journal_exists(p);
+	if (rc == 0 && migration_journal(p, j, path, e, sizeof e) < 0) {
+		log_error("%s", e);
+		rc = -1;
+	}
+	free(p);
+	return rc;
 }
 
 int journal_run_open(const struct invocation *inv, struct journal_run *jr)

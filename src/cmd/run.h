@@ -30,4 +30,7 @@ void run_set_level(const struct config *cfg);
 /* Writes --report from the journal (every device, its state and error). */
 int migration_report(struct journal *j, const char *path);
 
+/* 0 when a journal file is at path; else says so (one line) and -1. */
+int run_journal_exists(const char *path);
+
 #endif

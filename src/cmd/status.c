@@ -16,6 +16,11 @@ static int open_journal_arg(const struct config *cfg, struct journal **j, char *
 {
 	char err[512];
 	*path = migration_journal_path(cfg_str(cfg, NULL, "journal"), err, sizeof err);
+	if (*path && run_journal_exists(*path) < 0) {
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
 	if (!*path || journal_open(*path, false, j, err, sizeof err) < 0) {
 		log_error("%s", err);
 		free(*path);

@@ -54,3 +54,16 @@ assert_contains "--app-api-key-file is read (then the URL is refused)" "$ERR" "p
 if cmp -s "$TMP/man.1" "$ROOT/docs/ttn-lw-migrate.1"; then ok "docs/ttn-lw-migrate.1 matches the option tables"; else
 	not_ok "docs/ttn-lw-migrate.1 matches the option tables" "regenerate: build/ttn-lw-migrate man > docs/ttn-lw-migrate.1"
 fi
+
+# Commands without options of their own still refuse an unknown flag.
+run_tool sources --bogus-flag
+assert_rc "sources --bogus-flag: exit 2" 2
+assert_contains "sources --bogus-flag: named" "$ERR" "unknown flag --bogus-flag"
+# status, resume and restore act on an existing journal: a mistyped path is
+# an error, and leaves no empty journal behind.
+for c in status resume "restore dev-1"; do
+	run_tool $c --journal "$TMP/no-such.db"
+	assert_rc "$c of a missing journal: exit 1" 1
+	assert_contains "$c of a missing journal: said" "$ERR" "no-such.db: no such file"
+	assert_eq "$c of a missing journal: no file made" "absent" "$([ -e "$TMP/no-such.db" ] && echo present || echo absent)"
+done

@@ -32,7 +32,7 @@ tsan-build:
 # minutes on 2 cores). .ci/run runs it after `make check`.
 TSAN_TESTS ?= test_migrate test_import test_net_faults test_exactly_once test_order \
 	test_export_safety test_faults test_retire
-tsan: tsan-build
+tsan: deps tsan-build
 	@TSAN_OPTIONS="halt_on_error=0 exitcode=66 $${TSAN_OPTIONS:-}" \
 		ONLY="$(if $(filter all,$(TSAN_TESTS)),,$(TSAN_TESTS))" ./tests/run-all.sh $(BUILD_TSAN)
 

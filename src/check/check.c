@@ -188,6 +188,7 @@ struct checker {
 	json_t *seen_euis;	  /* "JOIN/DEV" → {"where","id"} */
 	json_t *unknown_reported; /* block text → true */
 	bool euis_scope_reported;
+	bool preview_import; /* check_opts.preview_import */
 };
 
 static void block_text(struct block *b)
@@ -241,6 +242,7 @@ struct checker *checker_new(const struct check_opts *opts)
 	/* Without cross-device rules (a source that guarantees unique ids and
 	 * EUIs), nothing is remembered and memory does not grow with the run. */
 	bool cross = !(opts && opts->no_cross_device);
+	c->preview_import = opts && opts->preview_import;
 	c->seen_ids = cross ? json_object() : NULL;
 	c->seen_euis = cross ? json_object() : NULL;
 	c->unknown_reported = json_object();
@@ -1082,7 +1084,7 @@ int checker_device(struct checker *c, const json_t *dev, const char *where, json
 	/* The safety net of "check refuses exactly what import refuses": what
 	 * passed every rule goes through import's own preparation and the
 	 * check of its create requests, offline. */
-	if (x.errors == 0) {
+	if (x.errors == 0 && c->preview_import) {
 		json_t *copy = json_deep_copy(dev);
 		char err[512];
 		if (dest_prepare(NULL, copy, c->prefix, false, err, sizeof err) < 0 ||

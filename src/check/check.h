@@ -42,6 +42,10 @@ struct check_opts {
 	json_t *dest_euis;	 /* object "JOINEUI/DEVEUI" → device id, or NULL */
 	char net_id_buf[7];	 /* check_fetch_dest keeps the NetID here */
 	bool no_cross_device;	 /* skip the rules across devices (collisions, duplicates) */
+	/* `check` only: also run import's own preparation offline ("import-refused").
+	 * import and the migration run that preparation for real right after the
+	 * checks, so there it would be the same work twice per device. */
+	bool preview_import;
 };
 
 void check_opts_release(struct check_opts *opts);

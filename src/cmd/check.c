@@ -161,6 +161,7 @@ int cmd_check(const struct invocation *inv)
 		return usage_error(&cfg, &opts, e);
 	}
 	opts.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
+	opts.preview_import = true;
 	bool bad;
 	json_t *hand = hand_prefixes(inv->args, e, sizeof e, &bad);
 	if (bad)

@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
+#include "core/strbuf.h"
 #include "dest/dest.h"
 #include "net/tts_components.h"
 #include "net/tts_schema.h"
@@ -150,11 +151,12 @@ static void utf8_sanitize(char *s)
 void check_add(json_t *findings, const char *severity, const char *rule, const char *device_id,
 	       const char *field, const char *where, const char *fmt, ...)
 {
-	char msg[1024];
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
+	char *msg = sb.buf;
 	utf8_sanitize(msg);
 	json_t *f = json_object();
 	json_object_set_new(f, "severity", json_string(severity));
@@ -164,6 +166,7 @@ void check_add(json_t *findings, const char *severity, const char *rule, const c
 	json_object_set_new(f, "message", json_string(msg));
 	json_object_set_new(f, "input", str_or_null(where));
 	json_array_append_new(findings, f);
+	strbuf_release(&sb);
 }
 
 /* ---- the checker ---------------------------------------------------------------- */
@@ -297,19 +300,19 @@ struct ctx {
 __attribute__((format(printf, 5, 6))) static void
 add(struct ctx *x, const char *severity, const char *rule, const char *field, const char *fmt, ...)
 {
-	char msg[1024];
+	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	/* --allow RULE (or --force): the device goes on, so the finding is a
 	 * warning, for `check` as for import. */
 	if (strcmp(severity, CHECK_ERROR) == 0 && check_allowed(rule)) {
 		severity = CHECK_WARNING;
-		size_t n = strlen(msg);
-		snprintf(msg + n, sizeof msg - n, " (allowed by --allow %s)", rule);
+		strbuf_addf(&msg, " (allowed by --allow %s)", rule);
 	}
-	check_add(x->findings, severity, rule, x->id, field, x->where, "%s", msg);
+	check_add(x->findings, severity, rule, x->id, field, x->where, "%s", msg.buf);
+	strbuf_release(&msg);
 	if (strcmp(severity, CHECK_ERROR) == 0)
 		x->errors++;
 }
@@ -394,18 +397,18 @@ static const char *mhz(uint64_t hz, char *buf, size_t len)
  * device instead of 500). */
 static void remember(json_t *seen, const char *key, const struct ctx *x)
 {
-	char v[512];
-	snprintf(v, sizeof v, "%s\x1f%s", x->where ? x->where : "", x->id ? x->id : "");
-	json_object_set_new(seen, key, json_string(v));
+	struct strbuf v = STRBUF_INIT;
+	strbuf_addf(&v, "%s\x1f%s", x->where ? x->where : "", x->id ? x->id : "");
+	json_object_set_new(seen, key, json_string(v.buf));
+	strbuf_release(&v);
 }
 
-static const char *seen_where(const json_t *prev, char *buf, size_t len)
+static const char *seen_where(const json_t *prev, struct strbuf *buf)
 {
-	snprintf(buf, len, "%s", json_string_value(prev) ? json_string_value(prev) : "");
-	char *sep = strchr(buf, '\x1f');
-	if (sep)
-		*sep = '\0';
-	return *buf ? buf : "an earlier position";
+	const char *v = json_string_value(prev) ? json_string_value(prev) : "";
+	strbuf_reset(buf);
+	strbuf_add(buf, v, strcspn(v, "\x1f"));
+	return buf->len ? buf->buf : "an earlier position";
 }
 
 /* The id part of a remembered device, or NULL when it had none. */
@@ -457,13 +460,14 @@ static void check_device_id(struct ctx *x, char fixed_out[IDS_MAX_LEN + 1])
 		    "use --dev-id-prefix",
 		    fixed, how);
 	json_t *prev = c->seen_ids ? json_object_get(c->seen_ids, fixed) : NULL;
-	char wbuf[320];
 	if (prev) {
+		struct strbuf wbuf = STRBUF_INIT;
 		const char *pid = seen_id(prev);
 		add(x, CHECK_ERROR, "device-id-collision", "ids.device_id",
 		    "ids.device_id \"%s\"%s: the device at %s (\"%s\") gets the same ID; only one "
 		    "of them can be created",
-		    fixed, how, seen_where(prev, wbuf, sizeof wbuf), pid ? pid : fixed);
+		    fixed, how, seen_where(prev, &wbuf), pid ? pid : fixed);
+		strbuf_release(&wbuf);
 	} else if (c->seen_ids) {
 		remember(c->seen_ids, fixed, x);
 	}
@@ -516,13 +520,14 @@ static void check_euis(struct ctx *x, const char *fixed)
 	char key[2 * 2 * LW_EUI_LEN + 2];
 	snprintf(key, sizeof key, "%s/%s", join, dev);
 	json_t *prev = c->seen_euis ? json_object_get(c->seen_euis, key) : NULL;
-	char wbuf[320];
 	if (prev) {
+		struct strbuf wbuf = STRBUF_INIT;
 		const char *pid = seen_id(prev);
 		add(x, CHECK_ERROR, "eui-duplicate", "ids.dev_eui",
 		    "JoinEUI %s / DevEUI %s: also used by the device at %s (\"%s\"); the EUI pair "
 		    "is unique per deployment, so the second create fails (end_device_euis_taken)",
-		    join, dev, seen_where(prev, wbuf, sizeof wbuf), pid ? pid : "?");
+		    join, dev, seen_where(prev, &wbuf), pid ? pid : "?");
+		strbuf_release(&wbuf);
 	} else if (c->seen_euis) {
 		remember(c->seen_euis, key, x);
 	}
@@ -594,21 +599,23 @@ static void check_versions(struct ctx *x)
 	json_t *list = json_object_get(x->band, "phy_versions");
 	size_t i;
 	json_t *v;
-	char have[512] = "";
+	struct strbuf have = STRBUF_INIT;
 	json_array_foreach(list, i, v)
 	{
 		const char *canon =
 		    lw_phy_version_canonical(json_string_value(v) ? json_string_value(v) : "");
-		if (canon && strcmp(canon, x->phy) == 0)
+		if (canon && strcmp(canon, x->phy) == 0) {
+			strbuf_release(&have);
 			return;
-		size_t n = strlen(have);
-		snprintf(have + n, sizeof have - n, "%s%s", n ? ", " : "",
-			 json_string_value(v) ? json_string_value(v) : "?");
+		}
+		strbuf_addsep(&have, ", ");
+		strbuf_addstr(&have, json_string_value(v) ? json_string_value(v) : "?");
 	}
 	add(x, CHECK_ERROR, "band-phy-unsupported", "lorawan_phy_version",
 	    "lorawan_phy_version %s: band %s (frequency plan %s) has no definition for it, so the "
 	    "Network Server refuses the device (no_band_version); the band defines %s",
-	    x->phy, x->band_id, x->plan, have);
+	    x->phy, x->band_id, x->plan, have.buf);
+	strbuf_release(&have);
 }
 
 /* ---- session ---------------------------------------------------------------------- */
@@ -638,25 +645,25 @@ static void check_session_keys(struct ctx *x)
 	bool v11 = mac_is_1_1(x->mac);
 	char hex[4][2 * LW_KEY_LEN + 1];
 	enum key_state st[4];
-	char missing[256] = "", notes[256] = "";
+	struct strbuf missing = STRBUF_INIT, notes = STRBUF_INIT;
 	for (int i = 0; i < 4; i++) {
 		st[i] = key_at(x->dev, all[i], hex[i]);
 		bool needed = v11 || i == 0 || i == 3;
 		if (!needed || st[i] == KEY_OK)
 			continue;
-		size_t n = strlen(missing);
-		snprintf(missing + n, sizeof missing - n, "%s%s", n ? ", " : "", all[i]);
+		strbuf_addsep(&missing, ", ");
+		strbuf_addstr(&missing, all[i]);
 		if (st[i] != KEY_ABSENT) {
-			n = strlen(notes);
-			snprintf(notes + n, sizeof notes - n, "; %s %s", all[i],
-				 st[i] == KEY_BAD ? "is not a 16-byte key"
-						  : "is encrypted with a key-encryption key of the "
-						    "source, which the destination cannot unwrap");
+			strbuf_addf(&notes, "; %s %s", all[i],
+				    st[i] == KEY_BAD
+					? "is not a 16-byte key"
+					: "is encrypted with a key-encryption key of the "
+					  "source, which the destination cannot unwrap");
 		}
 	}
-	if (*missing)
+	if (missing.len)
 		add(x, CHECK_ERROR, "session-keys-missing", "session.keys",
-		    "session.keys: %s missing%s; %s needs %s", missing, notes,
+		    "session.keys: %s missing%s; %s needs %s", missing.buf, notes.buf,
 		    x->mac ? x->mac : "a MAC 1.0.x device",
 		    v11 ? "f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key and app_s_key"
 			: "f_nwk_s_int_key and app_s_key");
@@ -680,6 +687,8 @@ static void check_session_keys(struct ctx *x)
 		add(x, CHECK_ERROR, "session-key-id", "session.keys.session_key_id",
 		    "session.keys.session_key_id: set on an ABP device; the Network Server "
 		    "refuses it (remove it)");
+	strbuf_release(&missing);
+	strbuf_release(&notes);
 }
 
 static void check_dev_addrs(struct ctx *x)
@@ -716,14 +725,14 @@ static void check_f_cnt(struct ctx *x)
 	static const char *const counters[] = {"session.last_f_cnt_up", "session.last_n_f_cnt_down",
 					       "session.last_a_f_cnt_down",
 					       "session.last_conf_f_cnt_down", NULL};
-	char list[256] = "";
+	struct strbuf list = STRBUF_INIT;
 	const char *first = NULL;
 	for (const char *const *p = counters; *p; p++) {
 		uint64_t v;
 		if (!u64_of(jp_get(x->dev, *p), &v) || v < 0xFF00)
 			continue;
-		size_t n = strlen(list);
-		snprintf(list + n, sizeof list - n, "%s%s = %" PRIu64, n ? ", " : "", *p, v);
+		strbuf_addsep(&list, ", ");
+		strbuf_addf(&list, "%s = %" PRIu64, *p, v);
 		if (!first)
 			first = *p;
 	}
@@ -733,7 +742,8 @@ static void check_f_cnt(struct ctx *x)
 		    "16-bit counter wraps to 0 soon after the move and the destination then drops "
 		    "uplinks as replays unless mac_settings.resets_f_cnt is set; consider a fresh "
 		    "session (rejoin) instead",
-		    list);
+		    list.buf);
+	strbuf_release(&list);
 }
 
 static void check_session(struct ctx *x)
@@ -945,17 +955,17 @@ static void check_devaddr_routing(struct ctx *x)
 			continue;
 		}
 		bool inside = false;
-		char list[200] = "";
+		struct strbuf list = STRBUF_INIT;
 		for (size_t i = 0; i < c->ndest; i++) {
 			if (lw_devaddr_in_prefix(addr, c->dest[i].prefix, c->dest[i].bits))
 				inside = true;
-			size_t n = strlen(list);
-			if (n + 20 < sizeof list)
-				snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "",
-					 c->dest[i].text);
+			strbuf_addsep(&list, ", ");
+			strbuf_addstr(&list, c->dest[i].text);
 		}
-		if (inside)
+		if (inside) {
+			strbuf_release(&list);
 			continue;
+		}
 		char net[32] = "";
 		if (*c->net_id)
 			snprintf(net, sizeof net, " in NetID %s", c->net_id);
@@ -965,7 +975,8 @@ static void check_devaddr_routing(struct ctx *x)
 		    "this device's uplinks reach the destination only through gateways connected "
 		    "to the destination: migrate the gateways too (or give the device a new "
 		    "session: OTAA rejoin, or an ABP DevAddr from the destination's block)",
-		    *p, hex, list, net, where);
+		    *p, hex, list.buf, net, where);
+		strbuf_release(&list);
 	}
 }
 

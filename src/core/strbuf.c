@@ -145,3 +145,21 @@ bool str_copy_cut(char *dst, size_t cap, const char *s)
 	dst[keep + mark] = '\0';
 	return true;
 }
+
+bool str_vprintf_cut(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_vaddf(&sb, fmt, ap);
+	bool cut = str_copy_cut(dst, cap, sb.buf);
+	strbuf_release(&sb);
+	return cut;
+}
+
+bool str_printf_cut(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bool cut = str_vprintf_cut(dst, cap, fmt, ap);
+	va_end(ap);
+	return cut;
+}

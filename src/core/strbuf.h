@@ -55,4 +55,11 @@ void strbuf_addsep(struct strbuf *sb, const char *sep);
  */
 bool str_copy_cut(char *dst, size_t cap, const char *s);
 
+/* snprintf() into dst, but a message too long for it is cut as
+ * str_copy_cut() does: visibly. Returns true when it was cut. */
+__attribute__((format(printf, 3, 4))) bool str_printf_cut(char *dst, size_t cap, const char *fmt,
+							  ...);
+__attribute__((format(printf, 3, 0))) bool str_vprintf_cut(char *dst, size_t cap, const char *fmt,
+							   va_list ap);
+
 #endif

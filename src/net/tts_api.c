@@ -12,6 +12,7 @@
 
 #include "core/jsonpath.h"
 #include "core/redact.h"
+#include "core/strbuf.h"
 #include "net/tts_check.h"
 #include "ui/log.h"
 #include "ui/stop.h"
@@ -137,75 +138,69 @@ char *tts_base_url(const char *url, bool insecure, char *err, size_t errlen)
 	size_t len = strlen(rest);
 	while (len > hostlen && rest[len - 1] == '/')
 		len--;
-	size_t cap = strlen(scheme) + len + sizeof "/api/v3";
-	char *out = malloc(cap);
-	if (!out)
-		return NULL;
-	snprintf(out, cap, "%s%.*s", scheme, (int)len, rest);
-	size_t ol = strlen(out);
-	if (ol < 7 || strcmp(out + ol - 7, "/api/v3") != 0)
-		strcat(out, "/api/v3");
-	return out;
+	struct strbuf out = STRBUF_INIT;
+	strbuf_addstr(&out, scheme);
+	strbuf_add(&out, rest, len);
+	if (out.len < 7 || strcmp(out.buf + out.len - 7, "/api/v3") != 0)
+		strbuf_addstr(&out, "/api/v3");
+	return strbuf_detach(&out, NULL);
 }
 
 /* Percent-encodes an id for a URL path segment. Valid TTS ids never need it;
  * this keeps a bad one from changing the route. */
-static void put_segment(char *dst, size_t cap, const char *s)
+static void put_segment(struct strbuf *dst, const char *s)
 {
-	size_t o = strlen(dst);
-	for (; *s && o + 4 < cap; s++) {
+	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.')
-			dst[o++] = (char)ch;
+			strbuf_addch(dst, ch);
 		else
-			o += (size_t)snprintf(dst + o, cap - o, "%%%02X", ch);
+			strbuf_addf(dst, "%%%02X", ch);
 	}
-	dst[o] = '\0';
 }
 
 static char *device_url(const struct tts_api *api, enum tts_comp c, const char *app_id,
 			const char *dev_id, const char *query)
 {
-	size_t cap = strlen(api->base[c]) + 3 * (strlen(app_id) + (dev_id ? strlen(dev_id) : 0)) +
-		     (query ? strlen(query) : 0) + 64;
-	char *u = malloc(cap);
-	if (!u)
-		return NULL;
-	snprintf(u, cap, "%s%s/applications/", api->base[c], tts_comps[c].route);
-	put_segment(u, cap, app_id);
-	strcat(u, "/devices");
+	struct strbuf u = STRBUF_INIT;
+	strbuf_addf(&u, "%s%s/applications/", api->base[c], tts_comps[c].route);
+	put_segment(&u, app_id);
+	strbuf_addstr(&u, "/devices");
 	if (dev_id) {
-		strcat(u, "/");
-		put_segment(u, cap, dev_id);
+		strbuf_addch(&u, '/');
+		put_segment(&u, dev_id);
 	}
 	if (query && *query) {
-		strcat(u, "?");
-		strcat(u, query);
+		strbuf_addch(&u, '?');
+		strbuf_addstr(&u, query);
 	}
-	return u;
+	return strbuf_detach(&u, NULL);
 }
 
-char *tts_join_paths(const json_t *paths)
+/* Appends paths joined by commas; a server's forbidden_paths may hold
+ * anything: non-strings are skipped. */
+static void add_paths(struct strbuf *sb, const json_t *paths)
 {
-	size_t cap = 1, i;
+	size_t i;
 	json_t *p;
-	json_array_foreach(paths, i, p) cap += json_string_length(p) + 1;
-	char *s = calloc(1, cap);
-	if (!s)
-		return NULL;
 	bool first = true;
 	json_array_foreach(paths, i, p)
 	{
-		/* A server's forbidden_paths may hold anything: skip non-strings. */
 		const char *v = json_string_value(p);
 		if (!v)
 			continue;
 		if (!first)
-			strcat(s, ",");
-		strcat(s, v);
+			strbuf_addch(sb, ',');
+		strbuf_addstr(sb, v);
 		first = false;
 	}
-	return s;
+}
+
+char *tts_join_paths(const json_t *paths)
+{
+	struct strbuf s = STRBUF_INIT;
+	add_paths(&s, paths);
+	return strbuf_detach(&s, NULL);
 }
 
 /* Fills err from a non-2xx answer. TTS bodies are google.rpc.Status with an
@@ -228,18 +223,20 @@ void tts_decode_error(const char *text, size_t len, long status, struct tts_erro
 			snprintf(err->name, sizeof err->name, "%s:%s", ns, nm);
 		json_t *attrs = json_object_get(d0, "attributes");
 		json_t *miss = json_object_get(attrs, "missing");
+		struct strbuf ms = STRBUF_INIT;
 		if (json_is_string(miss))
-			snprintf(err->missing, sizeof err->missing, "%s", json_string_value(miss));
+			strbuf_addstr(&ms, json_string_value(miss));
 		size_t mi;
 		json_t *mv;
 		json_array_foreach(miss, mi, mv)
 		{
-			size_t o = strlen(err->missing);
-			if (json_is_string(mv) &&
-			    o + json_string_length(mv) + 3 < sizeof err->missing)
-				snprintf(err->missing + o, sizeof err->missing - o, "%s%s",
-					 o ? ", " : "", json_string_value(mv));
+			if (json_is_string(mv)) {
+				strbuf_addsep(&ms, ", ");
+				strbuf_addstr(&ms, json_string_value(mv));
+			}
 		}
+		str_copy_cut(err->missing, sizeof err->missing, ms.buf);
+		strbuf_release(&ms);
 		json_t *fp = json_object_get(attrs, "forbidden_paths");
 		if (json_is_array(fp)) {
 			err->forbidden_paths = json_incref(fp);
@@ -254,7 +251,7 @@ void tts_decode_error(const char *text, size_t len, long status, struct tts_erro
 		}
 	}
 	if (msg && *msg)
-		snprintf(err->message, sizeof err->message, "HTTP %ld: %s", status, msg);
+		str_printf_cut(err->message, sizeof err->message, "HTTP %ld: %s", status, msg);
 	else if (status == 429)
 		snprintf(err->message, sizeof err->message, "HTTP 429: rate limited");
 	else
@@ -365,29 +362,32 @@ static const char *rights_for(enum tts_comp c, const char *method)
 static void breaker_trip(const struct tts_api *api, enum tts_comp c, const char *method,
 			 const struct tts_error *e)
 {
-	char line[512], what[200];
+	struct strbuf line = STRBUF_INIT, what = STRBUF_INIT;
 	const char *who = api->who ? api->who : "server";
-	snprintf(what, sizeof what, "%s on the %s: HTTP %ld%s%s", method, tts_comps[c].name,
-		 e->status, e->name[0] ? " " : "", e->name);
+	strbuf_addf(&what, "%s on the %s: HTTP %ld%s%s", method, tts_comps[c].name, e->status,
+		    e->name[0] ? " " : "", e->name);
 	if (e->status == 401)
-		snprintf(line, sizeof line,
-			 "stopping the run: the %s refused its API key %d times in a row (%s): "
-			 "check the key (unknown, revoked or expired)",
-			 who, BREAKER_TRIP, what);
+		strbuf_addf(&line,
+			    "stopping the run: the %s refused its API key %d times in a row (%s): "
+			    "check the key (unknown, revoked or expired)",
+			    who, BREAKER_TRIP, what.buf);
 	else if (e->missing[0])
-		snprintf(line, sizeof line,
-			 "stopping the run: the %s API key lacks the right %s (%d refusals in a "
-			 "row: %s): grant it, then run again",
-			 who, e->missing, BREAKER_TRIP, what);
+		strbuf_addf(&line,
+			    "stopping the run: the %s API key lacks the right %s (%d refusals in a "
+			    "row: %s): grant it, then run again",
+			    who, e->missing, BREAKER_TRIP, what.buf);
 	else
-		snprintf(line, sizeof line,
-			 "stopping the run: the %s API key is not allowed to do this (%d refusals "
-			 "in a row: %s); %s on the %s needs %s: grant them, then run again",
-			 who, BREAKER_TRIP, what, method, tts_comps[c].name, rights_for(c, method));
+		strbuf_addf(
+		    &line,
+		    "stopping the run: the %s API key is not allowed to do this (%d refusals "
+		    "in a row: %s); %s on the %s needs %s: grant them, then run again",
+		    who, BREAKER_TRIP, what.buf, method, tts_comps[c].name, rights_for(c, method));
 	if (!run_stop_reason()) {
-		stop_request(line);
-		log_error("%s", line);
+		stop_request(line.buf);
+		log_error("%s", line.buf);
 	}
+	strbuf_release(&line);
+	strbuf_release(&what);
 }
 
 /* Notes one answer (e = NULL for a success) of route (c, method). */
@@ -488,17 +488,11 @@ static int call(struct tts_api *api, enum tts_comp c, const char *method, const 
 int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
 		   const json_t *paths, json_t **out, struct tts_error *err)
 {
-	char *mask = tts_join_paths(paths);
-	size_t qn = (mask ? strlen(mask) : 0) + 16;
-	char *q = malloc(qn);
-	if (!mask || !q) {
-		free(mask);
-		free(q);
-		return -1;
-	}
-	snprintf(q, qn, "field_mask=%s", mask);
-	char *url = device_url(api, c, app_id, dev_id, q);
-	int rc = url ? call(api, c, "GET", url, NULL, out, NULL, err) : -1;
+	struct strbuf q = STRBUF_INIT;
+	strbuf_addstr(&q, "field_mask=");
+	add_paths(&q, paths);
+	char *url = device_url(api, c, app_id, dev_id, q.buf);
+	int rc = call(api, c, "GET", url, NULL, out, NULL, err);
 	/* A 200 that is not an end device must not pass for one. */
 	char why[256];
 	if (rc == 0 && out && tts_check_device_types(*out, why, sizeof why) < 0) {
@@ -511,8 +505,7 @@ int tts_get_device(struct tts_api *api, enum tts_comp c, const char *app_id, con
 		rc = -1;
 	}
 	free(url);
-	free(q);
-	free(mask);
+	strbuf_release(&q);
 	return rc;
 }
 
@@ -609,20 +602,21 @@ int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev
 			break;
 		}
 		if (there < 0 || round == 4 || !http_backoff(api->http, round)) {
-			char m[sizeof err->message + 256];
+			struct strbuf m = STRBUF_INIT;
 			if (there < 0 && rb.status == 409)
-				snprintf(m, sizeof m, "%.150s (the answer was lost); %.200s",
-					 lost.message, rb.message);
+				strbuf_addf(&m, "%.150s (the answer was lost); %.200s",
+					    lost.message, rb.message);
 			else if (there < 0)
-				snprintf(m, sizeof m,
-					 "%.150s: the answer was lost and reading the device back "
-					 "failed (%.150s): whether it was created is unknown",
-					 lost.message, rb.message);
+				strbuf_addf(
+				    &m,
+				    "%.150s: the answer was lost and reading the device back "
+				    "failed (%.150s): whether it was created is unknown",
+				    lost.message, rb.message);
 			else
-				snprintf(m, sizeof m,
-					 "%.250s (the device is still not there after "
-					 "%d attempts)",
-					 lost.message, round);
+				strbuf_addf(&m,
+					    "%.250s (the device is still not there after "
+					    "%d attempts)",
+					    lost.message, round);
 			bool unknown = there < 0 && rb.status != 409;
 			if (there < 0 && rb.status == 409) {
 				/* The id is taken, not by the device we sent. */
@@ -630,8 +624,8 @@ int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev
 				*err = rb;
 				rb.forbidden_paths = NULL;
 			}
-			m[sizeof err->message - 1] = '\0';
-			memcpy(err->message, m, sizeof err->message);
+			str_copy_cut(err->message, sizeof err->message, m.buf);
+			strbuf_release(&m);
 			err->maybe_applied = unknown;
 			tts_error_clear(&rb);
 			rc = -1;
@@ -657,39 +651,28 @@ int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id, 
 int tts_batch_delete(struct tts_api *api, enum tts_comp c, const char *app_id,
 		     const char *const *dev_ids, size_t n, struct tts_error *err)
 {
-	size_t qn = 1;
-	for (size_t i = 0; i < n; i++)
-		qn += 3 * strlen(dev_ids[i]) + 12;
-	char *q = calloc(1, qn);
-	if (!q)
-		return -1;
+	struct strbuf q = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		strcat(q, i ? "&device_ids=" : "device_ids=");
-		put_segment(q, qn, dev_ids[i]);
+		strbuf_addstr(&q, i ? "&device_ids=" : "device_ids=");
+		put_segment(&q, dev_ids[i]);
 	}
-	char *url = device_url(api, c, app_id, "batch", q);
-	int rc = url ? call(api, c, "DELETE", url, NULL, NULL, NULL, err) : -1;
+	char *url = device_url(api, c, app_id, "batch", q.buf);
+	int rc = call(api, c, "DELETE", url, NULL, NULL, NULL, err);
 	free(url);
-	free(q);
+	strbuf_release(&q);
 	return rc;
 }
 
 int tts_list_devices(struct tts_api *api, const char *app_id, const json_t *paths, int limit,
 		     int page, json_t **out, long long *total, struct tts_error *err)
 {
-	char *mask = tts_join_paths(paths);
-	size_t qn = (mask ? strlen(mask) : 0) + 96;
-	char *q = malloc(qn);
-	if (!mask || !q) {
-		free(mask);
-		free(q);
-		return -1;
-	}
-	snprintf(q, qn, "field_mask=%s&order=device_id&limit=%d&page=%d", mask, limit, page);
-	char *url = device_url(api, TTS_IS, app_id, NULL, q);
-	int rc = url ? call(api, TTS_IS, "GET", url, NULL, out, total, err) : -1;
+	struct strbuf q = STRBUF_INIT;
+	strbuf_addstr(&q, "field_mask=");
+	add_paths(&q, paths);
+	strbuf_addf(&q, "&order=device_id&limit=%d&page=%d", limit, page);
+	char *url = device_url(api, TTS_IS, app_id, NULL, q.buf);
+	int rc = call(api, TTS_IS, "GET", url, NULL, out, total, err);
 	free(url);
-	free(q);
-	free(mask);
+	strbuf_release(&q);
 	return rc;
 }

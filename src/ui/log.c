@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/redact.h"
+#include "core/strbuf.h"
 
 #define MAX_SECRETS 16
 
@@ -114,12 +115,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	static const char *const names[] = {"error", "warning", "info", "debug"};
 	if (level > max_level)
 		return;
-	char buf[2048];
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	log_redact(buf);
+	char *buf = sb.buf;
+	log_redact(buf); /* only ever shortens it */
 	/* One message, one line: fold embedded newlines. */
 	for (char *c = buf; *c; c++)
 		if (*c == '\n' || *c == '\r')
@@ -129,4 +131,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		before_hook();
 	fprintf(stderr, "ttn-lw-migrate: %s: %s\n", names[level], buf);
 	pthread_mutex_unlock(&out_mu);
+	strbuf_release(&sb);
 }

@@ -1,5 +1,7 @@
 #include "ui/stop.h"
 
+#include "core/strbuf.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,7 +26,7 @@ void stop_request(const char *why)
 {
 	pthread_mutex_lock(&reason_mu);
 	if (!atomic_load(&have_reason)) {
-		snprintf(reason, sizeof reason, "%s", why ? why : "stopped");
+		str_copy_cut(reason, sizeof reason, why ? why : "stopped");
 		atomic_store(&have_reason, true);
 		int none = 0;
 		atomic_compare_exchange_strong(&g_interrupted, &none, STOP_BREAKER);

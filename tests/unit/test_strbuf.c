@@ -185,13 +185,24 @@ static void test_copy_cut(void **state)
 	assert_string_equal(u, ".");
 }
 
+static void test_printf_cut(void **state)
+{
+	char d[16];
+	assert_false(str_printf_cut(d, sizeof d, "%s %d", "ab", 12));
+	assert_string_equal(d, "ab 12");
+	assert_true(
+	    str_printf_cut(d, sizeof d, "HTTP %d: %s", 400, "a long message from the server"));
+	assert_string_equal(d, "HTTP 400: a ...");
+	assert_int_equal(strlen(d), sizeof d - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_init_empty),	   cmocka_unit_test(test_long_string),
 	    cmocka_unit_test(test_many_appends),   cmocka_unit_test(test_formatting),
 	    cmocka_unit_test(test_detach_release), cmocka_unit_test(test_setlen),
-	    cmocka_unit_test(test_copy_cut),
+	    cmocka_unit_test(test_copy_cut),	   cmocka_unit_test(test_printf_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include "cmd/precheck.h"
 #include "core/ids.h"
 #include "core/lorawan.h"
+#include "core/strbuf.h"
 #include "dest/dest.h"
 #include "io/devfile.h"
 #include "net/tts_config.h"
@@ -128,19 +129,18 @@ static int ask_destination(const struct config *cfg, struct check_opts *opts)
 		log_error("--dest: %s", e);
 		return EXIT_FAILED;
 	}
-	char prefixes[256] = "";
+	struct strbuf prefixes = STRBUF_INIT;
 	size_t i;
 	json_t *p;
 	json_array_foreach(opts->dest_prefixes, i, p)
 	{
-		size_t n = strlen(prefixes);
-		if (n + 24 < sizeof prefixes)
-			snprintf(prefixes + n, sizeof prefixes - n, "%s%s", n ? ", " : "",
-				 json_string_value(p));
+		strbuf_addsep(&prefixes, ", ");
+		strbuf_addstr(&prefixes, json_string_value(p) ? json_string_value(p) : "?");
 	}
 	log_info("destination: NetID %s, DevAddr prefixes %s; %zu devices in application %s",
-		 opts->dest_net_id, *prefixes ? prefixes : "(none: the NetID's block)",
+		 opts->dest_net_id, prefixes.len ? prefixes.buf : "(none: the NetID's block)",
 		 json_object_size(opts->dest_device_ids), app);
+	strbuf_release(&prefixes);
 	return EXIT_OK;
 }
 

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/run.h"
 #include "core/pool.h"
+#include "core/strbuf.h"
 #include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
@@ -16,14 +17,15 @@ static void print_summary(struct journal *j, const char *path)
 {
 	long counts[J_NSTATES], failed;
 	journal_counts(j, counts, &failed);
-	char line[512] = "";
+	struct strbuf line = STRBUF_INIT;
 	for (int s = 0; s < J_NSTATES; s++) {
-		size_t n = strlen(line);
-		if (counts[s] || s == J_VERIFIED)
-			snprintf(line + n, sizeof line - n, "%s%s %ld", n ? ", " : "",
-				 jstate_name((enum jstate)s), counts[s]);
+		if (counts[s] || s == J_VERIFIED) {
+			strbuf_addsep(&line, ", ");
+			strbuf_addf(&line, "%s %ld", jstate_name((enum jstate)s), counts[s]);
+		}
 	}
-	log_info("journal %s: %s; with errors: %ld", path, line, failed);
+	log_info("journal %s: %s; with errors: %ld", path, line.buf, failed);
+	strbuf_release(&line);
 }
 
 struct resume_feed {

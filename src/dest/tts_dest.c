@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
+#include "core/strbuf.h"
 #include "dest/dest.h"
 #include "net/tts_api.h"
 #include "net/tts_config.h"
@@ -531,10 +532,10 @@ static const struct field_check verify_fields[] = {
     {TTS_JS, "root_keys.nwk_key.key"},
 };
 
-static void append(char *buf, size_t cap, const char *s)
+static void append(struct strbuf *sb, const char *s)
 {
-	size_t n = strlen(buf);
-	snprintf(buf + n, cap - n, "%s%s", n ? "; " : "", s);
+	strbuf_addsep(sb, "; ");
+	strbuf_addstr(sb, s);
 }
 
 int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
@@ -543,6 +544,7 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 	const char *id = dev_id_of(dev);
 	bool otaa = json_is_true(json_object_get(dev, "supports_join"));
 	diff[0] = '\0';
+	struct strbuf all = STRBUF_INIT; /* the differences, copied to diff at the end */
 	int rc = 0;
 	for (int c = 1; c < TTS_NCOMP; c++) {
 		if (c == TTS_JS && !otaa)
@@ -557,6 +559,7 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 				 e.message);
 			tts_error_clear(&e);
 			json_decref(mask);
+			strbuf_release(&all);
 			return -1;
 		}
 		tts_error_clear(&e);
@@ -591,12 +594,14 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 					: "none");
 			free(ws);
 			free(hs);
-			append(diff, difflen, line);
+			append(&all, line);
 			rc = 1;
 		}
 		json_decref(got);
 		json_decref(mask);
 	}
+	str_copy_cut(diff, difflen, all.buf);
+	strbuf_release(&all);
 	return rc;
 }
 

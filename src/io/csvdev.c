@@ -10,6 +10,7 @@
 
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
+#include "core/strbuf.h"
 #include "ui/log.h"
 
 enum ctype {
@@ -280,7 +281,7 @@ int csvdev_open(struct csvdev *c, struct textin *in, const char *name, struct jp
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	char unknown[200] = "";
+	struct strbuf unknown = STRBUF_INIT;
 	size_t known = 0, nunknown = 0;
 	for (size_t i = 0; i < c->nf; i++) {
 		const char *h = c->buf + c->off[i];
@@ -288,9 +289,9 @@ int csvdev_open(struct csvdev *c, struct textin *in, const char *name, struct jp
 		if (c->colmap[i] >= 0) {
 			known++;
 		} else if (*h) {
-			size_t u = strlen(unknown);
-			snprintf(unknown + u, sizeof unknown - u, "%s\"%.40s\"",
-				 nunknown ? ", " : "", h);
+			char q[44]; /* a long name: its first 40 bytes or so, and "..." */
+			str_copy_cut(q, sizeof q, h);
+			strbuf_addf(&unknown, "%s\"%s\"", nunknown ? ", " : "", q);
 			nunknown++;
 		}
 	}
@@ -298,11 +299,13 @@ int csvdev_open(struct csvdev *c, struct textin *in, const char *name, struct jp
 		snprintf(err, errlen,
 			 "not The Things Stack CSV: the header (line 1) names none of its "
 			 "columns (id, dev_eui, join_eui, app_key, frequency_plan_id, ...)");
+		strbuf_release(&unknown);
 		return -1;
 	}
 	if (nunknown)
 		log_warn("%s:%ld: CSV columns The Things Stack does not know, ignored: %s",
-			 name ? name : "input", c->line, unknown);
+			 name ? name : "input", c->line, unknown.buf);
+	strbuf_release(&unknown);
 	return 0;
 }
 

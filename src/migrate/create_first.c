@@ -29,6 +29,7 @@
 #include "cmd/cmd.h"
 #include "migrate/migrate.h"
 #include "core/jsonpath.h"
+#include "core/strbuf.h"
 #include "ui/log.h"
 
 void migration_thaw(json_t *dev, const json_t *saved, bool frozen)
@@ -84,12 +85,12 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			json_decref(saved);
 			saved = NULL;
 			if (m->ops->freeze_read(m->src, app, dev, &saved, &se) < 0) {
-				size_t n = strlen(se.msg);
-				snprintf(se.msg + n, sizeof se.msg - n,
-					 "; the source was not changed");
-				migration_fail(m, app, dev, se.msg);
+				struct strbuf msg = STRBUF_INIT;
+				strbuf_addf(&msg, "%s; the source was not changed", se.msg);
+				migration_fail(m, app, dev, msg.buf);
 				if (se.config)
-					migration_stop(m, se.msg);
+					migration_stop(m, msg.buf);
+				strbuf_release(&msg);
 				goto out;
 			}
 			/* Saved before the freeze can happen: a freeze is never sent
@@ -212,11 +213,14 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 		case J_RETIRING:
 			if (m->ops->retire_device &&
 			    m->ops->retire_device(m->src, app, dev, export, &se) < 0) {
-				size_t n = strlen(se.msg);
-				snprintf(se.msg + n, sizeof se.msg - n,
-					 "; verified at the destination, frozen at the source: "
-					 "'ttn-lw-migrate resume' retries the delete");
-				migration_fail(m, app, dev, se.msg);
+				struct strbuf msg = STRBUF_INIT;
+				strbuf_addf(
+				    &msg,
+				    "%s; verified at the destination, frozen at the source: "
+				    "'ttn-lw-migrate resume' retries the delete",
+				    se.msg);
+				migration_fail(m, app, dev, msg.buf);
+				strbuf_release(&msg);
 				goto out;
 			}
 			if (migration_move(m, app, dev, J_RETIRING, J_VERIFIED, NULL,

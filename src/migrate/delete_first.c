@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/jsonpath.h"
+#include "core/strbuf.h"
 #include "migrate/migrate.h"
 
 /* delete-first: export → checks → retire at the source → create → verify. */
@@ -42,9 +43,10 @@ int migrate_delete_first(struct migration *m, const char *app, const char *dev, 
 			json_decref(ready);
 			if (migration_admit(m, app, dev, export, &ready, &refused, err,
 					    sizeof err) < 0) {
-				size_t n = strlen(err);
-				snprintf(err + n, sizeof err - n, "; the source was not changed");
-				migration_fail(m, app, dev, err);
+				struct strbuf msg = STRBUF_INIT;
+				strbuf_addf(&msg, "%s; the source was not changed", err);
+				migration_fail(m, app, dev, msg.buf);
+				strbuf_release(&msg);
 				goto out;
 			}
 			struct src_err se = {0};
@@ -76,11 +78,14 @@ int migrate_delete_first(struct migration *m, const char *app, const char *dev, 
 			if (df != DEST_OK) {
 				if (df == DEST_DENIED)
 					migration_stop(m, err);
-				size_t n = strlen(err);
-				snprintf(err + n, sizeof err - n,
-					 "; the device is kept in the journal ('ttn-lw-migrate "
-					 "restore' puts it back at the source)");
-				migration_fail(m, app, dev, err);
+				struct strbuf msg = STRBUF_INIT;
+				strbuf_addf(
+				    &msg,
+				    "%s; the device is kept in the journal ('ttn-lw-migrate "
+				    "restore' puts it back at the source)",
+				    err);
+				migration_fail(m, app, dev, msg.buf);
+				strbuf_release(&msg);
 				goto out;
 			}
 			if (migration_move(m, app, dev, J_RETIRED, J_CREATED, NULL,

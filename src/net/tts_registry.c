@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/jsonpath.h"
+#include "core/strbuf.h"
 #include "net/http.h"
 #include "net/tts_schema.h"
 #include "ui/log.h"
@@ -72,8 +73,10 @@ int tts_devreg_delete(struct tts_api *api, const char *app, const char *dev, cha
 	for (int k = 0; k < TTS_NCOMP; k++) {
 		enum tts_comp c = tts_delete_order[k];
 		if (tts_delete_device(api, c, app, dev, e) == 0 || tts_error_not_found(e)) {
-			size_t n = strlen(done);
-			snprintf(done + n, donelen - n, "%s%s", n ? ", " : "", tts_comps[c].abbr);
+			struct strbuf d = STRBUF_INIT;
+			strbuf_addf(&d, "%s%s%s", done, *done ? ", " : "", tts_comps[c].abbr);
+			str_copy_cut(done, donelen, d.buf);
+			strbuf_release(&d);
 			continue;
 		}
 		if (at)
@@ -131,17 +134,11 @@ json_t *tts_devreg_body(const json_t *dev, const char *const *owned, json_t **pa
 		const char *path = json_string_value(p);
 		if (jp_covers("ids", path) || !jp_list_covers(owned, path))
 			continue;
-		char mask[256];
-		if (tts_mask_path(path, mask, sizeof mask) < 0) {
-			snprintf(err, errlen, "%.200s: path too long for a field mask", path);
-			json_decref(leaves);
-			json_decref(body);
-			json_decref(*paths);
-			*paths = NULL;
-			return NULL;
-		}
+		struct strbuf mask = STRBUF_INIT;
+		tts_mask_path_add(&mask, path);
 		jp_set(body, path, json_deep_copy(jp_get(dev, path)));
-		json_array_append_new(*paths, json_string(mask));
+		json_array_append_new(*paths, json_string(mask.buf));
+		strbuf_release(&mask);
 	}
 	json_decref(leaves);
 	json_t *ids = json_deep_copy(json_object_get(dev, "ids"));

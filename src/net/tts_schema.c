@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/jsonpath.h"
+#include "core/strbuf.h"
 
 static int cmp_field(const void *key, const void *elem)
 {
@@ -73,7 +74,7 @@ const struct tts_oneof *tts_oneof_of(const char *json_path)
 	return NULL;
 }
 
-int tts_mask_path(const char *json_path, char *out, size_t outlen)
+void tts_mask_path_add(struct strbuf *out, const char *json_path)
 {
 	/* Insertion points: after each oneof parent the path runs through.
 	 * They are found on the JSON path, so nested oneofs need no order. */
@@ -95,17 +96,27 @@ int tts_mask_path(const char *json_path, char *out, size_t outlen)
 			names[j] = names[j - 1];
 			names[j - 1] = s;
 		}
-	size_t len = 0, from = 0, total = strlen(json_path);
+	size_t from = 0, total = strlen(json_path);
 	for (size_t i = 0; i <= n; i++) {
 		size_t to = i < n ? at[i] : total;
-		int w = snprintf(out + len, outlen - len, "%.*s%s%s", (int)(to - from),
-				 json_path + from, i < n ? names[i] : "", i < n ? "." : "");
-		if (w < 0 || (size_t)w >= outlen - len)
-			return -1;
-		len += (size_t)w;
+		strbuf_add(out, json_path + from, to - from);
+		if (i < n) {
+			strbuf_addstr(out, names[i]);
+			strbuf_addch(out, '.');
+		}
 		from = to;
 	}
-	return 0;
+}
+
+int tts_mask_path(const char *json_path, char *out, size_t outlen)
+{
+	struct strbuf sb = STRBUF_INIT;
+	tts_mask_path_add(&sb, json_path);
+	int rc = sb.len < outlen ? 0 : -1;
+	if (rc == 0)
+		memcpy(out, sb.buf, sb.len + 1);
+	strbuf_release(&sb);
+	return rc;
 }
 
 /* ---- walking a device ------------------------------------------------------ */

@@ -73,6 +73,9 @@ const struct tts_oneof *tts_oneof_of(const char *json_path);
 /* JSON path → field mask path: "mac_settings.adr.dynamic.margin" →
  * "mac_settings.adr.mode.dynamic.margin". Returns -1 when out is short. */
 int tts_mask_path(const char *json_path, char *out, size_t outlen);
+/* The same, appended to a strbuf: never too short. */
+struct strbuf;
+void tts_mask_path_add(struct strbuf *out, const char *json_path);
 
 /*
  * Appends to out (a JSON array of strings) the JSON path of every value dev

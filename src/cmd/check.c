@@ -35,7 +35,7 @@ static int check_stream(struct check_run *r, FILE *fp, const char *name)
 	int rc = 0;
 	for (;;) {
 		json_t *dev = NULL;
-		char err[512], where[300];
+		char err[512], where[DEVFILE_WHERE_MAX];
 		int n = devfile_next(&df, &dev, where, sizeof where, err, sizeof err);
 		if (n == 0 || g_interrupted)
 			break;

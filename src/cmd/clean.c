@@ -24,7 +24,7 @@ static int clean_stream(FILE *fp, const char *name, struct out_sink *out, size_t
 {
 	struct devfile df;
 	devfile_open(&df, fp, name);
-	char err[512], where[300];
+	char err[512], where[DEVFILE_WHERE_MAX];
 	int rc = 0;
 	for (;;) {
 		json_t *dev = NULL;

@@ -131,7 +131,7 @@ struct stream_feed {
 struct import_item {
 	json_t *dev;  /* NULL: a parse error, in err */
 	bool refused; /* the checks refused dev: err says why */
-	char where[300];
+	char where[DEVFILE_WHERE_MAX];
 	char err[768];
 };
 

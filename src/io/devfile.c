@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/strbuf.h"
+
 void devfile_open(struct devfile *f, FILE *fp, const char *name)
 {
 	memset(f, 0, sizeof *f);
@@ -75,11 +77,11 @@ int devfile_next(struct devfile *f, json_t **dev, char *where, size_t wherelen, 
 	else
 		rc = jstream_read(&f->js, dev, &pos, err, errlen);
 	if (rc == 1 && pos.line != f->last_line)
-		snprintf(where, wherelen, "%s:%ld", f->name, pos.line);
+		str_printf_cut(where, wherelen, "%s:%ld", f->name, pos.line);
 	else if (rc == -2)
-		snprintf(where, wherelen, "%s", f->name);
+		str_copy_cut(where, wherelen, f->name);
 	else if (rc != 0)
-		snprintf(where, wherelen, "%s:%ld:%ld", f->name, pos.line, pos.col);
+		str_printf_cut(where, wherelen, "%s:%ld:%ld", f->name, pos.line, pos.col);
 	if (rc != 0 && rc != -2)
 		f->last_line = pos.line;
 	return rc;

@@ -20,6 +20,7 @@
 #define TTNM_IO_DEVFILE_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "io/csvdev.h"
@@ -51,5 +52,9 @@ void devfile_close(struct devfile *f);
  */
 int devfile_next(struct devfile *f, json_t **dev, char *where, size_t wherelen, char *err,
 		 size_t errlen);
+
+/* A where buffer that holds any path (PATH_MAX) with its line and column; a
+ * longer name is cut visibly ("..."). */
+#define DEVFILE_WHERE_MAX (PATH_MAX + 48)
 
 #endif

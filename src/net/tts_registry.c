@@ -160,11 +160,13 @@ void tts_devreg_strip(json_t *dev, bool times)
 
 int tts_ns_get(struct tts_api *api, const char *route, json_t **out, struct tts_error *e)
 {
-	char url[1024];
-	snprintf(url, sizeof url, "%s/ns/%s", api->base[TTS_NS], route);
+	struct strbuf url = STRBUF_INIT;
+	strbuf_addf(&url, "%s/ns/%s", api->base[TTS_NS], route);
 	struct http_response r;
 	*out = NULL;
-	if (http_request(api->http, "GET", url, NULL, &r) < 0)
+	int sent = http_request(api->http, "GET", url.buf, NULL, &r);
+	strbuf_release(&url);
+	if (sent < 0)
 		snprintf(e->message, sizeof e->message, "%s", r.transport_error);
 	else if (r.status < 200 || r.status > 299)
 		tts_decode_error(r.body, r.len, r.status, e);

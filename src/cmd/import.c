@@ -15,6 +15,7 @@
 #include "cmd/precheck.h"
 #include "core/jsonpath.h"
 #include "core/pool.h"
+#include "core/strbuf.h"
 #include "dest/dest.h"
 #include "io/devfile.h"
 #include "io/output.h"
@@ -93,7 +94,7 @@ static int admit(struct import_run *r, json_t *dev, const char *where, char *err
 		 id ? id : "");
 	char *first = claim(r, fixed, where);
 	if (first) {
-		snprintf(err, errlen, "ids.device_id: duplicate of the device at %s", first);
+		str_printf_cut(err, errlen, "ids.device_id: duplicate of the device at %s", first);
 		free(first);
 		return -1;
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "ui/log.h"
 
 int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts_api *dest,
@@ -89,10 +90,11 @@ int precheck_device(struct precheck *p, const json_t *dev, const char *where, ch
 			continue;
 		}
 		if (rule && !check_rule_fatal(rule))
-			snprintf(err, errlen, "%s (check %s; --allow %s imports it anyway)",
-				 msg ? msg : "?", rule, rule);
+			str_printf_cut(err, errlen, "%s (check %s; --allow %s imports it anyway)",
+				       msg ? msg : "?", rule, rule);
 		else
-			snprintf(err, errlen, "%s (check %s)", msg ? msg : "?", rule ? rule : "?");
+			str_printf_cut(err, errlen, "%s (check %s)", msg ? msg : "?",
+				       rule ? rule : "?");
 		rc = -1;
 	}
 	json_decref(found);

@@ -83,6 +83,16 @@ jq_true "echoed long error: the report's error is cut visibly" "$TMP/long-report
 grep 'invalid request body' "$ERR" >"$TMP/long-err-lines"
 assert_contains "echoed long error: stderr shows the cut" "$TMP/long-err-lines" '...'
 
+# A check refusal at import, for a device of a file at a long path: the
+# finding names the whole position, so the refusal's tail is cut, visibly.
+DEST_TTS_APP_ID=$APP36 DEST_TTS_APP_API_KEY=$KEY DEST_TTS_API_URL=$ECHO \
+	run_tool import --report "$TMP/dup-report.json" "$LONG/devices.jsonl"
+assert_rc "import refusal at a long path: exit 1" 1
+jq_true "import refusal at a long path: the report's error is cut visibly or whole" \
+	"$TMP/dup-report.json" \
+	'[.. | objects | .error? | strings | select(contains("device-id-collision") or contains("the device at"))] |
+	 length > 0 and all(.[]; endswith("...") or endswith("imports it anyway)"))'
+
 # --- 5. many ids and a long field mask in one request --------------------------------------
 "$FIX/gen-devices.sh" 20 "$APP36" "device-$(words 9 | cut -c1-22)" >"$TMP/seed20.jsonl"
 start_emu MANY --seed "$TMP/seed20.jsonl"

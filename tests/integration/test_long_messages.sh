@@ -91,7 +91,8 @@ assert_rc "import refusal at a long path: exit 1" 1
 jq_true "import refusal at a long path: the report's error is cut visibly or whole" \
 	"$TMP/dup-report.json" \
 	'[.. | objects | .error? | strings | select(contains("device-id-collision") or contains("the device at"))] |
-	 length > 0 and all(.[]; endswith("...") or endswith("imports it anyway)"))'
+	 length > 0 and all(.[]; endswith("...") or (contains($w) and endswith("imports it anyway)")))' \
+	--arg w "$LONG/devices.jsonl:1 ("
 
 # --- 5. many ids and a long field mask in one request --------------------------------------
 "$FIX/gen-devices.sh" 20 "$APP36" "device-$(words 9 | cut -c1-22)" >"$TMP/seed20.jsonl"

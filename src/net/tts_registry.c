@@ -136,9 +136,18 @@ json_t *tts_devreg_body(const json_t *dev, const char *const *owned, json_t **pa
 			continue;
 		struct strbuf mask = STRBUF_INIT;
 		tts_mask_path_add(&mask, path);
-		jp_set(body, path, json_deep_copy(jp_get(dev, path)));
-		json_array_append_new(*paths, json_string(mask.buf));
+		json_t *mp = json_string(mask.buf);
 		strbuf_release(&mask);
+		if (!mp) {
+			str_printf_cut(err, errlen, "%s: not a valid field mask path", path);
+			json_decref(leaves);
+			json_decref(body);
+			json_decref(*paths);
+			*paths = NULL;
+			return NULL;
+		}
+		jp_set(body, path, json_deep_copy(jp_get(dev, path)));
+		json_array_append_new(*paths, mp);
 	}
 	json_decref(leaves);
 	json_t *ids = json_deep_copy(json_object_get(dev, "ids"));

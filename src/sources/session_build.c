@@ -370,6 +370,15 @@ int sb_build(const struct sb_input *in, json_t **session, json_t **mac_state, ch
 							: "mac_settings.rx2_data_rate_index");
 		return -1;
 	}
+	const json_t *band_lim = json_object_get(json_object_get(bands_doc, "bands"), band_id);
+	if (in->rx2_frequency && (in->rx2_frequency < num(band_lim, "min_hz", 0) ||
+				  in->rx2_frequency > num(band_lim, "max_hz", UINT64_MAX))) {
+		snprintf(err, errlen,
+			 "mac_settings.rx2_frequency: %" PRIu64
+			 " Hz is outside band %s of frequency plan %s",
+			 in->rx2_frequency, band_id, in->frequency_plan_id);
+		return -1;
+	}
 	uint64_t max_ch = num(json_object_get(json_object_get(bands_doc, "bands"), band_id),
 			      "max_uplink_channels", MAXCH);
 	json_t *chs = plan_channels(plan, band, band_id, max_ch, err, errlen);

@@ -297,6 +297,9 @@ static void test_refused(void **state)
 	in = base("EU_863_870");
 	in.rx1_delay = 16;
 	expect_refused(in, "mac_settings.rx1_delay");
+	in = base("US_902_928_FSB_2");
+	in.rx2_frequency = 869525000; /* an EU frequency on a US plan */
+	expect_refused(in, "mac_settings.rx2_frequency");
 	in = base("EU_863_870");
 	in.rx2_data_rate_index = 16;
 	expect_refused(in, "mac_settings.rx2_data_rate_index");

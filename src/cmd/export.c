@@ -205,22 +205,39 @@ struct item {
 	char dev[];
 };
 
+/* The device ID a device item stands for (the source may name devices
+ * otherwise, e.g. by DevEUI); NULL, reported and counted, when none. */
+static const char *item_device(struct run *r, const char *item, char *buf, size_t cap)
+{
+	struct src_err err = {0};
+	if (!r->ops->item_device_id)
+		return item;
+	if (r->ops->item_device_id(item, buf, cap, &err) == 0)
+		return buf;
+	log_error("%s", err.msg);
+	count(r, &r->total, item);
+	count(r, &r->failed, item);
+	return NULL;
+}
+
 static void *next_item(void *ud)
 {
 	struct feed *f = ud;
 	const char *dev = NULL;
+	char buf[128];
 	if (should_stop(f->r))
 		return NULL;
 	if (f->ids) {
 		if (f->i < f->ids->n)
 			dev = strlist_get(f->ids, f->i++);
 	} else if (f->items) {
-		if (f->i < f->n)
-			dev = f->items[f->i++];
+		while (!dev && f->i < f->n)
+			dev = item_device(f->r, f->items[f->i++], buf, sizeof buf);
 	} else {
 		ssize_t len;
 		while (!dev && (len = getline(&f->line, &f->cap, f->in)) >= 0)
-			dev = line_trim(f->line, (size_t)len);
+			if ((dev = line_trim(f->line, (size_t)len)))
+				dev = item_device(f->r, dev, buf, sizeof buf);
 	}
 	if (!dev)
 		return NULL;
@@ -301,7 +318,11 @@ static void for_each_item(struct run *r, const struct invocation *inv, bool apps
 	}
 	for (size_t i = 0; i < inv->nitems && !should_stop(r); i++)
 		export_application(r, inv->items[i]);
-	if (inv->nitems > 0)
+	const char *all =
+	    r->ops->all_application && !inv->nitems ? r->ops->all_application(r->src) : NULL;
+	if (all)
+		export_application(r, all);
+	if (inv->nitems > 0 || all)
 		return;
 	if (isatty(STDIN_FILENO))
 		log_info("reading application IDs from standard input, one per line (Ctrl-D to "
@@ -352,8 +373,16 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	for (size_t i = 0; i < inv->nitems; i++)
 		if (inv->mode == EXPORT_APPLICATIONS && ids_valid(inv->items[i]))
 			migration_note_app(&m, inv->items[i]);
-		else if (inv->mode == EXPORT_DEVICES && ids_valid(inv->items[i]))
-			strlist_add(&given, inv->items[i]);
+		else if (inv->mode == EXPORT_DEVICES) {
+			char buf[128];
+			struct src_err ie = {0};
+			const char *dev = inv->items[i];
+			if (inv->src->item_device_id &&
+			    inv->src->item_device_id(dev, buf, sizeof buf, &ie) == 0)
+				dev = buf;
+			if (ids_valid(dev))
+				strlist_add(&given, dev);
+		}
 	if (default_app && given.n)
 		journal_add_all(m.journal, default_app, &given);
 	strlist_free(&given);

@@ -334,13 +334,17 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 			       err, errlen) < 0)
 		return -1;
 	m->order = choose_order(m);
-	log_info("source and destination are %s: %s",
-		 m->order == ORDER_CREATE_FIRST ? "two deployments" : "one deployment",
-		 m->order == ORDER_CREATE_FIRST
-		     ? "each device is frozen at the source, created and verified at the "
-		       "destination, then deleted at the source"
-		     : "each device is deleted at the source before it is created at the "
-		       "destination (its EUIs cannot be registered twice)");
+	if (!m->ops->retire_device)
+		log_info("the source is read-only: each device is exported, then created and "
+			 "verified at the destination; nothing changes at the source");
+	else
+		log_info("source and destination are %s: %s",
+			 m->order == ORDER_CREATE_FIRST ? "two deployments" : "one deployment",
+			 m->order == ORDER_CREATE_FIRST
+			     ? "each device is frozen at the source, created and verified at the "
+			       "destination, then deleted at the source"
+			     : "each device is deleted at the source before it is created at the "
+			       "destination (its EUIs cannot be registered twice)");
 	/* Recorded before the first request: a run killed at any point can be
 	 * resumed. */
 	if (journal_meta_set(m->journal, "source", src_name) < 0 ||

@@ -7,6 +7,7 @@
 /* clang-format off */
 #define SOURCES(X) \
 	X(tts_source) \
+	X(wanesy_source) \
 	/* end of the list */
 /* clang-format on */
 

@@ -148,6 +148,17 @@ struct source_ops {
 	 * request is sent. NULL: nothing but the source's name. */
 	int (*identity)(const struct config *cfg, json_t *into, struct src_err *err);
 
+	/* For a source whose devices are named by something other than a device
+	 * ID (wanesy: a DevEUI): writes the device ID a device item (argv or
+	 * stdin) stands for into out; -1 when the item names no device (err
+	 * says why). From the item alone. NULL: items are device IDs. */
+	int (*item_device_id)(const char *item, char *out, size_t cap, struct src_err *err);
+
+	/* The application that `application` without items exports (wanesy's
+	 * --all with --app-id), or NULL to read application IDs from standard
+	 * input, as without the hook. */
+	const char *(*all_application)(const struct source *s);
+
 	void (*close)(struct source *s);
 };
 

@@ -220,8 +220,12 @@ void cmd_print_main_help(void)
 		const struct cmd_spec *c = &cmd_specs[i];
 		if (c->hidden)
 			continue;
-		size_t n = strcspn(c->synopsis, "\n");
-		printf("  ttn-lw-migrate %-50.*s %s\n", (int)n, c->synopsis, c->summary);
+		int n = (int)strcspn(c->synopsis, "\n");
+		if (n > 50)
+			printf("  ttn-lw-migrate %.*s\n  %-65s %s\n", n, c->synopsis, "",
+			       c->summary);
+		else
+			printf("  ttn-lw-migrate %-50.*s %s\n", n, c->synopsis, c->summary);
 	}
 	printf("\nSources:\n");
 	for (const struct source_ops *const *s = source_registry; *s; s++)

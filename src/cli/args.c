@@ -366,7 +366,7 @@ int cfg_build(const struct args *a, const struct opt_scope *scopes, size_t nscop
 		n += table_len(scopes[i].table);
 	memset(cfg, 0, sizeof *cfg);
 	cfg->vals = calloc(n + 1, sizeof *cfg->vals);
-	struct opt_value **slot_of = calloc(a->nflags + 1, sizeof *slot_of);
+	struct opt_value **slot_of = calloc(a->nflags + 1, sizeof(struct opt_value *));
 	if (!cfg->vals || !slot_of) {
 		free(slot_of);
 		snprintf(err, errlen, "out of memory");

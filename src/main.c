@@ -136,7 +136,14 @@ static int check_flags(struct args *a, const struct cmd_spec *c, const char *nam
 		for (const struct source_ops *const *s = source_registry; *s && n < 15; s++)
 			if (!src || *s == src)
 				scopes[n++] = (struct opt_scope){(*s)->name, (*s)->options, true};
-	if (c->scopes & SCOPE_DEST)
+	/* The export commands take the destination's only with --to-dest or
+	 * --check (as cmd_export builds its configuration). */
+	int to_dest = 1, check = 0;
+	if (c->id == CMD_DEVICE || c->id == CMD_APPLICATION) {
+		args_flag(a, "to-dest", &to_dest);
+		args_flag(a, "check", &check);
+	}
+	if ((c->scopes & SCOPE_DEST) && (to_dest || check))
 		scopes[n++] = (struct opt_scope){"dest", dest_options, c->scopes & SCOPE_DEST_BARE};
 	struct config cfg;
 	char e[256];

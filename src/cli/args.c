@@ -277,7 +277,12 @@ static struct opt_value *resolve(const struct args *a, const struct flag_arg *f,
 	if (v)
 		return v;
 	const char *spelled = f->spelled ? f->spelled : f->name;
-	if (known_anywhere(f->name, all, nall))
+	if (k >= 0 && v == NULL && a->cmd && (a->cmd->scopes & SCOPE_DEST) &&
+	    strcmp(all[k].name, "dest") == 0 && table_find(all[k].table, rest))
+		/* The export commands: only a migration or a check has a destination. */
+		snprintf(err, errlen, "%s%sflag %s applies only with --to-dest or --check",
+			 cmd ? cmd : "", cmd ? ": " : "", spelled);
+	else if (known_anywhere(f->name, all, nall))
 		snprintf(err, errlen, "%s%sflag %s does not apply to this command", cmd ? cmd : "",
 			 cmd ? ": " : "", spelled);
 	else

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "check/check.h"
+#include "cli/commands.h"
 #include "cmd/cmd.h"
+#include "dest/dest.h"
 #include "io/output.h"
 #include "net/http.h"
 #include "ui/log.h"
@@ -54,33 +56,32 @@ static int mode_of(const char *w)
 static int run_man(const struct invocation *inv)
 {
 	(void)inv;
-	help_man();
+	cmd_print_man();
 	return EXIT_OK;
 }
 
 static int run_help(const struct invocation *inv)
 {
 	(void)inv;
-	help_main();
+	cmd_print_main_help();
 	return EXIT_OK;
 }
 
-/* Commands that are not SOURCE device|application. One line each. */
-static const struct command {
-	const char *name;
-	int (*run)(const struct invocation *inv);
-	void (*help)(void);
-} commands[] = {
-    {"sources", cmd_sources, help_sources},
-    {"import", cmd_import, help_import},
-    {"clean", cmd_clean, help_clean},
-    {"status", cmd_status, help_status},
-    {"resume", cmd_resume, help_resume},
-    {"restore", cmd_restore, help_restore},
-    {"check", cmd_check, help_check},
-    {"help", run_help, help_main},
-    {"man", run_man, help_man}, /* hidden: generates docs/ttn-lw-migrate.1 */
-    {NULL, NULL, NULL},
+static int run_options(const struct invocation *inv)
+{
+	(void)inv;
+	cmd_print_option_list();
+	return EXIT_OK;
+}
+
+/* What runs each command of the table (cli/commands.c). */
+static int (*const runners[CMD_NCOMMANDS])(const struct invocation *inv) = {
+    [CMD_DEVICE] = cmd_export,	 [CMD_APPLICATION] = cmd_export,
+    [CMD_SOURCES] = cmd_sources, [CMD_IMPORT] = cmd_import,
+    [CMD_CHECK] = cmd_check,	 [CMD_CLEAN] = cmd_clean,
+    [CMD_STATUS] = cmd_status,	 [CMD_RESUME] = cmd_resume,
+    [CMD_RESTORE] = cmd_restore, [CMD_HELP] = run_help,
+    [CMD_MAN] = run_man,	 [CMD_OPTIONS] = run_options,
 };
 
 static int usage(const char *msg)
@@ -91,45 +92,71 @@ static int usage(const char *msg)
 
 /* --allow RULE[,RULE...], repeatable: every rule must exist and be one that
  * can be allowed. The list lives as long as the process (check_allow_set). */
-static int parse_allow(const struct args *a)
+static int parse_allow(const struct config *cfg)
 {
-	static char *rules[64];
+	static const char *rules[64];
 	size_t n = 0;
-	for (size_t i = 0; i < a->nflags; i++) {
-		if (strcmp(a->flags[i].name, "allow") != 0 || !a->flags[i].value)
-			continue;
-		char *copy = strdup(a->flags[i].value), *save = NULL;
-		for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
-			char m[200];
-			if (!check_rule_find(r)) {
-				snprintf(m, sizeof m,
-					 "--allow %.60s: no such check rule (`ttn-lw-migrate check "
-					 "--help` lists them)",
-					 r);
-				free(copy);
-				return usage(m);
-			}
-			if (check_rule_fatal(r)) {
-				snprintf(m, sizeof m,
-					 "--allow %.60s: this rule cannot be allowed (the device "
-					 "cannot be written in The Things Stack's form)",
-					 r);
-				free(copy);
-				return usage(m);
-			}
-			if (n + 1 < sizeof rules / sizeof *rules)
-				rules[n++] = strdup(r);
+	for (size_t i = 0; i < cfg->o.allow.n; i++) {
+		const char *r = cfg->o.allow.v[i];
+		char m[200];
+		if (!check_rule_find(r)) {
+			snprintf(m, sizeof m,
+				 "--allow %.60s: no such check rule (`ttn-lw-migrate check --help` "
+				 "lists them)",
+				 r);
+			return usage(m);
 		}
-		free(copy);
+		if (check_rule_fatal(r)) {
+			snprintf(m, sizeof m,
+				 "--allow %.60s: this rule cannot be allowed (the device cannot be "
+				 "written in The Things Stack's form)",
+				 r);
+			return usage(m);
+		}
+		if (n + 1 < sizeof rules / sizeof *rules)
+			rules[n++] = strdup(r);
 	}
 	rules[n] = NULL;
-	int force;
-	const char *fv = args_flag(a, "force", &force);
-	check_allow_set(force && (!fv || opt_parse_bool(fv) == 1), (const char *const *)rules);
+	check_allow_set(cfg->o.force, rules);
 	return 0;
 }
 
-static int dispatch(const struct args *a)
+/* Every flag must be one the command takes: checked here, before the command
+ * opens anything (a journal, a connection). The source of resume and restore
+ * is the journal's, not known yet: any source's options pass here, and the
+ * command's own cfg_build checks them against that source. */
+static int check_flags(struct args *a, const struct cmd_spec *c, const char *name,
+		       const struct source_ops *src)
+{
+	struct opt_scope scopes[16];
+	size_t n = 0;
+	a->cmd = c;
+	a->cmd_name = name;
+	if (c->scopes & SCOPE_SOURCE)
+		for (const struct source_ops *const *s = source_registry; *s && n < 15; s++)
+			if (!src || *s == src)
+				scopes[n++] = (struct opt_scope){(*s)->name, (*s)->options, true};
+	/* The export commands take the destination's only with --to-dest or
+	 * --check (as cmd_export builds its configuration). */
+	int to_dest = 1, check = 0;
+	if (c->id == CMD_DEVICE || c->id == CMD_APPLICATION) {
+		args_flag(a, "to-dest", &to_dest);
+		args_flag(a, "check", &check);
+	}
+	if ((c->scopes & SCOPE_DEST) && (to_dest || check))
+		scopes[n++] = (struct opt_scope){"dest", dest_options, c->scopes & SCOPE_DEST_BARE};
+	struct config cfg;
+	char e[256];
+	int rc = cfg_build(a, scopes, n, &cfg, e, sizeof e);
+	if (rc < 0)
+		log_error("%s", e);
+	else
+		rc = parse_allow(&cfg);
+	cfg_free(&cfg);
+	return rc < 0 ? EXIT_USAGE : rc;
+}
+
+static int dispatch(struct args *a)
 {
 	int help, version, has_source;
 	args_flag(a, "help", &help);
@@ -137,40 +164,46 @@ static int dispatch(const struct args *a)
 	const char *source_name = args_flag(a, "source", &has_source);
 	struct invocation inv = {.args = a};
 
-	if (version) {
-		printf("ttn-lw-migrate %s\n", TTNM_VERSION);
-		return EXIT_OK;
-	}
 	if (a->nwords == 0) {
+		int rc = check_flags(a, &cmd_specs[CMD_TOP], "ttn-lw-migrate", NULL);
+		if (rc)
+			return rc;
+		if (version) {
+			printf("ttn-lw-migrate %s\n", TTNM_VERSION);
+			return EXIT_OK;
+		}
 		if (help) {
-			help_main();
+			cmd_print_main_help();
 			return EXIT_OK;
 		}
 		return usage("no command given");
 	}
-	int arc = parse_allow(a);
-	if (arc)
-		return arc;
 	const char *w0 = a->words[0];
-	for (const struct command *c = commands; c->name; c++) {
-		if (strcmp(w0, c->name) != 0)
-			continue;
+	const struct cmd_spec *c = cmd_find(w0);
+	if (c && c->id != CMD_DEVICE && c->id != CMD_APPLICATION) {
 		if (help) {
-			c->help();
+			if (c->id == CMD_HELP)
+				cmd_print_main_help();
+			else
+				cmd_print_help(c, NULL, false);
 			return EXIT_OK;
 		}
+		int rc = check_flags(a, c, c->name, NULL);
+		if (rc)
+			return rc;
 		inv.items = a->words + 1;
 		inv.nitems = a->nwords - 1;
-		return c->run(&inv);
+		return runners[c->id](&inv);
 	}
 	int mode;
+	bool legacy = false;
 	const struct source_ops *src = source_find(w0);
 	if (src) {
 		/* New form: SOURCE device|application ... */
 		mode = a->nwords > 1 ? mode_of(a->words[1]) : -1;
 		if (mode < 0) {
 			if (help) {
-				help_export(src, EXPORT_DEVICES, 0);
+				cmd_print_help(&cmd_specs[CMD_DEVICE], src, false);
 				return EXIT_OK;
 			}
 			return usage(a->nwords > 1 ? "unknown command after the source (expected "
@@ -181,9 +214,12 @@ static int dispatch(const struct args *a)
 		inv.nitems = a->nwords - 2;
 	} else if ((mode = mode_of(w0)) >= 0) {
 		/* Deprecated form: device|application --source SOURCE ... */
+		legacy = true;
 		src = source_find(source_name);
 		if (help) {
-			help_export(src, (enum export_mode)mode, 1);
+			cmd_print_help(
+			    &cmd_specs[mode == EXPORT_DEVICES ? CMD_DEVICE : CMD_APPLICATION], src,
+			    true);
 			return EXIT_OK;
 		}
 		if (!source_name)
@@ -203,10 +239,20 @@ static int dispatch(const struct args *a)
 		snprintf(m, sizeof m, "unknown command \"%s\"", w0);
 		return usage(m);
 	}
+	const struct cmd_spec *spec =
+	    &cmd_specs[mode == EXPORT_DEVICES ? CMD_DEVICE : CMD_APPLICATION];
 	if (help) {
-		help_export(src, (enum export_mode)mode, src && !source_find(w0));
+		cmd_print_help(spec, src, legacy);
 		return EXIT_OK;
 	}
+	static char name[96];
+	if (legacy)
+		snprintf(name, sizeof name, "%s", spec->name);
+	else
+		snprintf(name, sizeof name, "%s %s", src->name, spec->name);
+	int rc = check_flags(a, spec, name, src);
+	if (rc)
+		return rc;
 	inv.src = src;
 	inv.mode = (enum export_mode)mode;
 	return cmd_export(&inv);

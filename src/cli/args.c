@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/commands.h"
 #include "ui/log.h"
 
 static const struct opt_desc *table_find(const struct opt_desc *t, const char *name)
@@ -53,8 +54,9 @@ static int takes_value(const char *name)
 	const char *rest;
 	int k = split_scoped(name, all, n, &rest);
 	const struct opt_desc *d = k >= 0 ? table_find(all[k].table, rest) : NULL;
-	if (!d)
-		d = table_find(global_options, name);
+	const struct cmd_opt *o;
+	if (!d && opt_group_of(name, &o) >= 0)
+		d = &o->d;
 	for (size_t i = 0; !d && i < n; i++)
 		d = table_find(all[i].table, name);
 	return d && d->type != OPT_BOOL;
@@ -62,10 +64,17 @@ static int takes_value(const char *name)
 
 static bool is_global(const char *name)
 {
-	for (const struct opt_desc *d = global_options; d->name; d++)
-		if (strcmp(d->name, name) == 0)
-			return true;
-	return false;
+	return opt_group_of(name, NULL) >= 0;
+}
+
+/* The tool's option with short form c, or NULL. */
+static const struct cmd_opt *short_opt(char c)
+{
+	for (int g = 0; g < G_NGROUPS; g++)
+		for (const struct cmd_opt *o = opt_groups[g].opts; o->d.name; o++)
+			if (o->short_name == c)
+				return o;
+	return NULL;
 }
 
 static bool is_dest_option(const char *name)
@@ -112,22 +121,19 @@ int args_split(int argc, char **argv, struct args *out, char *err, size_t errlen
 			continue;
 		}
 		struct flag_arg *f = &out->flags[out->nflags++];
-		if (strcmp(a, "-h") == 0) {
-			f->name = "help";
-			continue;
-		}
-		if (strcmp(a, "-o") == 0 || strcmp(a, "-v") == 0 || strcmp(a, "-q") == 0) {
-			f->name = a[1] == 'o' ? "output" : a[1] == 'v' ? "verbose" : "quiet";
-			if (a[1] != 'o')
+		if (a[1] != '-') {
+			/* -X: a short form (-h, -o FILE, -v, -q); one letter only. */
+			const struct cmd_opt *o = a[2] ? NULL : short_opt(a[1]);
+			f->spelled = strdup(a);
+			f->name = o ? o->d.name : a + 1;
+			if (!o || o->d.type == OPT_BOOL)
 				continue;
-		} else if (a[1] != '-') {
-			snprintf(err, errlen, "unknown flag %s", a);
-			return -1;
 		} else {
 			/* --name=value keeps the value in argv; split in place. */
 			char *eq = strchr(argv[i], '=');
 			if (eq)
 				*eq = '\0';
+			f->spelled = strdup(argv[i]);
 			canonical_dest_spelling(argv[i] + 2);
 			if (eq) {
 				f->name = argv[i] + 2;
@@ -139,7 +145,8 @@ int args_split(int argc, char **argv, struct args *out, char *err, size_t errlen
 				continue;
 		}
 		if (i + 1 >= argc) {
-			snprintf(err, errlen, "flag --%s needs a value", f->name);
+			snprintf(err, errlen, "flag %s needs a value",
+				 f->spelled ? f->spelled : "");
 			return -1;
 		}
 		f->value = argv[++i];
@@ -149,6 +156,8 @@ int args_split(int argc, char **argv, struct args *out, char *err, size_t errlen
 
 void args_free(struct args *a)
 {
+	for (size_t i = 0; a->flags && i < a->nflags; i++)
+		free(a->flags[i].spelled);
 	free(a->words);
 	free(a->flags);
 	memset(a, 0, sizeof *a);
@@ -166,21 +175,24 @@ const char *args_flag(const struct args *a, const char *name, int *present)
 	return v;
 }
 
+static void set_initial(struct opt_value *v, const struct opt_desc *t, const char *scope)
+{
+	v->desc = t;
+	v->scope = scope;
+	const char *env = t->env ? getenv(t->env) : NULL;
+	if (env && *env) {
+		v->value = env;
+		v->origin = ORIGIN_ENV;
+	} else if (t->def) {
+		v->value = t->def;
+		v->origin = ORIGIN_DEFAULT;
+	}
+}
+
 static void add_table(struct config *cfg, const struct opt_desc *t, const char *scope)
 {
-	for (; t && t->name; t++) {
-		struct opt_value *v = &cfg->vals[cfg->nvals++];
-		v->desc = t;
-		v->scope = scope;
-		const char *env = t->env ? getenv(t->env) : NULL;
-		if (env && *env) {
-			v->value = env;
-			v->origin = ORIGIN_ENV;
-		} else if (t->def) {
-			v->value = t->def;
-			v->origin = ORIGIN_DEFAULT;
-		}
-	}
+	for (; t && t->name; t++)
+		set_initial(&cfg->vals[cfg->nvals++], t, scope);
 }
 
 static size_t table_len(const struct opt_desc *t)
@@ -225,63 +237,186 @@ static int check_value(const struct opt_value *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether name is an option of any table the tool knows (for telling an
+ * unknown flag from one another command takes). */
+static bool known_anywhere(const char *name, const struct opt_scope *all, size_t nall)
+{
+	const char *rest;
+	int k = split_scoped(name, all, nall, &rest);
+	if (k >= 0)
+		return table_find(all[k].table, rest) != NULL;
+	if (is_global(name))
+		return true;
+	for (size_t i = 0; i < nall; i++)
+		if (table_find(all[i].table, name))
+			return true;
+	return false;
+}
+
+/* The slot flag f sets, or NULL with err. */
+static struct opt_value *resolve(const struct args *a, const struct flag_arg *f, struct config *cfg,
+				 const struct opt_scope *scopes, size_t nscopes, char *err,
+				 size_t errlen)
+{
+	struct opt_scope all[16];
+	size_t nall = opt_known_scopes(all, 16);
+	const char *rest;
+	struct opt_value *v = NULL;
+	const char *cmd = a->cmd_name ? a->cmd_name : NULL;
+	int k = split_scoped(f->name, all, nall, &rest);
+	if (k >= 0) {
+		v = cfg_slot(cfg, all[k].name, rest);
+	} else {
+		int g = opt_group_of(f->name, NULL);
+		if (g >= 0 && (!a->cmd || cmd_takes_group(a->cmd, g)))
+			v = cfg_slot(cfg, NULL, f->name);
+		for (size_t j = 0; !v && g < 0 && j < nscopes; j++)
+			if (scopes[j].bare)
+				v = cfg_slot(cfg, scopes[j].name, f->name);
+	}
+	if (v)
+		return v;
+	const char *spelled = f->spelled ? f->spelled : f->name;
+	if (k >= 0 && v == NULL && a->cmd && (a->cmd->scopes & SCOPE_DEST) &&
+	    strcmp(all[k].name, "dest") == 0 && table_find(all[k].table, rest))
+		/* The export commands: only a migration or a check has a destination. */
+		snprintf(err, errlen, "%s%sflag %s applies only with --to-dest or --check",
+			 cmd ? cmd : "", cmd ? ": " : "", spelled);
+	else if (known_anywhere(f->name, all, nall))
+		snprintf(err, errlen, "%s%sflag %s does not apply to this command", cmd ? cmd : "",
+			 cmd ? ": " : "", spelled);
+	else
+		snprintf(err, errlen, "%s%sunknown flag %s", cmd ? cmd : "", cmd ? ": " : "",
+			 spelled);
+	return NULL;
+}
+
+/* A list's value: every occurrence, joined with commas (the compatibility
+ * string), and the items (the bound field). */
+static int bind_list(struct config *cfg, struct opt_value *v, const struct args *a,
+		     struct opt_value *const *slot_of, struct opt_list *out)
+{
+	size_t len = 1;
+	bool from_flags = v->origin == ORIGIN_FLAG;
+	if (!from_flags && v->value)
+		len += strlen(v->value);
+	for (size_t i = 0; from_flags && i < a->nflags; i++)
+		if (slot_of[i] == v)
+			len += strlen(a->flags[i].value) + 1;
+	if (cfg->nowned + 3 > sizeof cfg->owned / sizeof *cfg->owned)
+		return -1;
+	char *joined = calloc(1, len), *items = calloc(1, len);
+	const char **vec = calloc(len + 1, sizeof *vec);
+	cfg->owned[cfg->nowned++] = joined;
+	cfg->owned[cfg->nowned++] = items;
+	cfg->owned[cfg->nowned++] = (void *)vec;
+	if (!joined || !items || !vec)
+		return -1;
+	if (!from_flags && v->value)
+		strcpy(joined, v->value);
+	for (size_t i = 0; from_flags && i < a->nflags; i++) {
+		if (slot_of[i] != v || !*a->flags[i].value)
+			continue;
+		if (*joined)
+			strcat(joined, ",");
+		strcat(joined, a->flags[i].value);
+	}
+	strcpy(items, joined);
+	out->v = vec;
+	out->n = 0;
+	for (char *save = NULL, *t = strtok_r(items, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		vec[out->n++] = t;
+	v->value = *joined ? joined : NULL;
+	return 0;
+}
+
+/* Writes the tool's option values into their fields of cfg->o. */
+static int bind_values(struct config *cfg, const struct args *a, struct opt_value *const *slot_of)
+{
+	char *base = (char *)&cfg->o;
+	for (size_t i = 0; i < cfg->nvals; i++) {
+		struct opt_value *v = &cfg->vals[i];
+		const struct cmd_opt *o;
+		if (v->scope || opt_group_of(v->desc->name, &o) < 0)
+			continue;
+		void *field = base + o->off;
+		const char *s = v->value && *v->value ? v->value : NULL;
+		switch (v->desc->type) {
+		case OPT_BOOL:
+			*(bool *)field = s && opt_parse_bool(s) == 1;
+			break;
+		case OPT_INT:
+			*(long *)field = s ? strtol(s, NULL, 10) : 0;
+			break;
+		case OPT_STRING:
+			*(const char **)field = s;
+			break;
+		case OPT_LIST:
+			if (bind_list(cfg, v, a, slot_of, field) < 0)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
 int cfg_build(const struct args *a, const struct opt_scope *scopes, size_t nscopes,
 	      struct config *cfg, char *err, size_t errlen)
 {
-	size_t n = table_len(global_options);
+	size_t n = 0;
+	for (int g = 0; g < G_NGROUPS; g++)
+		for (const struct cmd_opt *o = opt_groups[g].opts; o->d.name; o++)
+			n++;
 	for (size_t i = 0; i < nscopes; i++)
 		n += table_len(scopes[i].table);
-	cfg->nvals = 0;
+	memset(cfg, 0, sizeof *cfg);
 	cfg->vals = calloc(n + 1, sizeof *cfg->vals);
-	if (!cfg->vals) {
+	struct opt_value **slot_of = calloc(a->nflags + 1, sizeof(struct opt_value *));
+	if (!cfg->vals || !slot_of) {
+		free(slot_of);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	add_table(cfg, global_options, NULL);
+	for (int g = 0; g < G_NGROUPS; g++)
+		for (const struct cmd_opt *o = opt_groups[g].opts; o->d.name; o++)
+			set_initial(&cfg->vals[cfg->nvals++], &o->d, NULL);
 	for (size_t i = 0; i < nscopes; i++)
 		add_table(cfg, scopes[i].table, scopes[i].name);
 
-	struct opt_scope all[16];
-	size_t nall = opt_known_scopes(all, 16);
+	int rc = -1;
 	for (size_t i = 0; i < a->nflags; i++) {
 		const struct flag_arg *f = &a->flags[i];
-		const char *rest;
-		struct opt_value *v = NULL;
-		int k = split_scoped(f->name, all, nall, &rest);
-		if (k >= 0)
-			v = cfg_slot(cfg, all[k].name, rest);
-		if (!v && k < 0)
-			v = cfg_slot(cfg, NULL, f->name);
-		for (size_t j = 0; !v && k < 0 && j < nscopes; j++)
-			if (scopes[j].bare)
-				v = cfg_slot(cfg, scopes[j].name, f->name);
-		if (!v) {
-			if (k >= 0)
-				snprintf(err, errlen, "flag --%s does not apply to this command",
-					 f->name);
-			else
-				snprintf(err, errlen, "unknown flag --%s", f->name);
-			return -1;
-		}
+		struct opt_value *v = resolve(a, f, cfg, scopes, nscopes, err, errlen);
+		if (!v)
+			goto out;
 		if (!f->value && v->desc->type != OPT_BOOL) {
 			snprintf(err, errlen, "flag --%s needs a value", v->desc->name);
-			return -1;
+			goto out;
 		}
 		v->value = f->value ? f->value : "true";
 		v->origin = ORIGIN_FLAG;
+		slot_of[i] = v;
 	}
 	for (size_t i = 0; i < cfg->nvals; i++) {
 		if (check_value(&cfg->vals[i], err, errlen) < 0)
-			return -1;
+			goto out;
 		if ((cfg->vals[i].desc->flags & OPT_SECRET) && cfg->vals[i].value)
 			log_add_secret(cfg->vals[i].value);
 	}
-	return 0;
+	if (bind_values(cfg, a, slot_of) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(slot_of);
+	return rc;
 }
 
 void cfg_free(struct config *cfg)
 {
 	free(cfg->vals);
-	cfg->vals = NULL;
-	cfg->nvals = 0;
+	for (size_t i = 0; i < cfg->nowned; i++)
+		free(cfg->owned[i]);
+	memset(cfg, 0, sizeof *cfg);
 }

@@ -18,13 +18,21 @@
 struct flag_arg {
 	const char *name;  /* without leading dashes */
 	const char *value; /* NULL for a bare boolean */
+	char *spelled;	   /* as typed, without its value ("--dest-app-id", "-x") */
 };
+
+struct cmd_spec;
 
 struct args {
 	const char **words; /* positionals, in order */
 	size_t nwords;
 	struct flag_arg *flags;
 	size_t nflags;
+	/* Set by main once the command is known: cfg_build then takes only the
+	 * tool's options of the command's groups, and names it in errors.
+	 * NULL: every option of the tool. */
+	const struct cmd_spec *cmd;
+	const char *cmd_name; /* as typed, e.g. "tts device" */
 };
 
 /* Splits argv; returns 0, or -1 with a message (a flag missing its value). */
@@ -48,9 +56,10 @@ struct opt_scope {
  * before the command is known (sources, then the destination). */
 size_t opt_known_scopes(struct opt_scope *out, size_t max);
 
-/* Builds the configuration for the global options and the given scopes.
- * Rejects unknown flags and bad booleans/integers. Secret values are
- * registered with the log redactor. */
+/* Builds the configuration for the tool's options and the given scopes.
+ * Rejects unknown flags, flags the command (a->cmd) does not take, and bad
+ * booleans/integers, with a message naming the command. Binds the tool's
+ * options to cfg->o. Secret values are registered with the log redactor. */
 int cfg_build(const struct args *a, const struct opt_scope *scopes, size_t nscopes,
 	      struct config *cfg, char *err, size_t errlen);
 void cfg_free(struct config *cfg);

@@ -5,88 +5,179 @@
 #include <string.h>
 #include <strings.h>
 
-const struct opt_desc global_options[] = {
-    {"dry-run", OPT_BOOL, NULL, "false", NULL,
-     "Export only: make no change at the source (no delete, no downlink disable)", 0},
-    {"redact", OPT_BOOL, NULL, "false", NULL,
-     "Export only, with --dry-run: replace every key with zeros of the same length (root and "
-     "session keys, encrypted keys), to share an export; session_key_id is kept",
-     0},
-    {"verbose", OPT_BOOL, NULL, "false", NULL, "Log every request and decision on stderr", 0},
-    {"quiet", OPT_BOOL, NULL, "false", NULL, "Print errors only: no progress, no summary", 0},
-    {"dev-id-prefix", OPT_STRING, NULL, NULL, "PREFIX",
-     "Prefix exported device IDs with PREFIX- (original kept as attribute old-id)", 0},
-    {"output", OPT_STRING, NULL, NULL, "FILE",
-     "Write the export to FILE (created mode 0600, fsync'ed per device) instead of stdout", 0},
-    {"fail-fast", OPT_BOOL, NULL, "false", NULL,
-     "Stop at the first device that fails (default: go on, exit 1 at the end)", 0},
-    {"retries", OPT_INT, NULL, "5", "N",
-     "Retry a request up to N times on 429, 502-504 and dropped connections", 0},
-    {"concurrency", OPT_INT, NULL, "144", "N",
-     "Work on N devices at once (requests share connections; HTTP/2 where offered)", 0},
-    {"timeout", OPT_INT, NULL, "60", "SECONDS", "Give up on a request after SECONDS", 0},
-    {"to-dest", OPT_BOOL, NULL, "false", NULL,
-     "Migrate into the destination (DEST_TTS_*), recorded in the journal. Between two "
-     "deployments: freeze at the source, export, create, verify, then delete at the "
-     "source (a refused device is unfrozen). Within one: export, delete, create, verify",
-     0},
-    {"journal", OPT_STRING, NULL, NULL, "FILE",
-     "Migration journal (SQLite, mode 0600; default $XDG_STATE_HOME/ttn-lw-migrate/"
-     "journal.db)",
-     0},
-    {"keep-source", OPT_BOOL, NULL, "false", NULL,
-     "Migrate: keep devices at the source with downlinks disabled instead of deleting them", 0},
-    {"force-identity", OPT_BOOL, NULL, "false", NULL,
-     "resume/restore/--to-dest: act on a journal even though it records another source, "
-     "destination, application, API key or --dev-id-prefix than this run's",
-     0},
-    {"from-destination", OPT_BOOL, NULL, "false", NULL,
-     "restore: for a device live at the destination, take its current session from there, "
-     "delete it there, then put it back at the source",
-     0},
-    {"verify", OPT_BOOL, NULL, "false", NULL,
-     "status: also report every device whose record in the journal cannot be right (exit 1 "
-     "if any)",
-     0},
-    {"check", OPT_BOOL, NULL, "false", NULL,
-     "Export commands: check what would be exported (as `check` does) and change nothing", 0},
-    {"force", OPT_BOOL, NULL, "false", NULL,
-     "import/migrate: allow every check rule that can be allowed (as --allow for each)", 0},
-    {"allow", OPT_STRING, NULL, NULL, "RULE",
-     "import/migrate: a device with an error of check RULE goes on, with a warning "
-     "(repeatable or comma-separated; `ttn-lw-migrate check --help` lists the rules)",
-     0},
-    {"fallback-frequency-plan-id", OPT_STRING, NULL, NULL, "ID",
-     "import/check: frequency_plan_id for devices of the file that have none (as the "
-     "Console's import)",
-     0},
-    {"fallback-lorawan-version", OPT_STRING, NULL, NULL, "VERSION",
-     "import/check: lorawan_version for devices of the file that have none", 0},
-    {"fallback-lorawan-phy-version", OPT_STRING, NULL, NULL, "VERSION",
-     "import/check: lorawan_phy_version for devices of the file that have none", 0},
-    {"report", OPT_STRING, NULL, NULL, "FILE",
-     "import/migrate: write a per-device JSON report to FILE", 0},
-    {"dest", OPT_BOOL, NULL, "false", NULL,
-     "check: also ask the destination (DEST_TTS_*): NetID, DevAddr prefixes, existing "
-     "devices and EUIs",
-     0},
-    {"dest-dev-addr-prefix", OPT_STRING, NULL, NULL, "PREFIX",
-     "check: a DevAddr block of the destination, e.g. 27ABCD00/24 (repeatable or "
-     "comma-separated; replaces what --dest reads)",
-     0},
-    {"dest-net-id", OPT_STRING, NULL, NULL, "NETID",
-     "check: the destination's NetID, e.g. 000013 (its block is used when no prefix is "
-     "known)",
-     0},
-    {"format", OPT_STRING, NULL, "table", "FORMAT", "check: output format, table or json", 0},
-    {"frequency-plans-url", OPT_STRING, NULL, NULL, "URL",
-     "Accepted for compatibility with the Go tool; not used by the tts source", OPT_HIDDEN},
-    {"source", OPT_STRING, NULL, NULL, "NAME",
-     "Source for the deprecated top-level device/application commands (e.g. tts)", 0},
-    {"help", OPT_BOOL, NULL, "false", NULL, "Show help", 0},
-    {"version", OPT_BOOL, NULL, "false", NULL, "Print the version", 0},
-    {NULL, 0, NULL, NULL, NULL, NULL, 0},
+#include <stddef.h>
+
+/* The tool's options, git parse-options style: one entry each, bound to a
+ * field of struct cli_values; the default is written here and nowhere else. */
+#define OPT_(type, sh, name, field, def, metavar, help, flags)                                     \
+	{                                                                                          \
+		{name, type, NULL, def, metavar, help, flags}, sh,                                 \
+		    offsetof(struct cli_values, field)                                             \
+	}
+#define OPT_BOOLEAN(sh, name, field, help) OPT_(OPT_BOOL, sh, name, field, "false", NULL, help, 0)
+#define OPT_STR(sh, name, field, metavar, help)                                                    \
+	OPT_(OPT_STRING, sh, name, field, NULL, metavar, help, 0)
+#define OPT_NUM(name, field, def, metavar, help)                                                   \
+	OPT_(OPT_INT, 0, name, field, def, metavar, help, 0)
+#define OPT_REPEAT(name, field, metavar, help)                                                     \
+	OPT_(OPT_LIST, 0, name, field, NULL, metavar, help, 0)
+#define OPT_END                                                                                    \
+	{                                                                                          \
+		{NULL, 0, NULL, NULL, NULL, NULL, 0}, 0, 0                                         \
+	}
+
+static const struct cmd_opt help_opts[] = {
+    OPT_BOOLEAN('h', "help", help, "Show help"),
+    OPT_END,
 };
+static const struct cmd_opt version_opts[] = {
+    OPT_BOOLEAN(0, "version", version, "Print the version"),
+    OPT_END,
+};
+static const struct cmd_opt log_opts[] = {
+    OPT_BOOLEAN('v', "verbose", verbose, "Log every request and decision on stderr"),
+    OPT_BOOLEAN('q', "quiet", quiet, "Print errors only: no progress, no summary"),
+    OPT_END,
+};
+static const struct cmd_opt request_opts[] = {
+    OPT_NUM("retries", retries, "5", "N",
+	    "Retry a request up to N times on 429, 502-504 and dropped connections"),
+    OPT_NUM("concurrency", concurrency, "144", "N",
+	    "Work on N devices at once (requests share connections; HTTP/2 where offered)"),
+    OPT_NUM("timeout", timeout, "60", "SECONDS", "Give up on a request after SECONDS"),
+    OPT_END,
+};
+static const struct cmd_opt output_opts[] = {
+    OPT_STR('o', "output", output, "FILE",
+	    "Write the devices to FILE (created mode 0600, fsync'ed per device) instead of "
+	    "stdout"),
+    OPT_END,
+};
+static const struct cmd_opt export_opts[] = {
+    OPT_BOOLEAN(0, "dry-run", dry_run,
+		"Make no change at the source (no delete, no downlink disable)"),
+    OPT_BOOLEAN(0, "redact", redact,
+		"With --dry-run: replace every key with zeros of the same length (root and "
+		"session keys, encrypted keys), to share an export; session_key_id is kept"),
+    OPT_BOOLEAN(0, "fail-fast", fail_fast,
+		"Stop at the first device that fails (default: go on, exit 1 at the end)"),
+    OPT_BOOLEAN(0, "check", check,
+		"Check what would be exported (as `check` does) and change nothing"),
+    OPT_STR(0, "source", source, "NAME",
+	    "Source for the deprecated form `device|application --source NAME` (e.g. tts)"),
+    OPT_(OPT_STRING, 0, "frequency-plans-url", frequency_plans_url, NULL, "URL",
+	 "Accepted for compatibility with the Go tool; not used by the tts source", OPT_HIDDEN),
+    OPT_END,
+};
+static const struct cmd_opt migrate_opts[] = {
+    OPT_BOOLEAN(0, "to-dest", to_dest,
+		"Migrate into the destination (DEST_TTS_*), recorded in the journal. Between two "
+		"deployments: freeze at the source, export, create, verify, then delete at the "
+		"source (a refused device is unfrozen). Within one: export, delete, create, "
+		"verify"),
+    OPT_BOOLEAN(0, "keep-source", keep_source,
+		"Keep devices at the source with downlinks disabled instead of deleting them"),
+    OPT_END,
+};
+static const struct cmd_opt prefix_opts[] = {
+    OPT_STR(0, "dev-id-prefix", dev_id_prefix, "PREFIX",
+	    "Prefix device IDs with PREFIX- (original kept as attribute old-id)"),
+    OPT_END,
+};
+static const struct cmd_opt import_opts[] = {
+    OPT_BOOLEAN(0, "force", force,
+		"Allow every check rule that can be allowed (as --allow for each)"),
+    OPT_REPEAT("allow", allow, "RULE",
+	       "A device with an error of check RULE goes on, with a warning (repeatable or "
+	       "comma-separated; `ttn-lw-migrate check --help` lists the rules)"),
+    OPT_END,
+};
+static const struct cmd_opt fallback_opts[] = {
+    OPT_STR(0, "fallback-frequency-plan-id", fallback_frequency_plan_id, "ID",
+	    "frequency_plan_id for devices of the file that have none (as the Console's "
+	    "import)"),
+    OPT_STR(0, "fallback-lorawan-version", fallback_lorawan_version, "VERSION",
+	    "lorawan_version for devices of the file that have none"),
+    OPT_STR(0, "fallback-lorawan-phy-version", fallback_lorawan_phy_version, "VERSION",
+	    "lorawan_phy_version for devices of the file that have none"),
+    OPT_END,
+};
+static const struct cmd_opt report_opts[] = {
+    OPT_STR(0, "report", report, "FILE", "Write a per-device JSON report to FILE"),
+    OPT_END,
+};
+static const struct cmd_opt journal_opts[] = {
+    OPT_STR(0, "journal", journal, "FILE",
+	    "Migration journal (SQLite, mode 0600; default $XDG_STATE_HOME/ttn-lw-migrate/"
+	    "journal.db)"),
+    OPT_END,
+};
+static const struct cmd_opt identity_opts[] = {
+    OPT_BOOLEAN(0, "force-identity", force_identity,
+		"Act on a journal even though it records another source, destination, "
+		"application, API key or --dev-id-prefix than this run's"),
+    OPT_END,
+};
+static const struct cmd_opt check_opts[] = {
+    OPT_BOOLEAN(0, "dest", dest,
+		"Also ask the destination (DEST_TTS_*): NetID, DevAddr prefixes, existing "
+		"devices and EUIs"),
+    OPT_REPEAT("dest-dev-addr-prefix", dest_dev_addr_prefix, "PREFIX",
+	       "A DevAddr block of the destination, e.g. 27ABCD00/24 (repeatable or "
+	       "comma-separated; replaces what --dest reads)"),
+    OPT_STR(0, "dest-net-id", dest_net_id, "NETID",
+	    "The destination's NetID, e.g. 000013 (its block is used when no prefix is known)"),
+    OPT_END,
+};
+static const struct cmd_opt format_opts[] = {
+    OPT_(OPT_STRING, 0, "format", format, "table", "FORMAT",
+	 "Output format of the findings, table or json", 0),
+    OPT_END,
+};
+static const struct cmd_opt status_opts[] = {
+    OPT_BOOLEAN(0, "verify", verify,
+		"Also report every device whose record in the journal cannot be right (exit 1 "
+		"if any)"),
+    OPT_END,
+};
+static const struct cmd_opt restore_opts[] = {
+    OPT_BOOLEAN(0, "from-destination", from_destination,
+		"For a device live at the destination, take its current session from there, "
+		"delete it there, then put it back at the source"),
+    OPT_END,
+};
+
+const struct opt_group opt_groups[G_NGROUPS] = {
+    [G_HELP] = {"Help", help_opts},
+    [G_VERSION] = {"Version", version_opts},
+    [G_LOG] = {"Logging", log_opts},
+    [G_REQUESTS] = {"Requests", request_opts},
+    [G_OUTPUT] = {"Output", output_opts},
+    [G_EXPORT] = {"Export", export_opts},
+    [G_MIGRATE] = {"Migration", migrate_opts},
+    [G_PREFIX] = {"Device IDs", prefix_opts},
+    [G_IMPORT] = {"Check rules", import_opts},
+    [G_FALLBACK] = {"Fallbacks for devices of a file", fallback_opts},
+    [G_REPORT] = {"Report", report_opts},
+    [G_JOURNAL] = {"Journal", journal_opts},
+    [G_IDENTITY] = {"Journal identity", identity_opts},
+    [G_CHECK] = {"Destination facts", check_opts},
+    [G_FORMAT] = {"Format", format_opts},
+    [G_STATUS] = {"Status", status_opts},
+    [G_RESTORE] = {"Restore", restore_opts},
+};
+
+int opt_group_of(const char *name, const struct cmd_opt **out)
+{
+	for (int g = 0; g < G_NGROUPS; g++)
+		for (const struct cmd_opt *o = opt_groups[g].opts; o->d.name; o++)
+			if (strcmp(o->d.name, name) == 0) {
+				if (out)
+					*out = o;
+				return g;
+			}
+	return -1;
+}
 
 static const struct opt_value *find(const struct config *cfg, const char *scope, const char *name)
 {
@@ -132,8 +223,8 @@ enum opt_origin cfg_origin(const struct config *cfg, const char *scope, const ch
 
 int cfg_concurrency(const struct config *cfg)
 {
-	/* The table's default applies when the option is unset; 1 is the floor. */
-	long n = cfg_int(cfg, NULL, "concurrency", 1);
+	/* The table's default is bound; 1 is the floor. */
+	long n = cfg->o.concurrency;
 	return n < 1 ? 1 : (int)n;
 }
 
@@ -150,19 +241,35 @@ int opt_parse_bool(const char *s)
 	return -1;
 }
 
+static void print_one(const struct opt_desc *d, const char *prefix, char short_name)
+{
+	char flag[96], sh[8] = "";
+	if (short_name)
+		snprintf(sh, sizeof sh, "-%c, ", short_name);
+	snprintf(flag, sizeof flag, "%s--%s%s%s%s", sh, prefix ? prefix : "", d->name,
+		 d->metavar ? " " : "", d->metavar ? d->metavar : "");
+	printf("  %-40s %s", flag, d->help);
+	if (d->type == OPT_LIST)
+		printf(" (repeatable)");
+	if (d->env)
+		printf(" [$%s]", d->env);
+	if (d->def && d->type != OPT_BOOL && !(d->flags & OPT_SECRET))
+		printf(" (default %s)", d->def);
+	printf("\n");
+}
+
+void opt_print_group(const struct cmd_opt *opts)
+{
+	for (const struct cmd_opt *o = opts; o->d.name; o++)
+		if (!(o->d.flags & OPT_HIDDEN))
+			print_one(&o->d, NULL, o->short_name);
+}
+
 void opt_print_help(const struct opt_desc *table, const char *prefix)
 {
 	for (const struct opt_desc *d = table; d->name; d++) {
 		if (d->flags & OPT_HIDDEN)
 			continue;
-		char flag[96];
-		snprintf(flag, sizeof flag, "--%s%s%s%s", prefix ? prefix : "", d->name,
-			 d->metavar ? " " : "", d->metavar ? d->metavar : "");
-		printf("  %-40s %s", flag, d->help);
-		if (d->env)
-			printf(" [$%s]", d->env);
-		if (d->def && d->type != OPT_BOOL && !(d->flags & OPT_SECRET))
-			printf(" (default %s)", d->def);
-		printf("\n");
+		print_one(d, prefix, 0);
 	}
 }

@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum opt_type { OPT_STRING, OPT_BOOL, OPT_INT };
+/* OPT_LIST: repeatable, each value also split at commas; cfg_str gives the
+ * items joined with commas, the bound field (struct opt_list) the items. */
+enum opt_type { OPT_STRING, OPT_BOOL, OPT_INT, OPT_LIST };
 
 #define OPT_SECRET 0x1 /* value never printed; registered with the redactor */
 #define OPT_HIDDEN 0x2 /* accepted but not listed in --help */
@@ -37,16 +39,92 @@ struct opt_value {
 	enum opt_origin origin;
 };
 
-/* The parsed configuration: every option of the global table and of the
- * selected source's table, with its resolved value. */
+struct opt_list {
+	const char **v; /* the items, in order */
+	size_t n;
+};
+
+/*
+ * The tool's own options (not a source's nor the destination's), each bound
+ * to one field here: commands read cfg->o.NAME. Every field holds its
+ * table default (or environment value) even for a command that does not
+ * take the option.
+ */
+struct cli_values {
+	bool help, version, verbose, quiet;
+	long retries, timeout, concurrency;
+	const char *output;
+	bool dry_run, redact, fail_fast, check, to_dest, keep_source;
+	const char *source, *frequency_plans_url;
+	const char *journal;
+	bool force_identity;
+	const char *report;
+	const char *dev_id_prefix;
+	bool force;
+	struct opt_list allow;
+	const char *fallback_frequency_plan_id, *fallback_lorawan_version,
+	    *fallback_lorawan_phy_version;
+	bool dest;
+	struct opt_list dest_dev_addr_prefix;
+	const char *dest_net_id;
+	const char *format;
+	bool verify, from_destination;
+};
+
+/* One of the tool's options: the description, its short form (-o, -v, ...,
+ * or 0) and the field of struct cli_values it is bound to. */
+struct cmd_opt {
+	struct opt_desc d;
+	char short_name;
+	size_t off;
+};
+
+/* Option groups: each option is in exactly one; a command takes a set of
+ * groups (cli/commands.h). */
+enum opt_group_id {
+	G_HELP,
+	G_LOG,
+	G_REQUESTS,
+	G_OUTPUT,
+	G_EXPORT,
+	G_MIGRATE,
+	G_PREFIX,
+	G_IMPORT,
+	G_FALLBACK,
+	G_REPORT,
+	G_JOURNAL,
+	G_IDENTITY,
+	G_CHECK,
+	G_FORMAT,
+	G_STATUS,
+	G_RESTORE,
+	G_VERSION,
+	G_NGROUPS
+};
+#define GROUP(g) (1u << (g))
+
+struct opt_group {
+	const char *title;	    /* for --help and the man page */
+	const struct cmd_opt *opts; /* ends with an entry whose d.name is NULL */
+};
+extern const struct opt_group opt_groups[G_NGROUPS];
+
+/* The group holding the tool's option NAME, or -1; *out its entry. */
+int opt_group_of(const char *name, const struct cmd_opt **out);
+
+/* The parsed configuration: every option of the tool and of the selected
+ * scopes (source, destination) with its resolved value, and the tool's
+ * options bound in o. */
 struct config {
 	struct opt_value *vals;
 	size_t nvals;
+	struct cli_values o;
+	void *owned[8]; /* storage of the lists */
+	size_t nowned;
 };
 
-extern const struct opt_desc global_options[];
-
-/* Lookups by scope (NULL = global) and name. Missing options read as unset. */
+/* Compatibility lookups by scope (NULL = the tool's options) and name; new
+ * code reads cfg->o. Missing options read as unset (cfg_int: def). */
 const char *cfg_str(const struct config *cfg, const char *scope, const char *name);
 bool cfg_bool(const struct config *cfg, const char *scope, const char *name);
 long cfg_int(const struct config *cfg, const char *scope, const char *name, long def);
@@ -60,5 +138,7 @@ int opt_parse_bool(const char *s);
 
 /* Prints a table's options for --help, in aligned columns. */
 void opt_print_help(const struct opt_desc *table, const char *prefix);
+/* The same for one of the tool's groups (with the short forms). */
+void opt_print_group(const struct cmd_opt *opts);
 
 #endif

@@ -60,14 +60,12 @@ static int check_stream(struct check_run *r, FILE *fp, const char *name)
 
 /* --dest-dev-addr-prefix, repeatable and comma-separated, normalised to
  * "27ABCD00/24". Returns the array (NULL when none given), or sets *bad. */
-static json_t *hand_prefixes(const struct args *a, char *err, size_t errlen, bool *bad)
+static json_t *hand_prefixes(const struct opt_list *given, char *err, size_t errlen, bool *bad)
 {
 	json_t *list = NULL;
 	*bad = false;
-	for (size_t i = 0; i < a->nflags; i++) {
-		if (strcmp(a->flags[i].name, "dest-dev-addr-prefix") != 0 || !a->flags[i].value)
-			continue;
-		char *dup = strdup(a->flags[i].value);
+	for (size_t i = 0; i < given->n; i++) {
+		char *dup = strdup(given->v[i]);
 		if (!list)
 			list = json_array();
 		for (char *save = NULL, *t = dup ? strtok_r(dup, ", ", &save) : NULL; t;
@@ -152,21 +150,21 @@ int cmd_check(const struct invocation *inv)
 	struct opt_scope scopes[] = {{"dest", dest_options, false}};
 	if (cfg_build(inv->args, scopes, 1, &cfg, e, sizeof e) < 0)
 		return usage_error(&cfg, &opts, e);
-	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
+	bool quiet = cfg.o.quiet, verbose = cfg.o.verbose;
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
-	const char *format = cfg_str(&cfg, NULL, "format");
+	const char *format = cfg.o.format;
 	bool json_out = format && strcmp(format, "json") == 0;
 	if (format && !json_out && strcmp(format, "table") != 0) {
 		snprintf(e, sizeof e, "--format \"%.40s\": expected table or json", format);
 		return usage_error(&cfg, &opts, e);
 	}
-	opts.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
+	opts.prefix = cfg.o.dev_id_prefix;
 	opts.preview_import = true;
 	bool bad;
-	json_t *hand = hand_prefixes(inv->args, e, sizeof e, &bad);
+	json_t *hand = hand_prefixes(&cfg.o.dest_dev_addr_prefix, e, sizeof e, &bad);
 	if (bad)
 		return usage_error(&cfg, &opts, e);
-	const char *net_id = cfg_str(&cfg, NULL, "dest-net-id");
+	const char *net_id = cfg.o.dest_net_id;
 	uint32_t netid;
 	if (net_id && lw_netid_parse(net_id, &netid) < 0) {
 		json_decref(hand);
@@ -174,7 +172,7 @@ int cmd_check(const struct invocation *inv)
 			 net_id);
 		return usage_error(&cfg, &opts, e);
 	}
-	if (cfg_bool(&cfg, NULL, "dest")) {
+	if (cfg.o.dest) {
 		int rc = ask_destination(&cfg, &opts);
 		if (rc != EXIT_OK) {
 			json_decref(hand);

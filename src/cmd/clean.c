@@ -65,12 +65,12 @@ int cmd_clean(const struct invocation *inv)
 		cfg_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (cfg_bool(&cfg, NULL, "quiet"))
+	if (cfg.o.quiet)
 		log_set_level(LOG_ERROR);
 	struct out_sink out;
 	int rc = EXIT_OK;
 	size_t n = 0, bad = 0;
-	if (out_open(&out, cfg_str(&cfg, NULL, "output"), false, e, sizeof e) < 0) {
+	if (out_open(&out, cfg.o.output, false, e, sizeof e) < 0) {
 		log_error("%s", e);
 		out_close(&out);
 		cfg_free(&cfg);

@@ -42,18 +42,6 @@ int cmd_check(const struct invocation *inv);
 /* Writes a JSON report (mode 0600, fsync'ed). */
 int write_report(const char *path, const json_t *report, char *err, size_t errlen);
 
-/* Help texts (help.c), also the source of the man page. */
-void help_main(void);
-void help_export(const struct source_ops *src, enum export_mode mode, int legacy);
-void help_sources(void);
-void help_import(void);
-void help_clean(void);
-void help_status(void);
-void help_resume(void);
-void help_restore(void);
-void help_check(void);
-void help_man(void); /* roff, from the option tables */
-
 /* g_interrupted (ui/stop.h): set by the SIGINT/SIGTERM handler and by the
  * circuit breaker; long loops stop between devices. */
 #include "ui/stop.h"

@@ -358,11 +358,11 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	r.concurrency = cfg_concurrency(cfg);
 	char *path = NULL;
 	int rc = EXIT_OK;
-	if (cfg_bool(cfg, NULL, "dry-run")) {
+	if (cfg->o.dry_run) {
 		log_error("--dry-run and --to-dest do not go together (a dry run changes nothing)");
 		return EXIT_USAGE;
 	}
-	if (migration_journal(cfg_str(cfg, NULL, "journal"), &m.journal, &path, e, sizeof e) < 0) {
+	if (migration_journal(cfg->o.journal, &m.journal, &path, e, sizeof e) < 0) {
 		log_error("%s", e);
 		return EXIT_FAILED;
 	}
@@ -395,7 +395,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	r.mig = &m;
 	r.src = m.src;
 	r.default_app = default_app;
-	bool quiet = cfg_bool(cfg, NULL, "quiet"), verbose = cfg_bool(cfg, NULL, "verbose");
+	bool quiet = cfg->o.quiet, verbose = cfg->o.verbose;
 	progress_start("migrating", !quiet && !verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
 	progress_end();
@@ -403,8 +403,8 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 		 "requests",
 		 inv->src->name, m.done, m.skipped, r.failed, progress_elapsed(),
 		 http_requests_sent());
-	if (cfg_str(cfg, NULL, "report"))
-		migration_report(m.journal, cfg_str(cfg, NULL, "report"));
+	if (cfg->o.report)
+		migration_report(m.journal, cfg->o.report);
 	if (r.failed)
 		log_info(
 		    "'ttn-lw-migrate status --journal %s' lists the failures; 'resume' retries",
@@ -426,7 +426,7 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 	struct dest *dest = NULL;
 	struct src_err err = {0};
 	r.concurrency = cfg_concurrency(cfg);
-	r.prefix = cfg_str(cfg, NULL, "dev-id-prefix");
+	r.prefix = cfg->o.dev_id_prefix;
 	r.default_app = cfg_str(cfg, inv->src->name, "app-id");
 	if (inv->src->open(cfg, &r.src, &err) < 0) {
 		log_error("%s", err.msg);
@@ -441,13 +441,12 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 		      dest ? dest_app_id(dest) : NULL, true);
 	pre.keep_all = true;
 	r.pre = &pre;
-	progress_start("checking",
-		       !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
+	progress_start("checking", !cfg->o.quiet && !cfg->o.verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
 	progress_end();
 	struct check_counts n;
 	check_count(pre.all, &n);
-	const char *format = cfg_str(cfg, NULL, "format");
+	const char *format = cfg->o.format;
 	if (format && strcmp(format, "json") == 0) {
 		char *s = json_dumps(pre.all, JSON_INDENT(1));
 		printf("%s\n", s ? s : "[]");
@@ -476,21 +475,21 @@ int cmd_export(const struct invocation *inv)
 		cfg_free(&cfg);
 		return EXIT_USAGE;
 	}
-	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
+	bool quiet = cfg.o.quiet, verbose = cfg.o.verbose;
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
-	bool dry_run = cfg_bool(&cfg, NULL, "dry-run");
+	bool dry_run = cfg.o.dry_run;
 	if (redact_configure(&cfg, e, sizeof e) < 0) { /* --redact: only with --dry-run */
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (cfg_bool(&cfg, NULL, "check")) {
+	if (cfg.o.check) {
 		/* Read only: no retirement, whatever else was asked. */
 		int rc = run_check(inv, &cfg);
 		cfg_free(&cfg);
 		return rc;
 	}
-	if (cfg_bool(&cfg, NULL, "to-dest")) {
+	if (cfg.o.to_dest) {
 		int rc = run_migration(inv, &cfg);
 		cfg_free(&cfg);
 		return rc;
@@ -498,8 +497,8 @@ int cmd_export(const struct invocation *inv)
 
 	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
 	r.concurrency = cfg_concurrency(&cfg);
-	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
-	r.fail_fast = cfg_bool(&cfg, NULL, "fail-fast");
+	r.prefix = cfg.o.dev_id_prefix;
+	r.fail_fast = cfg.o.fail_fast;
 	struct src_err err = {0};
 	if (inv->src->open(&cfg, &r.src, &err) < 0) {
 		log_error("%s", err.msg);
@@ -517,7 +516,7 @@ int cmd_export(const struct invocation *inv)
 	struct ledger ledger = {.fd = -1};
 	struct ledger_recovery rec = {0};
 	int rc = EXIT_FAILED;
-	if (out_open(&r.out, cfg_str(&cfg, NULL, "output"), backup, e, sizeof e) < 0 ||
+	if (out_open(&r.out, cfg.o.output, backup, e, sizeof e) < 0 ||
 	    (deletes && ledger_open(&ledger, r.out.backup_path, inv->src->name,
 				    inv->src->deployment ? inv->src->deployment(r.src) : NULL, e,
 				    sizeof e) < 0)) {

@@ -214,12 +214,12 @@ int cmd_import(const struct invocation *inv)
 		cfg_free(&cfg);
 		return EXIT_USAGE;
 	}
-	bool quiet = cfg_bool(&cfg, NULL, "quiet"), verbose = cfg_bool(&cfg, NULL, "verbose");
+	bool quiet = cfg.o.quiet, verbose = cfg.o.verbose;
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
 	struct import_run r = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	r.concurrency = cfg_concurrency(&cfg);
-	r.prefix = cfg_str(&cfg, NULL, "dev-id-prefix");
-	r.force = cfg_bool(&cfg, NULL, "force");
+	r.prefix = cfg.o.dev_id_prefix;
+	r.force = cfg.o.force;
 	r.cfg = &cfg;
 	if (dest_open(&cfg, "dest", NULL, &r.dest, e, sizeof e) < 0) {
 		log_error("%s", e);
@@ -227,7 +227,7 @@ int cmd_import(const struct invocation *inv)
 		return EXIT_USAGE;
 	}
 	r.seen = json_object();
-	const char *report = cfg_str(&cfg, NULL, "report");
+	const char *report = cfg.o.report;
 	r.report = report ? json_array() : NULL;
 	if (precheck_init(&r.pre, r.prefix, r.force, dest_api(r.dest), dest_app_id(r.dest), true) <
 	    0) {

@@ -103,15 +103,15 @@ int precheck_device(struct precheck *p, const json_t *dev, const char *where, ch
 
 void precheck_fallbacks(json_t *dev, const struct config *cfg)
 {
-	static const char *const fields[][2] = {
-	    {"frequency_plan_id", "fallback-frequency-plan-id"},
-	    {"lorawan_version", "fallback-lorawan-version"},
-	    {"lorawan_phy_version", "fallback-lorawan-phy-version"},
+	const char *const fields[][2] = {
+	    {"frequency_plan_id", cfg->o.fallback_frequency_plan_id},
+	    {"lorawan_version", cfg->o.fallback_lorawan_version},
+	    {"lorawan_phy_version", cfg->o.fallback_lorawan_phy_version},
 	};
 	if (!json_is_object(dev))
 		return;
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-		const char *fb = cfg_str(cfg, NULL, fields[i][1]);
+		const char *fb = fields[i][1];
 		json_t *v = json_object_get(dev, fields[i][0]);
 		if (fb && *fb &&
 		    (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v))))

@@ -77,12 +77,12 @@ int cmd_restore(const struct invocation *inv)
 	}
 	/* Only against the run's own ends, before any request. */
 	char *prefix = journal_meta_get(jr.j, "prefix");
-	const char *given = cfg_str(&jr.cfg, NULL, "dev-id-prefix");
+	const char *given = jr.cfg.o.dev_id_prefix;
 	int idrc = migration_identity(jr.j, &jr.cfg, jr.src_name, dest,
 				      given		  ? given
 				      : prefix && *prefix ? prefix
 							  : NULL,
-				      cfg_bool(&jr.cfg, NULL, "force-identity"), e, sizeof e);
+				      jr.cfg.o.force_identity, e, sizeof e);
 	free(prefix);
 	if (idrc < 0) {
 		log_error("%s", e);
@@ -94,7 +94,7 @@ int cmd_restore(const struct invocation *inv)
 				  .src_name = jr.src_name,
 				  .ops = jr.ops,
 				  .dest = dest,
-				  .from_destination = cfg_bool(&jr.cfg, NULL, "from-destination")};
+				  .from_destination = jr.cfg.o.from_destination};
 	for (size_t i = 0; i < inv->nitems && !g_interrupted; i++)
 		if (restore_one(&ctx, inv->items[i]) < 0)
 			rc = EXIT_FAILED;

@@ -85,8 +85,7 @@ int cmd_resume(const struct invocation *inv)
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	progress_start("resuming",
-		       !cfg_bool(cfg, NULL, "quiet") && !cfg_bool(cfg, NULL, "verbose"));
+	progress_start("resuming", !cfg->o.quiet && !cfg->o.verbose);
 	progress_set_total(f.devs.n);
 	pool_run(cfg_concurrency(cfg), resume_next, resume_work, &f);
 	progress_end();
@@ -95,8 +94,8 @@ int cmd_resume(const struct invocation *inv)
 	log_info("resume: verified %zu, failed %zu, in %.1f s, %ld requests", m.done, m.failed,
 		 progress_elapsed(), http_requests_sent());
 	print_summary(jr.j, jr.path);
-	if (cfg_str(cfg, NULL, "report"))
-		migration_report(jr.j, cfg_str(cfg, NULL, "report"));
+	if (cfg->o.report)
+		migration_report(jr.j, cfg->o.report);
 	/* Non-zero unless every device ended done: a failed journal write, a
 	 * device in error, one left unfinished (a stop) all count. */
 	long counts[J_NSTATES], errors = 0, open = 0;

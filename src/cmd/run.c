@@ -24,7 +24,7 @@ int migration_report(struct journal *j, const char *path)
 
 void run_set_level(const struct config *cfg)
 {
-	bool quiet = cfg_bool(cfg, NULL, "quiet"), verbose = cfg_bool(cfg, NULL, "verbose");
+	bool quiet = cfg->o.quiet, verbose = cfg->o.verbose;
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
 }
 

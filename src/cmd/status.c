@@ -15,7 +15,7 @@ struct each_ctx {
 static int open_journal_arg(const struct config *cfg, struct journal **j, char **path)
 {
 	char err[512];
-	*path = migration_journal_path(cfg_str(cfg, NULL, "journal"), err, sizeof err);
+	*path = migration_journal_path(cfg->o.journal, err, sizeof err);
 	if (*path && run_journal_exists(*path) < 0) {
 		free(*path);
 		*path = NULL;
@@ -101,9 +101,9 @@ int cmd_status(const struct invocation *inv)
 			       json_string_value(json_object_get(d, "device_id")),
 			       json_string_value(json_object_get(d, "state")), err);
 	}
-	const char *report = cfg_str(&cfg, NULL, "report");
+	const char *report = cfg.o.report;
 	int rc = report && migration_report(j, report) < 0 ? EXIT_FAILED : EXIT_OK;
-	if (cfg_bool(&cfg, NULL, "verify") && verify_journal(j, path) != EXIT_OK)
+	if (cfg.o.verify && verify_journal(j, path) != EXIT_OK)
 		rc = EXIT_FAILED;
 	json_decref(c.report);
 	journal_close(j);

@@ -12,16 +12,16 @@ static bool enabled;
 
 int redact_configure(const struct config *cfg, char *err, size_t errlen)
 {
-	enabled = cfg_bool(cfg, NULL, "redact");
+	enabled = cfg->o.redact;
 	if (!enabled)
 		return 0;
-	if (cfg_bool(cfg, NULL, "to-dest")) {
+	if (cfg->o.to_dest) {
 		snprintf(err, errlen,
 			 "--redact and --to-dest do not go together (a redacted "
 			 "device has no keys to migrate)");
 		return -1;
 	}
-	if (!cfg_bool(cfg, NULL, "dry-run")) {
+	if (!cfg->o.dry_run) {
 		snprintf(err, errlen,
 			 "--redact needs --dry-run: a redacted export cannot restore a device, so "
 			 "the source must not be changed");

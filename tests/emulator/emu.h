@@ -41,7 +41,10 @@ struct emu_fail_route {
 struct emu_key {
 	char *id;
 	char *secret;
-	char **apps; /* NULL-terminated; NULL = every application */
+	char **apps;	/* NULL-terminated; NULL = every application */
+	int owner_kind; /* enum emu_owner (gw.h): 0 = a plain --api-key key */
+	char *owner;	/* the user or organization id, or NULL */
+	char **rights;	/* NULL-terminated; NULL = every right (--key-rights) */
 };
 
 struct emu_config {
@@ -78,6 +81,8 @@ struct emu_config {
 	char **prefixes; /* NULL-terminated dev addr prefixes, "260B0000/16" */
 	size_t nprefixes;
 	size_t log_max;
+	unsigned gateway_limit;	   /* --gateway-limit: 0 = none */
+	const char *seed_gateways; /* --seed-gateways FILE */
 };
 
 /* ---- store -------------------------------------------------------------- */
@@ -125,6 +130,8 @@ struct emu {
 	pthread_mutex_t log_lock; /* guards the ring below */
 	struct emu_log_entry *log;
 	size_t log_start, log_len;
+
+	struct emu_gw *gw; /* gateways, accounts' keys, connection stats (gw.h) */
 };
 
 /* ---- requests and responses ----------------------------------------- */

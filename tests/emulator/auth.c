@@ -28,6 +28,7 @@ int emu_keys_add(struct emu_config *cfg, const char *spec, char *err, size_t err
 	}
 	cfg->keys = keys;
 	struct emu_key *k = &keys[cfg->nkeys++];
+	*k = (struct emu_key){0};
 	k->id = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	k->secret = strdup(dot2 + 1);
 	k->apps = eq ? emu_split_list(eq + 1, ',', NULL) : NULL;

@@ -300,3 +300,10 @@ printf '%s\n' '{"gateway":{"ids":{"gateway_id":"xx-1","eui":"0000000000000001"}}
 RC=$?
 assert_eq "a seed with a duplicate EUI stops the emulator" 1 "$RC"
 assert_contains "the bad seed line is named" "$TMP/dup.err" "dup.jsonl:2:"
+
+# --- a clean stop: exit 0 and, on an ASan build, no sanitizer report (leaks included) -------------
+kill -TERM "${T_PIDS[0]}"
+wait "${T_PIDS[0]}"
+RC=$?
+assert_eq "the emulator stops cleanly on SIGTERM" 0 "$RC"
+assert_not_contains "no sanitizer report in the emulator's stderr" "$TMP/emu-E.log" "Sanitizer"

@@ -8,7 +8,8 @@
  * store.c (devices and seed), auth.c (API keys, rate limit), errors.c (TTS
  * error bodies), normalize.c (input JSON), freqplan.c (frequency plans,
  * default MAC state), fieldmask.c (masks and oneofs, on the generated tables
- * of fieldmask_table.c), util.c.
+ * of fieldmask_table.c), util.c; gateways, accounts' keys and connection
+ * stats: gw.h, gw_store.c, reg_gw.c.
  */
 #ifndef TTS_EMULATOR_EMU_H
 #define TTS_EMULATOR_EMU_H

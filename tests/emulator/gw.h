@@ -12,6 +12,9 @@
 
 #include "emu.h"
 
+/* The concrete gateway rights (rights.proto, without RIGHT_GATEWAY_ALL). */
+#define EMU_GATEWAY_NRIGHTS 12
+
 enum emu_owner { EMU_OWNER_NONE = 0, EMU_OWNER_USER, EMU_OWNER_ORG, EMU_OWNER_GATEWAY };
 
 /*

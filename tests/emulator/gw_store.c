@@ -15,7 +15,7 @@
 /* ---- rights (api/ttn/lorawan/v3/rights.proto) ------------------------------- */
 
 /* The concrete gateway rights, in the enum's order. */
-static const char *const gateway_rights[] = {
+static const char *const gateway_rights[EMU_GATEWAY_NRIGHTS + 1] = {
     "RIGHT_GATEWAY_INFO",
     "RIGHT_GATEWAY_SETTINGS_BASIC",
     "RIGHT_GATEWAY_SETTINGS_API_KEYS",

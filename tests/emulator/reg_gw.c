@@ -1155,7 +1155,7 @@ static bool require_rights(struct emu_resp *rs, const char *id, const json_t *ha
 		const char *r = json_string_value(v);
 		bool ok =
 		    has_right(have, r) || ((is(r, "RIGHT_GATEWAY_ALL") || is(r, "RIGHT_ALL")) &&
-					   json_array_size(have) == 12);
+					   json_array_size(have) == EMU_GATEWAY_NRIGHTS);
 		if (!ok)
 			json_array_append_new(missing, json_string(r));
 	}

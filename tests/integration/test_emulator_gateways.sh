@@ -196,6 +196,11 @@ assert_eq "api key: get has no key value" 'null' "$(body .key)"
 call POST /gateways/seed-c/api-keys "$NOSEC" '{"rights":["RIGHT_GATEWAY_READ_SECRETS"]}'
 expect "api key: rights beyond the caller's" 403 insufficient_gateway_rights
 assert_eq "api key: the missing right named" '["RIGHT_GATEWAY_READ_SECRETS"]' "$(body '.details[0].attributes.missing')"
+call POST /gateways/seed-c/api-keys "$ALICE" '{"rights":["RIGHT_GATEWAY_ALL"]}'
+expect "api key: RIGHT_GATEWAY_ALL by the owner of every gateway right" 200
+call DELETE "/gateways/seed-c/api-keys/$(body -r .id)" "$ALICE"
+call POST /gateways/seed-c/api-keys "$NOSEC" '{"rights":["RIGHT_GATEWAY_ALL"]}'
+expect "api key: RIGHT_GATEWAY_ALL by a caller with some rights only" 403 insufficient_gateway_rights
 call POST /gateways/seed-c/api-keys "$ALICE" '{"rights":[]}'
 expect "api key: no rights" 400 validation
 call POST /gateways/seed-c/api-keys "$ALICE" '{"rights":["RIGHT_GATEWAY_LINK","RIGHT_GATEWAY_LINK"]}'

@@ -6,6 +6,7 @@
  *   limit → authentication and rights → the registry.
  */
 #include "emu.h"
+#include "gw.h"
 
 #include "core/jsonpath.h"
 
@@ -559,6 +560,8 @@ void emu_api(struct emu *e, const struct emu_req *rq, struct emu_resp *rs)
 		*slash = '\0';
 		s = slash + 1;
 	}
+	if (ok && emu_gw_api(e, rq, seg, n, rs))
+		return; /* a gateway route (reg_gw.c) */
 	struct route r =
 	    ok ? route(rq->method, seg, n) : (struct route){OP_404, EMU_IS, NULL, NULL};
 	if (r.op == OP_404) {

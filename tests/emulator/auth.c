@@ -1,5 +1,6 @@
 /* API keys (tts-api.md §0, §7 "Auth outcomes") and the per-key rate limit (§4). */
 #include "emu.h"
+#include "gw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ int emu_keys_add(struct emu_config *cfg, const char *spec, char *err, size_t err
 	}
 	cfg->keys = keys;
 	struct emu_key *k = &keys[cfg->nkeys++];
+	*k = (struct emu_key){0};
 	k->id = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	k->secret = strdup(dot2 + 1);
 	k->apps = eq ? emu_split_list(eq + 1, ',', NULL) : NULL;
@@ -38,8 +40,8 @@ int emu_keys_add(struct emu_config *cfg, const char *spec, char *err, size_t err
  * Splits "Bearer NNSXS.ID.SECRET". Returns 0 with id/secret (pointers into
  * buf), 1 for a scheme other than Bearer, 2 for a malformed token.
  */
-static int parse_auth(const char *authorization, char *buf, size_t cap, const char **id,
-		      const char **secret)
+int emu_parse_auth(const char *authorization, char *buf, size_t cap, const char **id,
+		   const char **secret)
 {
 	const char *sp = strchr(authorization, ' ');
 	if (!sp || (size_t)(sp - authorization) != 6 || strncasecmp(authorization, "bearer", 6))
@@ -65,7 +67,7 @@ void emu_auth_key_id(const char *authorization, char *out, size_t cap)
 	char buf[512];
 	const char *id = NULL, *secret = NULL;
 	out[0] = '\0';
-	if (authorization && parse_auth(authorization, buf, sizeof buf, &id, &secret) == 0)
+	if (authorization && emu_parse_auth(authorization, buf, sizeof buf, &id, &secret) == 0)
 		snprintf(out, cap, "%s", id);
 }
 
@@ -84,7 +86,7 @@ int emu_auth(const struct emu *e, const char *authorization, const char *app, st
 		no_rights(rs, app);
 		return -1;
 	}
-	switch (parse_auth(authorization, buf, sizeof buf, &id, &secret)) {
+	switch (emu_parse_auth(authorization, buf, sizeof buf, &id, &secret)) {
 	case 1:
 		emu_resp_err(rs, 16, "pkg/identityserver", "unsupported_authorization",
 			     "unsupported authorization method", NULL);
@@ -111,6 +113,22 @@ int emu_auth(const struct emu *e, const char *authorization, const char *app, st
 				return 0;
 		no_rights(rs, app);
 		return -1;
+	}
+	/* A gateway API key (gw_store.c) has no application rights. */
+	switch (emu_gw_key_check(e->gw, id, secret)) {
+	case 1:
+		no_rights(rs, app);
+		return -1;
+	case -1:
+		emu_resp_err(rs, 16, "pkg/identityserver", "invalid_authorization",
+			     "invalid authorization", NULL);
+		return -1;
+	case -2:
+		emu_resp_err(rs, 16, "pkg/identityserver", "api_key_expired", "API key expired",
+			     NULL);
+		return -1;
+	default:
+		break;
 	}
 	emu_resp_err(rs, 16, "pkg/identityserver", "api_key_not_found", "API key not found", NULL);
 	return -1;

@@ -8,7 +8,8 @@
  * store.c (devices and seed), auth.c (API keys, rate limit), errors.c (TTS
  * error bodies), normalize.c (input JSON), freqplan.c (frequency plans,
  * default MAC state), fieldmask.c (masks and oneofs, on the generated tables
- * of fieldmask_table.c), util.c.
+ * of fieldmask_table.c), util.c; gateways, accounts' keys and connection
+ * stats: gw.h, gw_store.c, reg_gw.c.
  */
 #ifndef TTS_EMULATOR_EMU_H
 #define TTS_EMULATOR_EMU_H
@@ -41,7 +42,10 @@ struct emu_fail_route {
 struct emu_key {
 	char *id;
 	char *secret;
-	char **apps; /* NULL-terminated; NULL = every application */
+	char **apps;	/* NULL-terminated; NULL = every application */
+	int owner_kind; /* enum emu_owner (gw.h): 0 = a plain --api-key key */
+	char *owner;	/* the user or organization id, or NULL */
+	char **rights;	/* NULL-terminated; NULL = every right (--key-rights) */
 };
 
 struct emu_config {
@@ -78,6 +82,8 @@ struct emu_config {
 	char **prefixes; /* NULL-terminated dev addr prefixes, "260B0000/16" */
 	size_t nprefixes;
 	size_t log_max;
+	unsigned gateway_limit;	   /* --gateway-limit: 0 = none */
+	const char *seed_gateways; /* --seed-gateways FILE */
 };
 
 /* ---- store -------------------------------------------------------------- */
@@ -125,6 +131,8 @@ struct emu {
 	pthread_mutex_t log_lock; /* guards the ring below */
 	struct emu_log_entry *log;
 	size_t log_start, log_len;
+
+	struct emu_gw *gw; /* gateways, accounts' keys, connection stats (gw.h) */
 };
 
 /* ---- requests and responses ----------------------------------------- */

@@ -4,6 +4,7 @@
  * knobs, the request log and the /_emulator admin routes.
  */
 #include "emu.h"
+#include "gw.h"
 
 #include <microhttpd.h>
 
@@ -346,7 +347,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 
 	struct emu_resp rs = {0};
 	if (!cr->api) {
-		admin(e, method, url, &rs);
+		if (!emu_gw_admin(e, method, url, cr->body, cr->len, &rs))
+			admin(e, method, url, &rs);
 	} else {
 		if (e->cfg.latency_ms)
 			sleep_ms(e->cfg.latency_ms);

@@ -1,5 +1,6 @@
 /* tts-emulator: options, start and clean stop. See README.md. */
 #include "emu.h"
+#include "gw.h"
 
 #include <ctype.h>
 #include <signal.h>
@@ -18,6 +19,12 @@ static const struct option_doc {
     {"api-key", "KEY[=APP,..]",
      "accepted key NNSXS.<ID>.<SECRET>, optionally only for these applications;\n"
      "repeatable (default NNSXS.EMULATOR.SECRET for every application)"},
+    {"user-key", "KEY=USER", "an API key of user USER (gateways; every application); repeatable"},
+    {"org-key", "KEY=ORG", "an API key of organization ORG; repeatable"},
+    {"key-rights", "ID=R1,R2", "limits the key ID given before to these rights (default: all)"},
+    {"seed-gateways", "FILE",
+     "JSON lines {\"gateway\":{...},\"owner\":{\"user_id\":...}[,\"connection\":{...}]}"},
+    {"gateway-limit", "N", "tenant_entity_limit: at most N gateways (default: no limit)"},
     {"latency-ms", "N", "sleep N ms in every API request"},
     {"rate-limit", "N", "requests per minute per key (token bucket); 0 = off"},
     {"fail-every", "K", "every K-th API request fails with --fail-status"},
@@ -73,7 +80,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f,
 		"\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
-		"GET|DELETE /_emulator/requests\n");
+		"GET|DELETE /_emulator/requests, GET|DELETE /_emulator/gateways,\n"
+		"POST|GET|DELETE /_emulator/gateways/ID/connection\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -141,6 +149,7 @@ static void free_config(struct emu_config *c)
 		free(c->keys[i].id);
 		free(c->keys[i].secret);
 		emu_free_list(c->keys[i].apps);
+		emu_gw_free_key(&c->keys[i]);
 	}
 	free(c->keys);
 	emu_free_list(c->reject_paths);
@@ -287,7 +296,13 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 		}
 		unsigned long u = 0;
 		bool ok = true;
-		if (!strcmp(name, "help")) {
+		int grc = emu_gw_option(c, name, val, err, sizeof err);
+		if (grc < 0) {
+			fprintf(stderr, "tts-emulator: %s\n", err);
+			return 2;
+		} else if (grc > 0) {
+			/* a gateway option (gw_store.c) */
+		} else if (!strcmp(name, "help")) {
 			usage(stdout);
 			return 1;
 		} else if (!strcmp(name, "quiet")) {
@@ -388,13 +403,19 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&e.rl_lock, NULL);
 	pthread_mutex_init(&e.log_lock, NULL);
 	e.log = c->log_max ? calloc(c->log_max, sizeof *e.log) : NULL;
-	if ((c->log_max && !e.log) || emu_store_init(&e.store) != 0) {
+	e.gw = emu_gw_new();
+	if ((c->log_max && !e.log) || !e.gw || emu_store_init(&e.store) != 0) {
 		fprintf(stderr, "tts-emulator: out of memory\n");
 		return 1;
 	}
 	rc = 0;
 	if (c->seed_path && emu_seed_load(&e, c->seed_path, err, sizeof err) != 0) {
 		fprintf(stderr, "tts-emulator: seed: %s\n", err);
+		rc = 1;
+	}
+	if (rc == 0 && c->seed_gateways &&
+	    emu_gw_seed(&e, c->seed_gateways, err, sizeof err) != 0) {
+		fprintf(stderr, "tts-emulator: seed-gateways: %s\n", err);
 		rc = 1;
 	}
 	if (rc == 0)
@@ -404,6 +425,7 @@ int main(int argc, char **argv)
 	free(e.log);
 	emu_ratelimit_free(&e);
 	emu_store_free(&e.store);
+	emu_gw_free(e.gw);
 	pthread_mutex_destroy(&e.rl_lock);
 	pthread_mutex_destroy(&e.log_lock);
 	free_config(c);

@@ -111,10 +111,11 @@ int tts_api_configure(struct tts_api *api, const struct config *cfg, const char 
 	}
 	struct http_opts ho = {
 	    .bearer = key,
-	    .ca_file = cfg_str(cfg, scope, "ca-file"),
+	    .ca_file = ca,
 	    .insecure = insecure,
-	    .timeout_s = cfg_int(cfg, NULL, "timeout", 60),
-	    .retries = (int)cfg_int(cfg, NULL, "retries", 5),
+	    /* The defaults live in the option table (cli/options.c) only. */
+	    .timeout_s = cfg->o.timeout,
+	    .retries = (int)cfg->o.retries,
 	    .answer_is_fault = tts_answer_is_fault,
 	};
 	api->http = http_client_new(&ho);

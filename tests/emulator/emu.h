@@ -122,9 +122,13 @@ struct emu {
 	struct emu_bucket *buckets;
 	size_t nbuckets;
 
-	pthread_mutex_t log_lock; /* guards the ring below */
+	pthread_mutex_t log_lock; /* guards the ring below and stats */
 	struct emu_log_entry *log;
 	size_t log_start, log_len;
+	/* /_emulator/stats: {"METHOD route": {"count","ok","failed"}}, every API
+	 * request (also beyond --log-max), ids in the route replaced by {app},
+	 * {dev}. */
+	json_t *stats;
 };
 
 /* ---- requests and responses ----------------------------------------- */

@@ -66,10 +66,79 @@ static json_t *error_summary(const json_t *body)
 	return out;
 }
 
+/*
+ * The route of an API path with its ids replaced: "/api/v3/ns/applications/
+ * {app}/devices/{dev}"; "batch" and "filter" are routes of their own, as in
+ * TTS. Paths of another shape are kept as sent (up to cap).
+ */
+static void route_key(const char *method, const char *path, char *out, size_t cap)
+{
+	char buf[512];
+	size_t n = strcspn(path, "?");
+	snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf ? n : sizeof buf - 1), path);
+	int len = snprintf(out, cap, "%s ", method);
+	char *seg[12];
+	size_t nseg = 0;
+	char *save = NULL;
+	for (char *s = strtok_r(buf, "/", &save); s && nseg < 12; s = strtok_r(NULL, "/", &save))
+		seg[nseg++] = s;
+	for (size_t i = 0; i < nseg && len >= 0 && (size_t)len < cap; i++) {
+		const char *v = seg[i];
+		if (i > 0 && strcmp(seg[i - 1], "applications") == 0)
+			v = "{app}";
+		else if (i > 0 && strcmp(seg[i - 1], "devices") == 0 && strcmp(v, "batch") &&
+			 strcmp(v, "filter"))
+			v = "{dev}";
+		len += snprintf(out + len, cap - (size_t)len, "/%s", v);
+	}
+}
+
+static void count_request(struct emu *e, const char *method, const char *uri, unsigned status)
+{
+	char key[600];
+	route_key(method, uri, key, sizeof key);
+	pthread_mutex_lock(&e->log_lock);
+	if (!e->stats)
+		e->stats = json_object();
+	json_t *row = json_object_get(e->stats, key);
+	if (!row) {
+		row = json_pack("{s:I,s:I,s:I}", "count", (json_int_t)0, "ok", (json_int_t)0,
+				"failed", (json_int_t)0);
+		json_object_set_new(e->stats, key, row);
+	}
+	const char *field[] = {"count", status >= 200 && status < 300 ? "ok" : "failed"};
+	for (int i = 0; row && i < 2; i++) {
+		json_t *v = json_object_get(row, field[i]);
+		json_integer_set(v, json_integer_value(v) + 1);
+	}
+	pthread_mutex_unlock(&e->log_lock);
+}
+
+static json_t *stats_dump(struct emu *e, bool reset)
+{
+	json_int_t total = 0, failed = 0;
+	pthread_mutex_lock(&e->log_lock);
+	json_t *routes = e->stats ? json_deep_copy(e->stats) : json_object();
+	if (reset) {
+		json_decref(e->stats);
+		e->stats = NULL;
+	}
+	pthread_mutex_unlock(&e->log_lock);
+	const char *k;
+	json_t *row;
+	json_object_foreach(routes, k, row)
+	{
+		total += json_integer_value(json_object_get(row, "count"));
+		failed += json_integer_value(json_object_get(row, "failed"));
+	}
+	return json_pack("{s:I,s:I,s:o}", "total", total, "failed", failed, "routes", routes);
+}
+
 /* Logs a request with what to merge into its row (owned; may be NULL). */
 static void log_request_extra(struct emu *e, const char *method, const char *uri, unsigned status,
 			      json_t *extra)
 {
+	count_request(e, method, uri, status);
 	if (e->cfg.log_max == 0) {
 		json_decref(extra);
 		return;
@@ -146,6 +215,9 @@ static void admin(struct emu *e, const char *method, const char *url, struct emu
 		if (del)
 			log_clear(e);
 		emu_resp_json(rs, 200, del ? json_object() : log_dump(e));
+	} else if (strcmp(url, "/_emulator/stats") == 0 && (get || del)) {
+		/* DELETE answers the counts so far and starts again from zero. */
+		emu_resp_json(rs, 200, stats_dump(e, del));
 	} else {
 		emu_resp_gw(rs, 404, 5, "Not Found");
 	}
@@ -518,4 +590,6 @@ int emu_http_run(struct emu *e)
 void emu_log_free(struct emu *e)
 {
 	log_clear(e);
+	json_decref(e->stats);
+	e->stats = NULL;
 }

@@ -73,7 +73,7 @@ static void usage(FILE *f)
 	}
 	fprintf(f,
 		"\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
-		"GET|DELETE /_emulator/requests\n");
+		"GET|DELETE /_emulator/requests, GET|DELETE /_emulator/stats\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)

@@ -368,6 +368,18 @@ grep -q -e NNSXS -e SECRET -e dXNlcjpwYXNz -e Bearer -e Basic "$TMP/body" && fai
 req DELETE /_emulator/requests
 req GET /_emulator/requests
 check "request log cleared" 200 '.==[]'
+req GET /_emulator/stats
+check "stats" 200 '.total > 50 and .failed > 0
+	and .routes["GET /api/v3/applications/{app}/devices/{dev}"].count > 0
+	and .routes["GET /api/v3/applications/{app}/devices/batch"].count > 0
+	and .routes["DELETE /api/v3/ns/applications/{app}/devices/batch"].ok > 0
+	and ([.routes[].count] | add) == .total
+	and all(.routes[]; .count == .ok + .failed)'
+req DELETE /_emulator/stats
+check "stats reset answers the counts" 200 '.total > 50'
+req GET /devices-not-api
+req GET /_emulator/stats
+check "stats reset" 200 '.total == 0 and .routes == {}'
 stop
 
 # --- fault knobs -------------------------------------------------------------------------------

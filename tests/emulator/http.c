@@ -95,28 +95,33 @@ static void route_key(const char *method, const char *path, char *out, size_t ca
 
 static void count_request(struct emu *e, const char *method, const char *uri, unsigned status)
 {
-	char key[600];
+	char key[600], st[8];
 	route_key(method, uri, key, sizeof key);
+	snprintf(st, sizeof st, "%u", status);
 	pthread_mutex_lock(&e->log_lock);
 	if (!e->stats)
 		e->stats = json_object();
 	json_t *row = json_object_get(e->stats, key);
 	if (!row) {
-		row = json_pack("{s:I,s:I,s:I}", "count", (json_int_t)0, "ok", (json_int_t)0,
-				"failed", (json_int_t)0);
+		row = json_pack("{s:I,s:{}}", "count", (json_int_t)0, "status");
 		json_object_set_new(e->stats, key, row);
 	}
-	const char *field[] = {"count", status >= 200 && status < 300 ? "ok" : "failed"};
-	for (int i = 0; row && i < 2; i++) {
-		json_t *v = json_object_get(row, field[i]);
-		json_integer_set(v, json_integer_value(v) + 1);
-	}
+	json_t *by = json_object_get(row, "status");
+	json_t *c = json_object_get(row, "count"), *sc = json_object_get(by, st);
+	if (c)
+		json_integer_set(c, json_integer_value(c) + 1);
+	if (sc)
+		json_integer_set(sc, json_integer_value(sc) + 1);
+	else if (by)
+		json_object_set_new(by, st, json_integer(1));
 	pthread_mutex_unlock(&e->log_lock);
 }
 
+/* {"total", "retryable" (no answer, 429, 5xx: what a client sends again),
+ * "routes": {...}}. */
 static json_t *stats_dump(struct emu *e, bool reset)
 {
-	json_int_t total = 0, failed = 0;
+	json_int_t total = 0, retryable = 0;
 	pthread_mutex_lock(&e->log_lock);
 	json_t *routes = e->stats ? json_deep_copy(e->stats) : json_object();
 	if (reset) {
@@ -124,14 +129,19 @@ static json_t *stats_dump(struct emu *e, bool reset)
 		e->stats = NULL;
 	}
 	pthread_mutex_unlock(&e->log_lock);
-	const char *k;
-	json_t *row;
+	const char *k, *st;
+	json_t *row, *v;
 	json_object_foreach(routes, k, row)
 	{
 		total += json_integer_value(json_object_get(row, "count"));
-		failed += json_integer_value(json_object_get(row, "failed"));
+		json_object_foreach(json_object_get(row, "status"), st, v)
+		{
+			long s = strtol(st, NULL, 10);
+			if (s == 0 || s == 429 || s >= 500)
+				retryable += json_integer_value(v);
+		}
 	}
-	return json_pack("{s:I,s:I,s:o}", "total", total, "failed", failed, "routes", routes);
+	return json_pack("{s:I,s:I,s:o}", "total", total, "retryable", retryable, "routes", routes);
 }
 
 /* Logs a request with what to merge into its row (owned; may be NULL). */

@@ -369,12 +369,14 @@ req DELETE /_emulator/requests
 req GET /_emulator/requests
 check "request log cleared" 200 '.==[]'
 req GET /_emulator/stats
-check "stats" 200 '.total > 50 and .failed > 0
-	and .routes["GET /api/v3/applications/{app}/devices/{dev}"].count > 0
+check "stats" 200 '.total > 50
+	and .retryable == ([.routes[].status | to_entries[] | select((.key|tonumber) as $s
+		| $s == 0 or $s == 429 or $s >= 500) | .value] | add // 0)
+	and .routes["GET /api/v3/applications/{app}/devices/{dev}"].status["404"] > 0
 	and .routes["GET /api/v3/applications/{app}/devices/batch"].count > 0
-	and .routes["DELETE /api/v3/ns/applications/{app}/devices/batch"].ok > 0
+	and .routes["DELETE /api/v3/ns/applications/{app}/devices/batch"].status["200"] > 0
 	and ([.routes[].count] | add) == .total
-	and all(.routes[]; .count == .ok + .failed)'
+	and all(.routes[]; .count == ([.status[]] | add))'
 req DELETE /_emulator/stats
 check "stats reset answers the counts" 200 '.total > 50'
 req GET /devices-not-api

@@ -9,7 +9,7 @@
 #   export-del    tts application APP --tts.delete-source-device
 #   import        import of the export                     (destination)
 #   migrate       tts application APP --to-dest            (both ends)
-#   migrate-rb    ... --to-dest --verify read-back          (both ends)
+#   migrate-rb    ... --to-dest --verify-mode read-back     (both ends)
 #
 #   bench/requests.sh [N]                 default N=200
 #   OPS="export migrate" EMU_ARGS="--throttle-every 7" bench/requests.sh 500
@@ -120,7 +120,7 @@ run_op() { # OP → prints "op reqs failed"
 		args=(import "$WORK/in.json")
 		;;
 	migrate) args=(tts application bench --to-dest --journal "$WORK/j.db") ;;
-	migrate-rb) args=(tts application bench --to-dest --verify read-back --journal "$WORK/j.db") ;;
+	migrate-rb) args=(tts application bench --to-dest --verify-mode read-back --journal "$WORK/j.db") ;;
 	esac
 	reset_stats "$src"
 	reset_stats "$dst"

@@ -48,6 +48,10 @@ const struct opt_desc global_options[] = {
      "status: also report every device whose record in the journal cannot be right (exit 1 "
      "if any)",
      0},
+    {"verify-mode", OPT_STRING, NULL, "response", "response|read-back",
+     "--to-dest: verify each device from what the destination answered to its creates (response), "
+     "or read it back from NS, AS and JS (read-back: 3 more requests)",
+     0},
     {"check", OPT_BOOL, NULL, "false", NULL,
      "Export commands: check what would be exported (as `check` does) and change nothing", 0},
     {"force", OPT_BOOL, NULL, "false", NULL,

@@ -50,3 +50,62 @@ if awk -F'\t' '{ if ($4 <= 0) bad = 1 } END { exit bad }' "$TMP/table429"; then
 else
 	not_ok "with 429s: no retries counted" "$(cat "$TMP/table429")"
 fi
+
+# ---- what the dropped existence check leaves to the create ---------------------
+export TTS_APP_API_KEY=$KEY DEST_TTS_APP_API_KEY=$KEY TTS_APP_ID=bench DEST_TTS_APP_ID=bench
+"$FIX/gen-devices.sh" 3 bench >"$TMP/seed3.jsonl"
+sd() { emu_devices "$1" | jq -c --arg d "$2" '[.ns[] | select(.ids.device_id == $d) | .mac_settings.schedule_downlinks]'; }
+
+# (a) The EUIs are taken at the destination by a device of another
+# application (which the run's list of its own application does not show):
+# the create's 409 end_device_euis_taken is the refusal, nothing was read
+# first, the device is unfrozen at the source, the other one untouched.
+start_emu SA --seed "$TMP/seed3.jsonl"
+start_emu DA
+squatter='{"end_device":{"ids":{"device_id":"squatter","dev_eui":"70B3D57E00000001","join_eui":"0000000000000001"},"name":"not ours"}}'
+curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -X POST \
+	--data-binary "$squatter" "$DA/api/v3/applications/other-app/devices" >/dev/null
+emu_clear_requests "$DA"
+TTS_API_URL=$SA DEST_TTS_API_URL=$DA run_tool tts device dev-000001 --to-dest --journal "$TMP/a.db"
+assert_rc "EUIs taken: exit 1" 1
+assert_contains "EUIs taken: refused, says why" "$ERR" "already registered at the destination"
+assert_eq "EUIs taken: no existence check, the create refused" '["POST /api/v3/applications/bench/devices 409"]' \
+	"$(emu_requests "$DA" | jq -c '[.[] | select((.path | endswith("/dev-000001")) or .method == "POST") | "\(.method) \(.path) \(.status)"]')"
+assert_eq "EUIs taken: unfrozen at the source (unset again)" '[null]' "$(sd "$SA" dev-000001)"
+assert_eq "EUIs taken: the other device untouched" '"not ours" squatter 1 0' \
+	"$(emu_devices "$DA" | jq -r '"\(.is[0].name | tojson) \(.is[0].ids.device_id) \(.is | length) \([.js, .ns, .as] | map(length) | add)"')"
+
+# (b) Killed right after the create (request 10 with one device: NetID,
+# prefixes, the destination's list, setting, freeze, IS, JS, AS, NS reads,
+# the create); before the resume another device takes the id at the
+# destination: the resumed create is not taken as ours (other EUIs).
+foreign='{"end_device":{"ids":{"device_id":"dev-000001","dev_eui":"70B3D57EFFFFFFFF","join_eui":"0000000000000001"},"name":"not ours"}}'
+start_emu SB --seed "$TMP/seed3.jsonl"
+start_emu DB
+(TTNM_TEST_KILL_AFTER_REQUESTS=10 TTS_API_URL=$SB DEST_TTS_API_URL=$DB "$BIN" tts device dev-000001 \
+	--to-dest --journal "$TMP/b.db" --concurrency 1 --quiet >/dev/null 2>&1; exit $?) 2>/dev/null
+RC=$?
+assert_eq "kill after the create: killed" 137 "$RC"
+assert_eq "kill after the create: the IS device is there" 1 "$(emu_devices "$DB" | jq '.is | length')"
+curl -sf -X DELETE "$DB/_emulator/devices" >/dev/null
+curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -X POST \
+	--data-binary "$foreign" "$DB/api/v3/applications/bench/devices" >/dev/null
+TTS_API_URL=$SB DEST_TTS_API_URL=$DB run_tool resume --journal "$TMP/b.db"
+assert_rc "resume, id now another device's: exit 1" 1
+assert_contains "resume: not adopted (other identifiers)" "$ERR" "other identifiers"
+assert_eq "resume: the other device untouched, nothing set on it" '"not ours" 70B3D57EFFFFFFFF 0' \
+	"$(emu_devices "$DB" | jq -r '"\(.is[0].name | tojson) \(.is[0].ids.dev_eui) \([.js, .ns, .as] | map(length) | add)"')"
+assert_eq "resume: unfrozen at the source" '[null]' "$(sd "$SB" dev-000001)"
+assert_eq "resume: the source keeps the device, all four" 4 \
+	"$(emu_devices "$SB" | jq '[.[][] | select(.ids.device_id == "dev-000001")] | length')"
+
+# ---- device ids: one IS batch get per 20, a missing one said as before -------
+start_emu SC --seed "$TMP/seed3.jsonl"
+printf 'dev-000001\nnot-there\ndev-000003\n' >"$TMP/ids3"
+TTS_API_URL=$SC run_tool tts device --dry-run <"$TMP/ids3"
+assert_rc "ids with a missing one: exit 1" 1
+assert_contains "the missing one: not found" "$ERR" 'device "not-there": reading from the Identity Server: not found'
+assert_eq "the two others exported" '["dev-000001","dev-000003"]' "$(jq -s -c '[.[].ids.device_id] | sort' "$OUT")"
+assert_eq "one batch get for the three, a Get for the missing one" \
+	'["GET /api/v3/applications/bench/devices/batch","GET /api/v3/applications/bench/devices/not-there"]' \
+	"$(emu_requests "$SC" | jq -c '[.[] | select(.path | test("^/api/v3/applications/")) | "\(.method) \(.path)"]')"

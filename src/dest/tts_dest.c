@@ -443,12 +443,13 @@ static int adopt(struct dest *d, const json_t *body, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "creating on the Identity Server: the id was taken, and the device is no "
 			 "longer there");
-	else if (rc < 0 && e.status == 409)
-		rc = 0, snprintf(err, errlen,
-				 "creating on the Identity Server: %s (already registered at the "
-				 "destination)",
-				 e.message);
-	else if (rc < 0)
+	else if (rc < 0 && e.status == 409) {
+		rc = 0;
+		snprintf(
+		    err, errlen,
+		    "creating on the Identity Server: %s (already registered at the destination)",
+		    e.message);
+	} else if (rc < 0)
 		snprintf(err, errlen, "creating on the Identity Server: reading back: %s",
 			 e.message);
 	tts_error_clear(&e);
@@ -482,8 +483,7 @@ enum dest_fail dest_create_answered(struct dest *d, const json_t *dev, bool resu
 		int a = adopt(d, body, err, errlen);
 		if (a <= 0) {
 			rc = a == 0 ? DEST_EXISTS : DEST_UNAVAILABLE;
-			resume = false; /* not ours: never rolled back */
-			goto done;
+			goto done; /* not (known to be) ours: never rolled back */
 		}
 	}
 	for (int k = 1; k < TTS_NCOMP; k++) {

@@ -109,3 +109,20 @@ assert_eq "the two others exported" '["dev-000001","dev-000003"]' "$(jq -s -c '[
 assert_eq "one batch get for the three, a Get for the missing one" \
 	'["GET /api/v3/applications/bench/devices/batch","GET /api/v3/applications/bench/devices/not-there"]' \
 	"$(emu_requests "$SC" | jq -c '[.[] | select(.path | test("^/api/v3/applications/")) | "\(.method) \(.path)"]')"
+
+# ---- the IS fields from a list page or a batch get are those of a Get ----------
+# (seed-basic: names, descriptions, attributes, locations, versions, OTAA and ABP)
+start_emu SD --seed "$FIX/seed-basic.jsonl"
+app=$(jq -r '.ids.application_ids.application_id' "$FIX/seed-basic.jsonl" | head -n1)
+ids=$(jq -r --arg a "$app" 'select(.ids.application_ids.application_id == $a) | .ids.device_id' "$FIX/seed-basic.jsonl")
+norm() { jq -S -c 'del(.created_at, .updated_at)' "$@" | sort; }
+TTS_API_URL=$SD TTS_APP_ID=$app "$BIN" tts application "$app" --dry-run --quiet >"$TMP/by-list.json" 2>/dev/null
+TTS_API_URL=$SD TTS_APP_ID=$app "$BIN" tts device --dry-run --quiet <<<"$ids" >"$TMP/by-batch.json" 2>/dev/null
+: >"$TMP/by-get.json"
+for d in $ids; do
+	TTS_API_URL=$SD TTS_APP_ID=$app "$BIN" tts device "$d" --dry-run --quiet >>"$TMP/by-get.json" 2>/dev/null
+done
+assert_eq "the seed's application has several devices" true "$([ "$(wc -l <<<"$ids")" -ge 2 ] && echo true)"
+assert_eq "exports from the list page equal those of Gets" "$(norm "$TMP/by-get.json")" "$(norm "$TMP/by-list.json")"
+assert_eq "exports from a batch get equal those of Gets" "$(norm "$TMP/by-get.json")" "$(norm "$TMP/by-batch.json")"
+assert_jq "the exports hold IS fields" "$TMP/by-list.json" 'map(select(.name != null)) | length >= 2'

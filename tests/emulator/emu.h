@@ -71,6 +71,9 @@ struct emu_config {
 	size_t nreject;
 	struct emu_fail_route *fail_routes;
 	size_t nfail_routes;
+	struct emu_fail_route *omit_routes; /* --answer-omit: route, "status" unused */
+	char **omit_paths;		    /* parallel: the path left out of 2xx answers */
+	size_t nomit;
 	const char *tls_cert;
 	const char *tls_key;
 	bool quiet;

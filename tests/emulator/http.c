@@ -5,6 +5,8 @@
  */
 #include "emu.h"
 
+#include "core/jsonpath.h"
+
 #include <microhttpd.h>
 
 #include <errno.h>
@@ -448,6 +450,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			};
 			emu_api(e, &rq, &rs);
 			json_decref(query);
+			/* --answer-omit: the change is made; the answer lacks the path. */
+			for (size_t i = 0; i < e->cfg.nomit && rs.status >= 200 && rs.status < 300;
+			     i++)
+				if (strcmp(e->cfg.omit_routes[i].method, method) == 0 &&
+				    strstr(url, e->cfg.omit_routes[i].substring) && rs.body)
+					jp_del(rs.body, e->cfg.omit_paths[i]);
 			if (e->cfg.apply_drop_every && is_write(method) &&
 			    (atomic_fetch_add(&e->nwrites, 1) + 1) % e->cfg.apply_drop_every == 0) {
 				/* Done at the server, the answer lost on the way. */

@@ -439,5 +439,14 @@ checks=$((checks + 1))
 [ "$ms" -lt 2500 ] || fail "parallel latency" "20 requests took $ms ms"
 stop
 
+# --- --answer-omit: stored, but not in the answer --------------------------------------------
+start --seed "$SEED" --answer-omit PUT:/as/:session.keys.app_s_key
+A=/api/v3/as/applications/src-app/devices/otaa-session
+req PUT "$A" '{"end_device":{"ids":{"device_id":"otaa-session"},"session":{"dev_addr":"260B0001","keys":{"app_s_key":{"key":"00112233445566778899AABBCCDDEEFF"}}}},"field_mask":{"paths":["session.dev_addr","session.keys.app_s_key.key"]}}'
+check "answer-omit: the Set answer lacks the path" 200 '.session.dev_addr=="260B0001" and (.session.keys | has("app_s_key") | not)'
+req GET "$A?field_mask=session.keys.app_s_key.key"
+check "answer-omit: stored all the same" 200 '.session.keys.app_s_key.key=="00112233445566778899AABBCCDDEEFF"'
+stop
+
 echo "smoke: $checks checks, $fails failed ($EMU)"
 [ "$fails" = 0 ]

@@ -126,3 +126,22 @@ assert_eq "the seed's application has several devices" true "$([ "$(wc -l <<<"$i
 assert_eq "exports from the list page equal those of Gets" "$(norm "$TMP/by-get.json")" "$(norm "$TMP/by-list.json")"
 assert_eq "exports from a batch get equal those of Gets" "$(norm "$TMP/by-get.json")" "$(norm "$TMP/by-batch.json")"
 assert_jq "the exports hold IS fields" "$TMP/by-list.json" 'map(select(.name != null)) | length >= 2'
+
+# ---- verify from the answers: an answer without the AppSKey fails the verify ---
+# The destination's AS stores the key but leaves it out of its Set answers:
+# the device stays frozen at the source (not deleted); resume has no answers
+# and reads the device back, where the key is: verified, then deleted.
+start_emu SE --seed "$TMP/seed3.jsonl"
+start_emu DE --answer-omit PUT:/as/:session.keys.app_s_key
+TTS_API_URL=$SE DEST_TTS_API_URL=$DE run_tool tts device dev-000001 --to-dest --journal "$TMP/e.db"
+assert_rc "answer without the key: exit 1" 1
+assert_contains "answer without the key: the verify says which" "$ERR" "verify: AS session.keys.app_s_key.key: expected (a key), destination has none"
+assert_eq "answer without the key: frozen, not deleted at the source" '[false] 4' \
+	"$(sd "$SE" dev-000001) $(emu_devices "$SE" | jq '[.[][] | select(.ids.device_id == "dev-000001")] | length')"
+assert_eq "answer without the key: no read at the destination" 0 \
+	"$(emu_requests "$DE" | jq '[.[] | select(.method == "GET" and (.path | endswith("/dev-000001")))] | length')"
+TTS_API_URL=$SE DEST_TTS_API_URL=$DE run_tool resume --journal "$TMP/e.db"
+assert_rc "resume: exit 0" 0
+assert_eq "resume: read back from NS, AS, JS" 3 \
+	"$(emu_requests "$DE" | jq '[.[] | select(.method == "GET" and (.path | endswith("/dev-000001")))] | length')"
+assert_eq "resume: deleted at the source" 0 "$(emu_devices "$SE" | jq '[.[][] | select(.ids.device_id == "dev-000001")] | length')"

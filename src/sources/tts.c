@@ -357,8 +357,9 @@ static void read_group(struct source *s, const char *app, char **ids, size_t n,
 				break;
 			}
 	}
-	pthread_mutex_unlock(&s->ahead_mu);
+	/* Released under the lock: its devices are shared with the cache. */
 	json_decref(res);
+	pthread_mutex_unlock(&s->ahead_mu);
 	json_decref(mask);
 	tts_error_clear(&e);
 }

@@ -885,8 +885,8 @@ static void flush_pending(struct source *s)
  * of the batch returns its own result. A kill in between leaves the devices
  * retiring in the journal: resume deletes them again (not there = deleted).
  */
-#define RETIRE_IDLE_MS 250  /* no device joined for this long: delete */
-#define RETIRE_MAX_MS  2000 /* the first device waits at most this long */
+#define RETIRE_IDLE_MS 500  /* no device joined for this long: delete */
+#define RETIRE_MAX_MS  3000 /* the first device waits at most this long */
 
 struct jbatch {
 	char app[64];

@@ -77,6 +77,10 @@ static const struct cmd_opt migrate_opts[] = {
 		"verify"),
     OPT_BOOLEAN(0, "keep-source", keep_source,
 		"Keep devices at the source with downlinks disabled instead of deleting them"),
+    OPT_(OPT_STRING, 0, "verify-mode", verify_mode, "response", "response|read-back",
+	 "--to-dest: verify each device from what the destination answered to its creates "
+	 "(response), or read it back from NS, AS and JS (read-back: 3 more requests)",
+	 0),
     OPT_END,
 };
 static const struct cmd_opt prefix_opts[] = {

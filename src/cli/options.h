@@ -69,6 +69,7 @@ struct cli_values {
 	const char *dest_net_id;
 	const char *format;
 	bool verify, from_destination;
+	const char *verify_mode; /* response | read-back */
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,

@@ -198,11 +198,10 @@ struct feed {
 	FILE *in;
 	char *line;
 	size_t cap;
-};
-
-struct item {
-	const char *app;
-	char dev[];
+	/* Device ids read ahead (argv or stdin), announced to the source as a
+	 * group so that it can read them together. */
+	char *ahead[20];
+	size_t nahead, iahead;
 };
 
 /* The device ID a device item stands for (the source may name devices
@@ -220,17 +219,13 @@ static const char *item_device(struct run *r, const char *item, char *buf, size_
 	return NULL;
 }
 
-static void *next_item(void *ud)
+/* The next device id of argv or stdin (an item the source cannot map to a
+ * device is reported and skipped), malloc'd, or NULL at the end. */
+static char *read_id(struct feed *f)
 {
-	struct feed *f = ud;
 	const char *dev = NULL;
 	char buf[128];
-	if (should_stop(f->r))
-		return NULL;
-	if (f->ids) {
-		if (f->i < f->ids->n)
-			dev = strlist_get(f->ids, f->i++);
-	} else if (f->items) {
+	if (f->items) {
 		while (!dev && f->i < f->n)
 			dev = item_device(f->r, f->items[f->i++], buf, sizeof buf);
 	} else {
@@ -239,13 +234,56 @@ static void *next_item(void *ud)
 			if ((dev = line_trim(f->line, (size_t)len)))
 				dev = item_device(f->r, dev, buf, sizeof buf);
 	}
+	return dev ? strdup(dev) : NULL;
+}
+
+/* Refills the read-ahead with up to 20 ids and announces them. */
+static void read_ahead(struct feed *f)
+{
+	f->nahead = f->iahead = 0;
+	while (f->nahead < 20 && (f->ahead[f->nahead] = read_id(f)))
+		f->nahead++;
+	if (f->nahead && f->r->ops->announce)
+		f->r->ops->announce(f->r->src, f->app, (const char *const *)f->ahead, f->nahead);
+}
+
+static void feed_free(struct feed *f)
+{
+	for (size_t i = f->iahead; i < f->nahead; i++)
+		free(f->ahead[i]);
+	f->nahead = f->iahead = 0;
+	free(f->line);
+}
+
+struct item {
+	const char *app;
+	char dev[];
+};
+
+static void *next_item(void *ud)
+{
+	struct feed *f = ud;
+	const char *dev = NULL;
+	char *own = NULL;
+	if (should_stop(f->r))
+		return NULL;
+	if (f->ids) {
+		if (f->i < f->ids->n)
+			dev = strlist_get(f->ids, f->i++);
+	} else {
+		if (f->iahead == f->nahead)
+			read_ahead(f);
+		if (f->iahead < f->nahead)
+			dev = own = f->ahead[f->iahead++];
+	}
 	if (!dev)
 		return NULL;
 	struct item *it = malloc(sizeof *it + strlen(dev) + 1);
-	if (!it)
-		return NULL;
-	it->app = f->app;
-	strcpy(it->dev, dev);
+	if (it) {
+		it->app = f->app;
+		strcpy(it->dev, dev);
+	}
+	free(own);
 	return it;
 }
 
@@ -313,7 +351,7 @@ static void for_each_item(struct run *r, const struct invocation *inv, bool apps
 					 "(Ctrl-D to end)");
 		}
 		pool_run(r->concurrency, next_item, work_item, &f);
-		free(f.line);
+		feed_free(&f);
 		return;
 	}
 	for (size_t i = 0; i < inv->nitems && !should_stop(r); i++)

@@ -58,6 +58,13 @@ enum dest_fail { DEST_OK = 0, DEST_EXISTS, DEST_REJECTED, DEST_UNAVAILABLE, DEST
  */
 enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char *err,
 			   size_t errlen);
+/* The same; on DEST_OK *answers (a new reference) holds what the JS, NS
+ * and AS answered to their Sets (the stored device), under "JS", "NS",
+ * "AS" (tts_comps[].abbr), for dest_verify_answers. A device already under
+ * the id on resume is adopted only when its ids and EUIs are the ones sent
+ * (one IS read), else DEST_EXISTS. */
+enum dest_fail dest_create_answered(struct dest *d, const json_t *dev, bool resume,
+				    json_t **answers, char *err, size_t errlen);
 
 /*
  * Builds the exact request bodies and field masks dest_create would send for
@@ -72,6 +79,9 @@ int dest_check_create(struct dest *d, const json_t *dev, char *err, size_t errle
  * Returns 0 when equal, 1 with the differences (one per field, "; "-joined)
  * in diff, -1 when it could not be read. */
 int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen);
+/* The same comparison on the answers of dest_create_answered (no request). */
+int dest_verify_answers(struct dest *d, const json_t *dev, const json_t *answers, char *diff,
+			size_t difflen);
 
 /* Whether a device with this id exists at the destination (IS). */
 int dest_exists(struct dest *d, const char *dev_id, bool *exists, char *err, size_t errlen);

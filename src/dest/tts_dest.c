@@ -431,6 +431,35 @@ static enum dest_fail classify(const struct tts_error *e)
 
 enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char *err, size_t errlen)
 {
+	return dest_create_answered(d, dev, resume, NULL, err, errlen);
+}
+
+/* On resume, a device under the id is adopted only when its ids and EUIs are
+ * the ones sent: 1 ours, 0 another device (err says so), -1 unknown. */
+static int adopt(struct dest *d, const json_t *body, char *err, size_t errlen)
+{
+	struct tts_error e = {0};
+	int rc = tts_created_as_sent(&d->api, d->app_id, body, NULL, &e);
+	if (rc == 0)
+		snprintf(err, errlen,
+			 "creating on the Identity Server: the id was taken, and the device is no "
+			 "longer there");
+	else if (rc < 0 && e.status == 409) {
+		rc = 0;
+		snprintf(
+		    err, errlen,
+		    "creating on the Identity Server: %s (already registered at the destination)",
+		    e.message);
+	} else if (rc < 0)
+		snprintf(err, errlen, "creating on the Identity Server: reading back: %s",
+			 e.message);
+	tts_error_clear(&e);
+	return rc;
+}
+
+enum dest_fail dest_create_answered(struct dest *d, const json_t *dev, bool resume,
+				    json_t **answers, char *err, size_t errlen)
+{
 	struct tts_error e = {0};
 	const char *id = dev_id_of(dev);
 	bool otaa = json_is_true(json_object_get(dev, "supports_join"));
@@ -440,6 +469,8 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 	json_t *body = tts_devreg_body(dev, tts_is_create_paths, &paths, err, errlen);
 	if (!body)
 		return DEST_REJECTED;
+	if (answers)
+		*answers = json_object();
 	if (tts_create_device(&d->api, d->app_id, body, NULL, &e) == 0) {
 		created = true;
 	} else if (!(resume && tts_error_is(&e, "id_taken"))) {
@@ -447,6 +478,14 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 		snprintf(err, errlen, "creating on the Identity Server: %s%s", e.message,
 			 rc == DEST_EXISTS ? " (already registered at the destination)" : "");
 		goto done;
+	} else {
+		/* A create of an earlier attempt may have taken: ours only with
+		 * the ids and EUIs sent (no existence check came before it). */
+		int a = adopt(d, body, err, errlen);
+		if (a <= 0) {
+			rc = a == 0 ? DEST_EXISTS : DEST_UNAVAILABLE;
+			goto done; /* not (known to be) ours: never rolled back */
+		}
 	}
 	for (int k = 1; k < TTS_NCOMP; k++) {
 		enum tts_comp c = tts_create_order[k];
@@ -460,12 +499,19 @@ enum dest_fail dest_create(struct dest *d, const json_t *dev, bool resume, char 
 		/* The JS only holds OTAA devices; the NS and AS always get a Set. */
 		if (c == TTS_JS && (!otaa || json_array_size(paths) == 0))
 			continue;
-		if (tts_set_device(&d->api, c, d->app_id, id, body, paths, NULL, &e) < 0) {
+		json_t *got = NULL;
+		if (tts_set_device(&d->api, c, d->app_id, id, body, paths, answers ? &got : NULL,
+				   &e) < 0) {
 			rc = classify(&e);
 			snprintf(err, errlen, "setting on the %s: %s", tts_comps[c].name,
 				 e.message);
 			goto rollback;
 		}
+		/* The stored device, as the component answered: verify compares it. */
+		if (answers && got)
+			json_object_set_new(*answers, tts_comps[c].abbr, got);
+		else
+			json_decref(got);
 	}
 	goto done;
 rollback:
@@ -478,6 +524,10 @@ rollback:
 			log_debug("device \"%s\": rolled back at the destination", id);
 	}
 done:
+	if (answers && rc != DEST_OK) {
+		json_decref(*answers);
+		*answers = NULL;
+	}
 	json_decref(body);
 	json_decref(paths);
 	tts_error_clear(&e);
@@ -538,6 +588,55 @@ static void append(struct strbuf *sb, const char *s)
 	strbuf_addstr(sb, s);
 }
 
+/* Compares the fields component c must hold (got: its answer) with dev;
+ * 0 equal, 1 with the differences appended to diff. */
+static int compare(enum tts_comp c, const json_t *dev, const json_t *got, struct strbuf *diff)
+{
+	const size_t nf = sizeof verify_fields / sizeof *verify_fields;
+	int rc = 0;
+	for (size_t i = 0; i < nf; i++) {
+		if (verify_fields[i].comp != c)
+			continue;
+		const char *p = verify_fields[i].path;
+		json_t *want = jp_get(dev, p), *have = jp_get(got, p);
+		/* 1.0.x: the NS derives the two other network keys. */
+		bool derived = strstr(p, "s_nwk_s_int_key") || strstr(p, "nwk_s_enc_key");
+		if (!want && derived)
+			continue;
+		if (jp_is_zero(want) && jp_is_zero(have))
+			continue;
+		if (want && have && json_equal(want, have))
+			continue;
+		char line[256];
+		bool secret = strstr(p, "key") != NULL;
+		char *ws =
+		    want && !secret ? json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		char *hs =
+		    have && !secret ? json_dumps(have, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		snprintf(line, sizeof line, "%s %s: expected %.60s, destination has %.60s",
+			 tts_comps[c].abbr, p,
+			 secret ? (want ? "(a key)" : "none")
+			 : ws	? ws
+				: "none",
+			 secret ? (have ? "(another key)" : "none")
+			 : hs	? hs
+				: "none");
+		free(ws);
+		free(hs);
+		append(diff, line);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* An answer names the device and application asked for, or it is not one. */
+static bool answer_is_of(const json_t *got, const char *app, const char *id)
+{
+	const char *gid = json_string_value(jp_get(got, "ids.device_id"));
+	const char *gapp = json_string_value(jp_get(got, "ids.application_ids.application_id"));
+	return gid && gapp && strcmp(gid, id) == 0 && strcmp(gapp, app) == 0;
+}
+
 int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 {
 	const size_t nf = sizeof verify_fields / sizeof *verify_fields;
@@ -563,42 +662,45 @@ int dest_verify(struct dest *d, const json_t *dev, char *diff, size_t difflen)
 			return -1;
 		}
 		tts_error_clear(&e);
-		for (size_t i = 0; i < nf; i++) {
-			if (verify_fields[i].comp != (enum tts_comp)c)
-				continue;
-			const char *p = verify_fields[i].path;
-			json_t *want = jp_get(dev, p), *have = jp_get(got, p);
-			/* 1.0.x: the NS derives the two other network keys. */
-			bool derived = strstr(p, "s_nwk_s_int_key") || strstr(p, "nwk_s_enc_key");
-			if (!want && derived)
-				continue;
-			if (jp_is_zero(want) && jp_is_zero(have))
-				continue;
-			if (want && have && json_equal(want, have))
-				continue;
-			char line[256];
-			bool secret = strstr(p, "key") != NULL;
-			char *ws = want && !secret
-				       ? json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT)
-				       : NULL;
-			char *hs = have && !secret
-				       ? json_dumps(have, JSON_ENCODE_ANY | JSON_COMPACT)
-				       : NULL;
-			snprintf(line, sizeof line, "%s %s: expected %.60s, destination has %.60s",
-				 tts_comps[c].abbr, p,
-				 secret ? (want ? "(a key)" : "none")
-				 : ws	? ws
-					: "none",
-				 secret ? (have ? "(another key)" : "none")
-				 : hs	? hs
-					: "none");
-			free(ws);
-			free(hs);
-			append(&all, line);
-			rc = 1;
+		if (!answer_is_of(got, d->app_id, id)) {
+			snprintf(diff, difflen,
+				 "reading back from the %s: an answer about another device",
+				 tts_comps[c].name);
+			json_decref(got);
+			json_decref(mask);
+			strbuf_release(&all);
+			return -1;
 		}
+		if (compare((enum tts_comp)c, dev, got, &all))
+			rc = 1;
 		json_decref(got);
 		json_decref(mask);
+	}
+	str_copy_cut(diff, difflen, all.buf);
+	strbuf_release(&all);
+	return rc;
+}
+
+int dest_verify_answers(struct dest *d, const json_t *dev, const json_t *answers, char *diff,
+			size_t difflen)
+{
+	const char *id = dev_id_of(dev);
+	bool otaa = json_is_true(json_object_get(dev, "supports_join"));
+	diff[0] = '\0';
+	struct strbuf all = STRBUF_INIT; /* the differences, copied to diff at the end */
+	int rc = 0;
+	for (int c = 1; c < TTS_NCOMP; c++) {
+		if (c == TTS_JS && !otaa)
+			continue;
+		const json_t *got = json_object_get(answers, tts_comps[c].abbr);
+		if (!got || !answer_is_of(got, d->app_id, id)) {
+			snprintf(diff, difflen, "the %s's answer to the Set %s", tts_comps[c].name,
+				 got ? "is about another device" : "is missing");
+			strbuf_release(&all);
+			return -1;
+		}
+		if (compare((enum tts_comp)c, dev, got, &all))
+			rc = 1;
 	}
 	str_copy_cut(diff, difflen, all.buf);
 	strbuf_release(&all);

@@ -67,7 +67,7 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 	char err[1024], why[1100] = "";
 	/* What a refusal is called: the destination's, or the source's read. */
 	char label[48] = "refused by the destination";
-	json_t *ready = NULL;
+	json_t *ready = NULL, *answers = NULL;
 	int rc = -1;
 	/* Only a create sent by an earlier attempt makes a device under the id
 	 * at the destination ours (it was looked up absent before). */
@@ -162,8 +162,10 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				state = J_REFUSING;
 				break;
 			}
-			enum dest_fail df =
-			    dest_create(m->dest, ready, create_sent, err, sizeof err);
+			json_decref(answers);
+			answers = NULL;
+			enum dest_fail df = dest_create_answered(m->dest, ready, create_sent,
+								 &answers, err, sizeof err);
 			create_sent = true;
 			if (df == DEST_UNAVAILABLE) {
 				/* Unknown whether the create took: a copy at the
@@ -196,7 +198,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				fail_frozen(m, app, dev, err);
 				goto out;
 			}
-			int v = dest_verify(m->dest, ready, err, sizeof err);
+			/* From the Sets' answers; a resumed run (none) or
+			 * --verify read-back reads the device back. */
+			int v = migration_verify(m, ready, answers, err, sizeof err);
 			if (v != 0) {
 				char msg[1100];
 				snprintf(msg, sizeof msg, "verify: %s", err);
@@ -283,5 +287,6 @@ out:
 	json_decref(export);
 	json_decref(saved);
 	json_decref(ready);
+	json_decref(answers);
 	return rc;
 }

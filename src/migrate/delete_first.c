@@ -15,7 +15,7 @@ int migrate_delete_first(struct migration *m, const char *app, const char *dev, 
 			 json_t *export)
 {
 	char err[1024];
-	json_t *ready = NULL;
+	json_t *ready = NULL, *answers = NULL;
 	int rc = -1;
 	while (state != J_VERIFIED) {
 		if (migration_stopped(m))
@@ -74,7 +74,10 @@ int migrate_delete_first(struct migration *m, const char *app, const char *dev, 
 			/* resume: the device may exist there from an interrupted
 			 * attempt; it was checked absent before the source was
 			 * changed, so it is ours. */
-			enum dest_fail df = dest_create(m->dest, ready, true, err, sizeof err);
+			json_decref(answers);
+			answers = NULL;
+			enum dest_fail df =
+			    dest_create_answered(m->dest, ready, true, &answers, err, sizeof err);
 			if (df != DEST_OK) {
 				if (df == DEST_DENIED)
 					migration_stop(m, err);
@@ -99,7 +102,7 @@ int migrate_delete_first(struct migration *m, const char *app, const char *dev, 
 				migration_fail(m, app, dev, err);
 				goto out;
 			}
-			int v = dest_verify(m->dest, ready, err, sizeof err);
+			int v = migration_verify(m, ready, answers, err, sizeof err);
 			if (v != 0) {
 				char msg[1100];
 				snprintf(msg, sizeof msg, "verify: %s", err);
@@ -124,5 +127,6 @@ int migrate_delete_first(struct migration *m, const char *app, const char *dev, 
 out:
 	json_decref(export);
 	json_decref(ready);
+	json_decref(answers);
 	return rc;
 }

@@ -144,6 +144,12 @@ int migration_admit(struct migration *m, const char *app, const char *dev, const
 	 * a device the destination's components would refuse stays put. */
 	if (dest_check_create(m->dest, *ready, err, errlen) < 0)
 		return -1;
+	/* Create-first needs no existence check: a create answering id_taken
+	 * or end_device_euis_taken is the refusal, before anything changes at
+	 * the source (the source is only frozen). Delete-first deletes at the
+	 * source before it creates: it must know first. */
+	if (m->order == ORDER_CREATE_FIRST)
+		return 0;
 	bool exists = false;
 	const char *id = json_string_value(jp_get(*ready, "ids.device_id"));
 	if (dest_exists(m->dest, id, &exists, err, errlen) < 0) {
@@ -157,6 +163,31 @@ int migration_admit(struct migration *m, const char *app, const char *dev, const
 		return -1;
 	}
 	return 0;
+}
+
+int migration_verify(struct migration *m, const json_t *ready, const json_t *answers, char *err,
+		     size_t errlen)
+{
+	if (answers && !m->read_back)
+		return dest_verify_answers(m->dest, ready, answers, err, errlen);
+	return dest_verify(m->dest, ready, err, errlen);
+}
+
+/* --verify-mode: response (the default) or read-back. (`--verify` is taken:
+ * it is status's check of the journal, and option names are one namespace.) */
+static int verify_mode(const struct config *cfg, bool *read_back, char *err, size_t errlen)
+{
+	const char *v = cfg->o.verify_mode;
+	if (!v || strcmp(v, "response") == 0) {
+		*read_back = false;
+		return 0;
+	}
+	if (strcmp(v, "read-back") == 0) {
+		*read_back = true;
+		return 0;
+	}
+	snprintf(err, errlen, "--verify-mode %.100s: must be response or read-back", v);
+	return -1;
 }
 
 int migrate_device(struct migration *m, const char *app, const char *dev)
@@ -302,6 +333,8 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	m->prefix = cfg_str(cfg, NULL, "dev-id-prefix");
 	m->force = cfg_bool(cfg, NULL, "force");
 	m->keep_source = cfg_bool(cfg, NULL, "keep-source");
+	if (verify_mode(cfg, &m->read_back, err, errlen) < 0)
+		return -1;
 	/* A resumed run does what the interrupted one did: same retirement,
 	 * same device ids at the destination. */
 	if ((v = journal_meta_get(m->journal, "retire"))) {

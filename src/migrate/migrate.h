@@ -36,6 +36,7 @@ struct migration {
 	char *owned_prefix; /* read back from the journal */
 	bool force;
 	bool keep_source;
+	bool read_back;	     /* --verify read-back: read NS, AS, JS back after the create */
 	struct precheck pre; /* the checks, before anything changes at the source */
 	bool force_identity; /* --force-identity: act even on another run's journal */
 	pthread_mutex_t mu;  /* guards the counters and stop: devices run on worker threads */
@@ -125,6 +126,12 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 /* The delete-first steps from state (delete_first.c). */
 int migrate_delete_first(struct migration *m, const char *app, const char *dev, enum jstate state,
 			 json_t *export);
+
+/* Verifies the created device: from the create's answers (may be NULL: a
+ * resumed run has none) unless read-back is asked for, else by reading it
+ * back. As dest_verify returns. */
+int migration_verify(struct migration *m, const json_t *ready, const json_t *answers, char *err,
+		     size_t errlen);
 
 /* restore (restore.c): puts one journal device back at the source. */
 struct restore_ctx {

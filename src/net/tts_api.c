@@ -532,8 +532,8 @@ static bool same_opt(const json_t *a, const json_t *b)
 /* Reads the IS device back after a create whose answer was lost: 1 when it
  * is there with the ids and EUIs that were sent (*out = what was read), 0
  * when TTS says it is not there, -1 otherwise (err says why). */
-static int created_as_sent(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
-			   struct tts_error *err)
+int tts_created_as_sent(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
+			struct tts_error *err)
 {
 	const json_t *ids = json_object_get(dev, "ids");
 	const char *dev_id = json_string_value(json_object_get(ids, "device_id"));
@@ -591,7 +591,7 @@ int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev
 		lost.forbidden_paths = NULL;
 		struct tts_error rb = {0};
 		tts_error_clear(&rb);
-		int there = created_as_sent(api, app_id, dev, out, &rb);
+		int there = tts_created_as_sent(api, app_id, dev, out, &rb);
 		if (there == 1) {
 			log_debug("create of device \"%s\": the answer was lost (%s), but it took "
 				  "effect",
@@ -658,6 +658,23 @@ int tts_batch_delete(struct tts_api *api, enum tts_comp c, const char *app_id,
 	}
 	char *url = device_url(api, c, app_id, "batch", q.buf);
 	int rc = call(api, c, "DELETE", url, NULL, NULL, NULL, err);
+	free(url);
+	strbuf_release(&q);
+	return rc;
+}
+
+int tts_batch_get_devices(struct tts_api *api, const char *app_id, const char *const *dev_ids,
+			  size_t n, const json_t *paths, json_t **out, struct tts_error *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addstr(&q, i ? "&device_ids=" : "device_ids=");
+		put_segment(&q, dev_ids[i]);
+	}
+	strbuf_addstr(&q, "&field_mask=");
+	add_paths(&q, paths);
+	char *url = device_url(api, TTS_IS, app_id, "batch", q.buf);
+	int rc = url ? call(api, TTS_IS, "GET", url, NULL, out, NULL, err) : -1;
 	free(url);
 	strbuf_release(&q);
 	return rc;

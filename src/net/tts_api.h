@@ -94,6 +94,12 @@ int tts_set_device(struct tts_api *api, enum tts_comp c, const char *app_id, con
 int tts_create_device(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
 		      struct tts_error *err);
 
+/* Reads the IS device under dev's id (mask "ids"): 1 when it has the ids and
+ * EUIs of dev (*out, may be NULL, = what was read), 0 when TTS says it is not
+ * there, -1 otherwise (err; status 409 when it is another device). */
+int tts_created_as_sent(struct tts_api *api, const char *app_id, const json_t *dev, json_t **out,
+			struct tts_error *err);
+
 int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id, const char *dev_id,
 		      struct tts_error *err);
 
@@ -103,6 +109,13 @@ int tts_delete_device(struct tts_api *api, enum tts_comp c, const char *app_id, 
 #define TTS_BATCH_MAX 20
 int tts_batch_delete(struct tts_api *api, enum tts_comp c, const char *app_id,
 		     const char *const *dev_ids, size_t n, struct tts_error *err);
+
+/* IS batch Get (1 to TTS_BATCH_MAX devices) with the given mask:
+ * GET .../devices/batch?device_ids=a&device_ids=b&field_mask=...; *out is
+ * {"end_devices":[...]} (devices that are not there are left out, {} when
+ * none is). */
+int tts_batch_get_devices(struct tts_api *api, const char *app_id, const char *const *dev_ids,
+			  size_t n, const json_t *paths, json_t **out, struct tts_error *err);
 
 /* One page of the IS list: {"end_devices":[...]} and X-Total-Count. */
 int tts_list_devices(struct tts_api *api, const char *app_id, const json_t *paths, int limit,

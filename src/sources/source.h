@@ -68,6 +68,10 @@ struct source_ops {
 	int (*export_device)(struct source *s, const char *app_id, const char *dev_id, json_t **out,
 			     struct src_err *err);
 
+	/* The device ids the command hands out next, in order, in groups of
+	 * up to 20 (device exports): a source may read each group at once when
+	 * the first of its exports starts. NULL: not needed. */
+	void (*announce)(struct source *s, const char *app_id, const char *const *devs, size_t n);
 	/* Whether retire_device() will change the source in this run. */
 	bool (*retires)(const struct source *s);
 

@@ -12,17 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
 #include "core/strlist.h"
 #include "net/tts_api.h"
+#include "net/tts_check.h"
 #include "net/tts_registry.h"
 #include "net/tts_schema.h"
 #include "net/tts_config.h"
 #include "sources/source.h"
 #include "sources/tts_restore.h"
 #include "ui/log.h"
+#include "ui/stop.h"
 
 static const struct opt_desc tts_options[] = {
     TTS_CONNECTION_OPTIONS("TTS_", "at the source"),
@@ -70,6 +73,33 @@ struct source {
 	 * shared by the worker threads, so read and narrowed under mask_mu. */
 	pthread_mutex_t mask_mu;
 	json_t *mask[TTS_NCOMP];
+	/* Identity Server records read ahead of their export, each taken once
+	 * ("app/dev" → device): from the list pages (application exports) and
+	 * from batch gets of the ids announced in groups (device exports). */
+	pthread_mutex_t ahead_mu;
+	pthread_cond_t ahead_cv;
+	json_t *ahead;
+	json_t *group_of; /* "app/dev" → index in groups, until its group is read */
+	struct ahead_group *groups;
+	size_t ngroups, capgroups;
+	/* The journaled migration's deletes: the devices retiring at the same
+	 * time go in one batch; each worker waits for its batch's outcome. */
+	pthread_mutex_t jb_mu;
+	pthread_cond_t jb_cv;
+	struct jbatch *jb_open;
+	size_t jb_max;	/* min(--tts.batch-size, --concurrency) */
+	bool journaled; /* set_retire_delete: each retire returns when done */
+};
+
+struct ahead_group {
+	char *app;
+	char **ids;
+	size_t n;
+	int state; /* 0 announced, 1 being read, 2 read */
+	/* The batch get failed in a way a Get per device would repeat (no
+	 * answer, a server fault): that is each device's error. */
+	bool failed;
+	struct tts_error err;
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -82,6 +112,19 @@ static void tts_close(struct source *s)
 	for (int c = 0; c < TTS_NCOMP; c++)
 		json_decref(s->mask[c]);
 	pthread_mutex_destroy(&s->mask_mu);
+	json_decref(s->ahead);
+	json_decref(s->group_of);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		for (size_t k = 0; s->groups[i].ids && k < s->groups[i].n; k++)
+			free(s->groups[i].ids[k]);
+		free(s->groups[i].ids);
+		free(s->groups[i].app);
+	}
+	free(s->groups);
+	pthread_mutex_destroy(&s->ahead_mu);
+	pthread_cond_destroy(&s->ahead_cv);
+	pthread_mutex_destroy(&s->jb_mu);
+	pthread_cond_destroy(&s->jb_cv);
 	free(s->app_id);
 	strlist_free(&s->batch);
 	pthread_mutex_destroy(&s->batch_mu);
@@ -94,6 +137,12 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	if (!s)
 		return -1;
 	pthread_mutex_init(&s->mask_mu, NULL);
+	pthread_mutex_init(&s->ahead_mu, NULL);
+	pthread_cond_init(&s->ahead_cv, NULL);
+	pthread_mutex_init(&s->jb_mu, NULL);
+	pthread_cond_init(&s->jb_cv, NULL);
+	s->ahead = json_object();
+	s->group_of = json_object();
 	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
 	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
@@ -106,6 +155,9 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	if (s->batch_size < 1 || s->batch_size > TTS_BATCH_MAX)
 		s->batch_size = s->batch_size < 1 ? 1 : TTS_BATCH_MAX;
 	pthread_mutex_init(&s->batch_mu, NULL);
+	s->jb_max = (size_t)s->batch_size;
+	if ((size_t)cfg_concurrency(cfg) < s->jb_max)
+		s->jb_max = (size_t)cfg_concurrency(cfg);
 	s->page_size = (int)cfg_int(cfg, "tts", "page-size", 1000);
 	if (s->page_size < 1 || s->page_size > 1000)
 		s->page_size = 1000;
@@ -185,6 +237,202 @@ static int get_component(struct source *s, enum tts_comp c, const char *app, con
 done:
 	json_decref(mask);
 	return rc;
+}
+
+/* ---- Identity Server records read ahead ------------------------------- */
+
+static void ahead_key(char *key, size_t cap, const char *app, const char *dev)
+{
+	snprintf(key, cap, "%s/%s", app, dev);
+}
+
+/* Keeps dev (an IS answer listed or batch-read for app) for its export, if it
+ * names a device of app and is a well-formed end device; else its export
+ * reads it on its own (and reports what is wrong with it). */
+static void ahead_put_locked(struct source *s, const char *app, json_t *dev)
+{
+	char key[160], why[256];
+	const char *id = json_string_value(jp_get(dev, "ids.device_id"));
+	const char *a = json_string_value(jp_get(dev, "ids.application_ids.application_id"));
+	if (!id || !a || strcmp(a, app) != 0 || tts_check_device_types(dev, why, sizeof why) < 0)
+		return;
+	ahead_key(key, sizeof key, app, id);
+	json_object_set(s->ahead, key, dev);
+}
+
+/* The IS record read ahead for app/dev (a new reference), or NULL. */
+static json_t *ahead_take(struct source *s, const char *app, const char *dev)
+{
+	char key[160];
+	ahead_key(key, sizeof key, app, dev);
+	pthread_mutex_lock(&s->ahead_mu);
+	json_t *d = json_incref(json_object_get(s->ahead, key));
+	json_object_del(s->ahead, key);
+	pthread_mutex_unlock(&s->ahead_mu);
+	return d;
+}
+
+/* Device exports: the ids the command is about to hand out, in groups of up
+ * to TTS_BATCH_MAX; the first export of a group reads the whole group with
+ * one batch get, the others of the group wait for it. */
+static void tts_announce(struct source *s, const char *app, const char *const *devs, size_t n)
+{
+	if (!app)
+		app = s->app_id;
+	if (!app || n < 2 || n > TTS_BATCH_MAX)
+		return; /* one device: its Get costs the same */
+	pthread_mutex_lock(&s->ahead_mu);
+	if (s->ngroups == s->capgroups) {
+		size_t cap = s->capgroups ? 2 * s->capgroups : 64;
+		struct ahead_group *g = realloc(s->groups, cap * sizeof *g);
+		if (!g)
+			goto out;
+		s->groups = g;
+		s->capgroups = cap;
+	}
+	struct ahead_group *g = &s->groups[s->ngroups];
+	*g = (struct ahead_group){.app = strdup(app), .ids = calloc(n, sizeof *g->ids), .n = n};
+	if (!g->app || !g->ids) {
+		free(g->app);
+		free(g->ids);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char key[160];
+		g->ids[i] = strdup(devs[i]);
+		ahead_key(key, sizeof key, app, devs[i]);
+		if (g->ids[i])
+			json_object_set_new(s->group_of, key, json_integer((json_int_t)s->ngroups));
+	}
+	s->ngroups++;
+out:
+	pthread_mutex_unlock(&s->ahead_mu);
+}
+
+/* One IS batch get of the group's ids; a server of another version may
+ * refuse mask paths (dropped, said, retried once, as get_component does). */
+static void read_group(struct source *s, const char *app, char **ids, size_t n,
+		       struct tts_error *failed)
+{
+	struct tts_error e = {0};
+	json_t *mask = mask_copy(s, TTS_IS), *res = NULL;
+	int rc = tts_batch_get_devices(&s->api, app, (const char *const *)ids, n, mask, &res, &e);
+	if (rc < 0 && e.status == 400 && e.forbidden_paths && drop_paths(mask, e.forbidden_paths)) {
+		pthread_mutex_lock(&s->mask_mu);
+		size_t dropped = drop_paths(s->mask[TTS_IS], e.forbidden_paths);
+		pthread_mutex_unlock(&s->mask_mu);
+		if (dropped) {
+			char *list = tts_join_paths(e.forbidden_paths);
+			log_warn("%s refused field paths %s (a server of another version?): these "
+				 "fields are not exported",
+				 tts_comps[TTS_IS].name, list ? list : "?");
+			free(list);
+		}
+		tts_error_clear(&e);
+		rc = tts_batch_get_devices(&s->api, app, (const char *const *)ids, n, mask, &res,
+					   &e);
+	}
+	/* A route this server lacks or refuses (an older version, a proxy):
+	 * each device is read on its own. Anything else would only repeat. */
+	bool route = e.status == 400 || e.status == 404 || e.status == 405 || e.status == 501;
+	if (rc < 0 && route)
+		log_debug("batch get of %zu devices from the Identity Server failed (%s): each is "
+			  "read on its own",
+			  n, e.message);
+	else if (rc < 0) {
+		*failed = e;
+		failed->forbidden_paths = NULL;
+	}
+	json_t *devs = json_object_get(res, "end_devices");
+	size_t i;
+	json_t *d;
+	pthread_mutex_lock(&s->ahead_mu);
+	json_array_foreach(devs, i, d)
+	{
+		/* Only the devices asked for (an answer about others is ignored). */
+		const char *id = json_string_value(jp_get(d, "ids.device_id"));
+		for (size_t k = 0; id && k < n; k++)
+			if (strcmp(ids[k], id) == 0) {
+				ahead_put_locked(s, app, d);
+				break;
+			}
+	}
+	/* Released under the lock: its devices are shared with the cache. */
+	json_decref(res);
+	pthread_mutex_unlock(&s->ahead_mu);
+	json_decref(mask);
+	tts_error_clear(&e);
+}
+
+/* Reads (or waits for) the group announced with app/dev, if any: 0 when
+ * read (or none), -1 with e when the batch get failed for good. */
+static int ahead_fetch(struct source *s, const char *app, const char *dev, struct tts_error *e)
+{
+	char key[160];
+	ahead_key(key, sizeof key, app, dev);
+	pthread_mutex_lock(&s->ahead_mu);
+	json_t *gi = json_object_get(s->group_of, key);
+	if (!gi) {
+		pthread_mutex_unlock(&s->ahead_mu);
+		return 0;
+	}
+	size_t idx = (size_t)json_integer_value(gi);
+	while (s->groups[idx].state == 1)
+		pthread_cond_wait(&s->ahead_cv, &s->ahead_mu);
+	if (s->groups[idx].state == 2) {
+		int rc = s->groups[idx].failed ? -1 : 0;
+		if (rc < 0) {
+			tts_error_clear(e);
+			*e = s->groups[idx].err;
+		}
+		pthread_mutex_unlock(&s->ahead_mu);
+		return rc;
+	}
+	s->groups[idx].state = 1;
+	char *gapp = s->groups[idx].app, **ids = s->groups[idx].ids;
+	size_t n = s->groups[idx].n;
+	pthread_mutex_unlock(&s->ahead_mu);
+
+	struct tts_error failed = {0};
+	read_group(s, gapp, ids, n, &failed);
+
+	pthread_mutex_lock(&s->ahead_mu);
+	if (failed.status || failed.message[0]) {
+		s->groups[idx].failed = true;
+		s->groups[idx].err = failed;
+		tts_error_clear(e);
+		*e = failed;
+	}
+	for (size_t k = 0; k < n; k++) {
+		char gk[160];
+		ahead_key(gk, sizeof gk, gapp, ids[k] ? ids[k] : "");
+		json_t *v = json_object_get(s->group_of, gk);
+		if (v && (size_t)json_integer_value(v) == idx)
+			json_object_del(s->group_of, gk);
+		free(ids[k]);
+	}
+	free(ids);
+	free(gapp);
+	s->groups[idx].ids = NULL;
+	s->groups[idx].app = NULL;
+	s->groups[idx].state = 2;
+	int rc = s->groups[idx].failed ? -1 : 0;
+	pthread_cond_broadcast(&s->ahead_cv);
+	pthread_mutex_unlock(&s->ahead_mu);
+	return rc;
+}
+
+/* The device's IS record: read ahead, or read now. */
+static int get_is(struct source *s, const char *app, const char *dev, json_t **out,
+		  struct tts_error *e)
+{
+	if ((*out = ahead_take(s, app, dev)))
+		return 0;
+	if (ahead_fetch(s, app, dev, e) < 0)
+		return -1;
+	if ((*out = ahead_take(s, app, dev)))
+		return 0;
+	return get_component(s, TTS_IS, app, dev, out, e);
 }
 
 /*
@@ -298,7 +546,7 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 		err->config = true;
 		goto done;
 	}
-	if (get_component(s, TTS_IS, app, dev, &is, &e) < 0) {
+	if (get_is(s, app, dev, &is, &e) < 0) {
 		describe(err, dev, TTS_IS, &e, "reading from the");
 		goto done;
 	}
@@ -386,24 +634,58 @@ done:
 
 /* ---- listing ------------------------------------------------------------ */
 
+struct collect {
+	struct source *s;
+	const char *app;
+	json_t *ids;
+};
+
+/* Each listed device: its id, and its IS record for its export. */
 static int collect_id(void *ud, const json_t *d)
 {
+	struct collect *c = ud;
 	const char *id = json_string_value(jp_get(d, "ids.device_id"));
-	if (id)
-		json_array_append_new(ud, json_string(id));
+	if (!id)
+		return 0;
+	json_array_append_new(c->ids, json_string(id));
+	pthread_mutex_lock(&c->s->ahead_mu);
+	ahead_put_locked(c->s, c->app, (json_t *)d);
+	pthread_mutex_unlock(&c->s->ahead_mu);
 	return 0;
 }
 
-/* All ids are collected before the first callback: deleting devices while
- * paging by page number would shift later pages and skip devices. */
+/*
+ * The list pages carry every IS field (the IS Get mask): the exports that
+ * follow need no IS Get. All ids are collected before the first callback:
+ * deleting devices while paging by page number would shift later pages and
+ * skip devices. A server of another version that refuses mask paths gets
+ * them dropped (said) and the listing starts over.
+ */
 static int tts_list(struct source *s, const char *app, src_device_cb cb, void *ud,
 		    struct src_err *err)
 {
-	json_t *ids = json_array();
-	json_t *mask = json_pack("[s]", "ids.device_id");
+	struct collect c = {s, app, json_array()};
+	json_t *mask = mask_copy(s, TTS_IS);
 	struct tts_error e = {0};
-	int page = 0, rc = -1;
-	int r = tts_devreg_list(&s->api, app, mask, s->page_size, collect_id, ids, &page, &e);
+	int page = 0, rc = -1, r;
+	for (int round = 0;; round++) {
+		r = tts_devreg_list(&s->api, app, mask, s->page_size, collect_id, &c, &page, &e);
+		if (r != TTS_LIST_FAILED || round == 2 || e.status != 400 || !e.forbidden_paths ||
+		    drop_paths(mask, e.forbidden_paths) == 0)
+			break;
+		pthread_mutex_lock(&s->mask_mu);
+		size_t dropped = drop_paths(s->mask[TTS_IS], e.forbidden_paths);
+		pthread_mutex_unlock(&s->mask_mu);
+		if (dropped) {
+			char *list = tts_join_paths(e.forbidden_paths);
+			log_warn("%s refused field paths %s (a server of another version?): these "
+				 "fields are not exported",
+				 tts_comps[TTS_IS].name, list ? list : "?");
+			free(list);
+		}
+		json_array_clear(c.ids);
+		tts_error_clear(&e);
+	}
 	if (r == TTS_LIST_FAILED) {
 		snprintf(err->msg, sizeof err->msg,
 			 "application \"%s\": listing devices on the Identity Server (page %d): %s",
@@ -420,7 +702,7 @@ static int tts_list(struct source *s, const char *app, src_device_cb cb, void *u
 	}
 	size_t i;
 	json_t *id;
-	json_array_foreach(ids, i, id)
+	json_array_foreach(c.ids, i, id)
 	{
 		if (cb(ud, json_string_value(id)) < 0) {
 			snprintf(err->msg, sizeof err->msg, "stopped");
@@ -431,7 +713,7 @@ static int tts_list(struct source *s, const char *app, src_device_cb cb, void *u
 done:
 	tts_error_clear(&e);
 	json_decref(mask);
-	json_decref(ids);
+	json_decref(c.ids);
 	return rc;
 }
 
@@ -505,8 +787,19 @@ static int delete_recorded(struct source *s, const char *app, const char *dev, s
  * deleted one by one, so that the error names the device. ok[i] (when
  * given) tells which are gone everywhere; with record, the hooks see it.
  * Returns how many devices could not be deleted. */
+static size_t delete_list_errs(struct source *s, const char *app, const char *const *list, size_t n,
+			       bool record, bool *ok, struct src_err *errs);
+
 static size_t delete_list(struct source *s, const char *app, const char *const *list, size_t n,
 			  bool record, bool *ok)
+{
+	return delete_list_errs(s, app, list, n, record, ok, NULL);
+}
+
+/* errs (n of them, may be NULL): each failed device's message, instead of
+ * logging it. */
+static size_t delete_list_errs(struct source *s, const char *app, const char *const *list, size_t n,
+			       bool record, bool *ok, struct src_err *errs)
 {
 	struct tts_error e = {0};
 	size_t failed = 0;
@@ -530,7 +823,10 @@ static size_t delete_list(struct source *s, const char *app, const char *const *
 		for (size_t i = 0; i < n; i++) {
 			struct src_err se = {0};
 			if (delete_everywhere(s, app, list[i], &se) < 0) {
-				log_error("%s", se.msg);
+				if (errs)
+					errs[i] = se;
+				else
+					log_error("%s", se.msg);
 				failed++;
 				continue;
 			}
@@ -578,6 +874,121 @@ static void flush_pending(struct source *s)
 	pthread_mutex_unlock(&s->batch_mu);
 }
 
+/*
+ * The journaled migration's deletes, batched: the journal holds each device
+ * as retiring before this call and records it deleted after it returns, so
+ * the call must not return before the device's delete is done. The first
+ * device of a batch waits for others to join, up to jb_max, while they
+ * keep coming (RETIRE_IDLE_MS apart, RETIRE_MAX_MS at most); then one batch
+ * delete per component (AS, NS, JS, IS; all or nothing each; a failed batch
+ * is done device by device, so each gets its own outcome) and every device
+ * of the batch returns its own result. A kill in between leaves the devices
+ * retiring in the journal: resume deletes them again (not there = deleted).
+ */
+#define RETIRE_IDLE_MS 500  /* no device joined for this long: delete */
+#define RETIRE_MAX_MS  3000 /* the first device waits at most this long */
+
+struct jbatch {
+	char app[64];
+	const char *devs[TTS_BATCH_MAX];
+	struct src_err errs[TTS_BATCH_MAX];
+	bool ok[TTS_BATCH_MAX];
+	size_t n;
+	int refs;
+	bool closed, done;
+	struct timespec last_join;
+};
+
+static struct timespec after_ms(struct timespec t, long ms)
+{
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+static bool before(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+static void jb_close_locked(struct source *s, struct jbatch *b)
+{
+	b->closed = true;
+	if (s->jb_open == b)
+		s->jb_open = NULL;
+	pthread_cond_broadcast(&s->jb_cv);
+}
+
+static int retire_batched(struct source *s, const char *app, const char *dev, struct src_err *err)
+{
+	pthread_mutex_lock(&s->jb_mu);
+	struct jbatch *b = s->jb_open;
+	if (b && strcmp(b->app, app) != 0) {
+		jb_close_locked(s, b); /* another application: its own batch */
+		b = NULL;
+	}
+	bool leader = !b;
+	if (leader) {
+		b = calloc(1, sizeof *b);
+		if (!b) {
+			pthread_mutex_unlock(&s->jb_mu);
+			return delete_everywhere(s, app, dev, err);
+		}
+		snprintf(b->app, sizeof b->app, "%s", app);
+		s->jb_open = b;
+	}
+	size_t i = b->n++;
+	b->devs[i] = dev;
+	b->refs++;
+	clock_gettime(CLOCK_REALTIME, &b->last_join);
+	if (b->n >= s->jb_max)
+		jb_close_locked(s, b);
+	else if (!leader)
+		pthread_cond_broadcast(&s->jb_cv); /* the leader's idle wait starts over */
+	if (leader) {
+		struct timespec cap = after_ms(b->last_join, RETIRE_MAX_MS);
+		while (!b->closed && !g_interrupted) {
+			struct timespec until = after_ms(b->last_join, RETIRE_IDLE_MS);
+			if (before(cap, until))
+				until = cap;
+			if (pthread_cond_timedwait(&s->jb_cv, &s->jb_mu, &until) != 0) {
+				struct timespec now;
+				clock_gettime(CLOCK_REALTIME, &now);
+				if (!before(now, cap) ||
+				    !before(now, after_ms(b->last_join, RETIRE_IDLE_MS)))
+					break;
+			}
+		}
+		jb_close_locked(s, b);
+		size_t n = b->n;
+		pthread_mutex_unlock(&s->jb_mu);
+		delete_list_errs(s, app, b->devs, n, false, b->ok, b->errs);
+		if (n > 1)
+			log_debug(
+			    "application \"%s\": %zu devices deleted at the source in one batch",
+			    app, n);
+		pthread_mutex_lock(&s->jb_mu);
+		b->done = true;
+		pthread_cond_broadcast(&s->jb_cv);
+	} else {
+		while (!b->done)
+			pthread_cond_wait(&s->jb_cv, &s->jb_mu);
+	}
+	int rc = b->ok[i] ? 0 : -1;
+	if (rc < 0) {
+		*err = b->errs[i];
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof err->msg,
+				 "device \"%s\": not deleted at the source", dev);
+	}
+	bool last = --b->refs == 0;
+	pthread_mutex_unlock(&s->jb_mu);
+	if (last)
+		free(b);
+	return rc;
+}
+
 static int tts_retire_device(struct source *s, const char *app, const char *dev,
 			     const json_t *exported, struct src_err *err)
 {
@@ -587,6 +998,9 @@ static int tts_retire_device(struct source *s, const char *app, const char *dev,
 		app = s->app_id;
 	if (!s->delete_device)
 		return disable_downlinks(s, app, dev, exported, err);
+	if (s->journaled)
+		return s->jb_max > 1 ? retire_batched(s, app, dev, err)
+				     : delete_everywhere(s, app, dev, err);
 	if (s->batch_size <= 1)
 		return delete_recorded(s, app, dev, err);
 	/* Queued: deleted with the next full batch, or at finish(). */
@@ -774,8 +1188,9 @@ static void tts_complete_deletes(struct source *s, const char *app, const char *
 static void tts_set_retire_delete(struct source *s, bool delete_device)
 {
 	s->delete_device = delete_device;
-	/* The journal records each device's retirement: one by one there. */
-	s->batch_size = 1;
+	/* The journal records each device's retirement: each call returns only
+	 * once its device is deleted (retire_batched). */
+	s->journaled = true;
 }
 
 const struct source_ops tts_source = {
@@ -785,6 +1200,7 @@ const struct source_ops tts_source = {
     .open = tts_open,
     .list_devices = tts_list,
     .export_device = tts_export_shim,
+    .announce = tts_announce,
     .retires = tts_retires,
     .retire_device = tts_retire_device,
     .set_retire_delete = tts_set_retire_delete,

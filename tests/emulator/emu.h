@@ -75,6 +75,9 @@ struct emu_config {
 	size_t nreject;
 	struct emu_fail_route *fail_routes;
 	size_t nfail_routes;
+	struct emu_fail_route *omit_routes; /* --answer-omit: route, "status" unused */
+	char **omit_paths;		    /* parallel: the path left out of 2xx answers */
+	size_t nomit;
 	const char *tls_cert;
 	const char *tls_key;
 	bool quiet;
@@ -128,11 +131,15 @@ struct emu {
 	struct emu_bucket *buckets;
 	size_t nbuckets;
 
-	pthread_mutex_t log_lock; /* guards the ring below */
+	pthread_mutex_t log_lock; /* guards the ring below and stats */
 	struct emu_log_entry *log;
 	size_t log_start, log_len;
 
 	struct emu_gw *gw; /* gateways, accounts' keys, connection stats (gw.h) */
+	/* /_emulator/stats: {"METHOD route": {"count","ok","failed"}}, every API
+	 * request (also beyond --log-max), ids in the route replaced by {app},
+	 * {dev}. */
+	json_t *stats;
 };
 
 /* ---- requests and responses ----------------------------------------- */

@@ -6,6 +6,8 @@
 #include "emu.h"
 #include "gw.h"
 
+#include "core/jsonpath.h"
+
 #include <microhttpd.h>
 
 #include <errno.h>
@@ -67,10 +69,89 @@ static json_t *error_summary(const json_t *body)
 	return out;
 }
 
+/*
+ * The route of an API path with its ids replaced: "/api/v3/ns/applications/
+ * {app}/devices/{dev}"; "batch" and "filter" are routes of their own, as in
+ * TTS. Paths of another shape are kept as sent (up to cap).
+ */
+static void route_key(const char *method, const char *path, char *out, size_t cap)
+{
+	char buf[512];
+	size_t n = strcspn(path, "?");
+	snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf ? n : sizeof buf - 1), path);
+	int len = snprintf(out, cap, "%s ", method);
+	char *seg[12];
+	size_t nseg = 0;
+	char *save = NULL;
+	for (char *s = strtok_r(buf, "/", &save); s && nseg < 12; s = strtok_r(NULL, "/", &save))
+		seg[nseg++] = s;
+	for (size_t i = 0; i < nseg && len >= 0 && (size_t)len < cap; i++) {
+		const char *v = seg[i];
+		if (i > 0 && strcmp(seg[i - 1], "applications") == 0)
+			v = "{app}";
+		else if (i > 0 && strcmp(seg[i - 1], "devices") == 0 && strcmp(v, "batch") &&
+			 strcmp(v, "filter"))
+			v = "{dev}";
+		len += snprintf(out + len, cap - (size_t)len, "/%s", v);
+	}
+}
+
+static void count_request(struct emu *e, const char *method, const char *uri, unsigned status)
+{
+	char key[600], st[8];
+	route_key(method, uri, key, sizeof key);
+	snprintf(st, sizeof st, "%u", status);
+	pthread_mutex_lock(&e->log_lock);
+	if (!e->stats)
+		e->stats = json_object();
+	json_t *row = json_object_get(e->stats, key);
+	if (!row) {
+		row = json_pack("{s:I,s:{}}", "count", (json_int_t)0, "status");
+		json_object_set_new(e->stats, key, row);
+	}
+	json_t *by = json_object_get(row, "status");
+	json_t *c = json_object_get(row, "count"), *sc = json_object_get(by, st);
+	if (c)
+		json_integer_set(c, json_integer_value(c) + 1);
+	if (sc)
+		json_integer_set(sc, json_integer_value(sc) + 1);
+	else if (by)
+		json_object_set_new(by, st, json_integer(1));
+	pthread_mutex_unlock(&e->log_lock);
+}
+
+/* {"total", "retryable" (no answer, 429, 5xx: what a client sends again),
+ * "routes": {...}}. */
+static json_t *stats_dump(struct emu *e, bool reset)
+{
+	json_int_t total = 0, retryable = 0;
+	pthread_mutex_lock(&e->log_lock);
+	json_t *routes = e->stats ? json_deep_copy(e->stats) : json_object();
+	if (reset) {
+		json_decref(e->stats);
+		e->stats = NULL;
+	}
+	pthread_mutex_unlock(&e->log_lock);
+	const char *k, *st;
+	json_t *row, *v;
+	json_object_foreach(routes, k, row)
+	{
+		total += json_integer_value(json_object_get(row, "count"));
+		json_object_foreach(json_object_get(row, "status"), st, v)
+		{
+			long s = strtol(st, NULL, 10);
+			if (s == 0 || s == 429 || s >= 500)
+				retryable += json_integer_value(v);
+		}
+	}
+	return json_pack("{s:I,s:I,s:o}", "total", total, "retryable", retryable, "routes", routes);
+}
+
 /* Logs a request with what to merge into its row (owned; may be NULL). */
 static void log_request_extra(struct emu *e, const char *method, const char *uri, unsigned status,
 			      json_t *extra)
 {
+	count_request(e, method, uri, status);
 	if (e->cfg.log_max == 0) {
 		json_decref(extra);
 		return;
@@ -147,6 +228,9 @@ static void admin(struct emu *e, const char *method, const char *url, struct emu
 		if (del)
 			log_clear(e);
 		emu_resp_json(rs, 200, del ? json_object() : log_dump(e));
+	} else if (strcmp(url, "/_emulator/stats") == 0 && (get || del)) {
+		/* DELETE answers the counts so far and starts again from zero. */
+		emu_resp_json(rs, 200, stats_dump(e, del));
 	} else {
 		emu_resp_gw(rs, 404, 5, "Not Found");
 	}
@@ -368,6 +452,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			};
 			emu_api(e, &rq, &rs);
 			json_decref(query);
+			/* --answer-omit: the change is made; the answer lacks the path. */
+			for (size_t i = 0; i < e->cfg.nomit && rs.status >= 200 && rs.status < 300;
+			     i++)
+				if (strcmp(e->cfg.omit_routes[i].method, method) == 0 &&
+				    strstr(url, e->cfg.omit_routes[i].substring) && rs.body)
+					jp_del(rs.body, e->cfg.omit_paths[i]);
 			if (e->cfg.apply_drop_every && is_write(method) &&
 			    (atomic_fetch_add(&e->nwrites, 1) + 1) % e->cfg.apply_drop_every == 0) {
 				/* Done at the server, the answer lost on the way. */
@@ -520,4 +610,6 @@ int emu_http_run(struct emu *e)
 void emu_log_free(struct emu *e)
 {
 	log_clear(e);
+	json_decref(e->stats);
+	e->stats = NULL;
 }

@@ -46,6 +46,9 @@ static const struct option_doc {
     {"missing-right", "M:SUB:RIGHT",
      "requests of the route answer 403 insufficient_application_rights, missing\n"
      "RIGHT (e.g. PUT:/js/:RIGHT_APPLICATION_DEVICES_WRITE_KEYS); repeatable"},
+    {"answer-omit", "M:SUB:PATH",
+     "2xx answers of the route leave PATH out (after the request took effect), as\n"
+     "a server that does not echo it (e.g. PUT:/ns/:session.last_n_f_cnt_down); repeatable"},
     {"retry-after", "S", "Retry-After seconds of --throttle-every answers (default 1)"},
     {"reject-paths", "A,B", "field paths this server does not know (400 field_mask_paths)"},
     {"fail-route", "M:SUB:S",
@@ -80,8 +83,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f,
 		"\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
-		"GET|DELETE /_emulator/requests, GET|DELETE /_emulator/gateways,\n"
-		"POST|GET|DELETE /_emulator/gateways/ID/connection\n");
+		"GET|DELETE /_emulator/requests, GET|DELETE /_emulator/stats,\n"
+		"GET|DELETE /_emulator/gateways, POST|GET|DELETE /_emulator/gateways/ID/connection\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -176,6 +179,13 @@ static void free_config(struct emu_config *c)
 	}
 	free(c->missing_rights);
 	free(c->missing_right_names);
+	for (size_t i = 0; i < c->nomit; i++) {
+		free(c->omit_routes[i].method);
+		free(c->omit_routes[i].substring);
+		free(c->omit_paths[i]);
+	}
+	free(c->omit_routes);
+	free(c->omit_paths);
 }
 
 /* METHOD:PATH_SUBSTRING:STATUS; the substring may itself hold colons. */
@@ -243,6 +253,27 @@ static int add_missing_right(struct emu_config *c, const char *spec)
 	free(route);
 	if (rc == 0 && c->nmissing_rights == before + 1)
 		names[before] = strdup(last + 1);
+	return rc;
+}
+
+/* "M:SUB:PATH" for --answer-omit: the last ':' starts the path. */
+static int add_omit(struct emu_config *c, const char *spec)
+{
+	const char *last = strrchr(spec, ':');
+	if (!last || !last[1] || last == spec)
+		return -1;
+	char *route = strndup(spec, (size_t)(last - spec));
+	char **paths = realloc(c->omit_paths, (c->nomit + 1) * sizeof *paths);
+	if (!route || !paths) {
+		free(route);
+		return -1;
+	}
+	c->omit_paths = paths;
+	size_t before = c->nomit;
+	int rc = add_route(&c->omit_routes, &c->nomit, route);
+	free(route);
+	if (rc == 0 && c->nomit == before + 1)
+		paths[before] = strdup(last + 1);
 	return rc;
 }
 
@@ -332,6 +363,8 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 			ok = add_missing_right(c, val) == 0;
 		} else if (!strcmp(name, "fail-route")) {
 			ok = add_fail_route(c, val) == 0;
+		} else if (!strcmp(name, "answer-omit")) {
+			ok = add_omit(c, val) == 0;
 		} else if (!strcmp(name, "net-id")) {
 			snprintf(c->net_id, sizeof c->net_id, "%.6s", val);
 			ok = strlen(val) == 6 && upper_hex(c->net_id, 6);

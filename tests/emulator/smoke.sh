@@ -368,6 +368,20 @@ grep -q -e NNSXS -e SECRET -e dXNlcjpwYXNz -e Bearer -e Basic "$TMP/body" && fai
 req DELETE /_emulator/requests
 req GET /_emulator/requests
 check "request log cleared" 200 '.==[]'
+req GET /_emulator/stats
+check "stats" 200 '.total > 50
+	and .retryable == ([.routes[].status | to_entries[] | select((.key|tonumber) as $s
+		| $s == 0 or $s == 429 or $s >= 500) | .value] | add // 0)
+	and .routes["GET /api/v3/applications/{app}/devices/{dev}"].status["404"] > 0
+	and .routes["GET /api/v3/applications/{app}/devices/batch"].count > 0
+	and .routes["DELETE /api/v3/ns/applications/{app}/devices/batch"].status["200"] > 0
+	and ([.routes[].count] | add) == .total
+	and all(.routes[]; .count == ([.status[]] | add))'
+req DELETE /_emulator/stats
+check "stats reset answers the counts" 200 '.total > 50'
+req GET /devices-not-api
+req GET /_emulator/stats
+check "stats reset" 200 '.total == 0 and .routes == {}'
 stop
 
 # --- fault knobs -------------------------------------------------------------------------------
@@ -423,6 +437,15 @@ t1=$(date +%s%N)
 ms=$(((t1 - t0) / 1000000))
 checks=$((checks + 1))
 [ "$ms" -lt 2500 ] || fail "parallel latency" "20 requests took $ms ms"
+stop
+
+# --- --answer-omit: stored, but not in the answer --------------------------------------------
+start --seed "$SEED" --answer-omit PUT:/as/:session.keys.app_s_key
+A=/api/v3/as/applications/src-app/devices/otaa-session
+req PUT "$A" '{"end_device":{"ids":{"device_id":"otaa-session"},"session":{"dev_addr":"260B0001","keys":{"app_s_key":{"key":"00112233445566778899AABBCCDDEEFF"}}}},"field_mask":{"paths":["session.dev_addr","session.keys.app_s_key.key"]}}'
+check "answer-omit: the Set answer lacks the path" 200 '.session.dev_addr=="260B0001" and (.session.keys | has("app_s_key") | not)'
+req GET "$A?field_mask=session.keys.app_s_key.key"
+check "answer-omit: stored all the same" 200 '.session.keys.app_s_key.key=="00112233445566778899AABBCCDDEEFF"'
 stop
 
 echo "smoke: $checks checks, $fails failed ($EMU)"

@@ -32,11 +32,12 @@ half() {
 backups() { ls "$STATE"/export-*.jsonl 2>/dev/null; }
 
 # --- a kill during the batched deletes, then the same command again ------------
-# --concurrency 1: request 1 lists, 2-81 read devices 1-20, 82-85 delete
-# them in a batch on AS, NS, JS, IS. A kill after 83: AS and NS deleted.
+# --concurrency 1: request 1 lists (the IS fields of every device), 2-61 read
+# devices 1-20 from JS, AS, NS, 62-65 delete them in a batch on AS, NS, JS,
+# IS. A kill after 63: AS and NS deleted.
 start_emu SRC --seed "$TMP/seed.jsonl"
 export TTS_API_URL=$SRC
-(TTNM_TEST_KILL_AFTER_REQUESTS=83 "$BIN" tts application safe-app --tts.delete-source-device --concurrency 1 >"$TMP/out.json" 2>"$TMP/kill1.err"; exit $?) 2>/dev/null
+(TTNM_TEST_KILL_AFTER_REQUESTS=63 "$BIN" tts application safe-app --tts.delete-source-device --concurrency 1 >"$TMP/out.json" 2>"$TMP/kill1.err"; exit $?) 2>/dev/null
 RC=$?
 assert_eq "the run was killed during the deletes" 137 "$RC"
 assert_eq "after the kill: 20 devices half deleted" 20 "$(half "$SRC" | tr ',' '\n' | grep -c .)"
@@ -57,15 +58,16 @@ assert_contains "the re-run says it completed the earlier deletes" "$ERR" "compl
 # --- the same command with > out.json, killed three times, then to the end -----
 # 60 devices, --concurrency 1. Each killed run first completes what the one
 # before left (20 IS reads, 4 batch deletes), lists (1), reads the next 20
-# devices (80), then is killed among their batch deletes
-# (run 1: request 83; runs 2 and 3: 107 after AS and NS, 108 after the JS too).
+# devices (60: JS, AS, NS; the IS fields came with the list), then is killed
+# among their batch deletes (run 1: request 63; runs 2 and 3: 87 after AS and
+# NS, 88 after the JS too).
 rm -rf "$STATE"
 "$FIX/gen-devices.sh" 60 safe-app >"$TMP/seed60.jsonl"
 cp "$TMP/seed.jsonl" "$TMP/seed40.jsonl" && cp "$TMP/seed60.jsonl" "$TMP/seed.jsonl"
 start_emu SRC2 --seed "$TMP/seed.jsonl"
 export TTS_API_URL=$SRC2
 cycle_lost="" cycle_half=""
-for k in 83 107 108; do
+for k in 63 87 88; do
 	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" tts application safe-app --tts.delete-source-device --concurrency 1 --quiet >"$TMP/out2.json" 2>>"$TMP/cycles.err"; exit $?) 2>/dev/null
 	rc=$?
 	l=$(lost "$SRC2" $(backups) "$TMP/out2.json")

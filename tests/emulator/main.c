@@ -81,10 +81,11 @@ static void usage(FILE *f)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f,
-		"\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
-		"GET|DELETE /_emulator/requests, GET|DELETE /_emulator/stats,\n"
-		"GET|DELETE /_emulator/gateways, POST|GET|DELETE /_emulator/gateways/ID/connection\n");
+	fprintf(
+	    f,
+	    "\nadmin routes (no auth): GET /_emulator/health, GET|DELETE /_emulator/devices,\n"
+	    "GET|DELETE /_emulator/requests, GET|DELETE /_emulator/stats,\n"
+	    "GET|DELETE /_emulator/gateways, POST|GET|DELETE /_emulator/gateways/ID/connection\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)

@@ -251,7 +251,9 @@ static int firefly_open(const struct config *cfg, struct source **out, struct sr
 			 "firefly: --rate-limit must be 0-100000 (and --rate-window-ms 1-3600000)");
 		goto fail;
 	}
-	s->window_ns = win * 1000000LL;
+	/* 5% more than the server's window: its clock starts when a request
+	 * arrives, ours when it leaves, and the network's delay varies. */
+	s->window_ns = win * 1050000LL;
 	if (s->rate > 0 && !(s->starts = calloc((size_t)s->rate, sizeof *s->starts))) {
 		snprintf(err->msg, sizeof err->msg, "out of memory");
 		goto fail;
@@ -707,9 +709,14 @@ static const char *const key_fields[][2] = {
 /* PUT devices/eui/ID with the keys of exported, each changed by delta to
  * its last byte (0: as exported). */
 static int put_keys(struct source *s, const char *id, const json_t *exported, int delta,
-		    struct src_err *err)
+		    bool counters, struct src_err *err)
 {
 	json_t *d = json_object();
+	/* Put back with a session that ran at the destination: Firefly's
+	 * downlink counter must not go back below what the device has seen. */
+	json_t *fc = jp_get(exported, "session.last_n_f_cnt_down");
+	if (counters && json_is_integer(fc))
+		json_object_set_new(d, "frame_counter", json_integer(json_integer_value(fc)));
 	for (size_t i = 0; i < 3; i++) {
 		const char *v = json_string_value(jp_get(exported, key_fields[i][1]));
 		if (!hex_n(v, 32))
@@ -721,7 +728,7 @@ static int put_keys(struct source *s, const char *id, const json_t *exported, in
 		json_object_set_new(d, key_fields[i][0], json_string(k));
 		memset(k, 0, sizeof k);
 	}
-	if (json_object_size(d) == 0) {
+	if (json_object_size(d) == (counters && json_is_integer(fc) ? 1u : 0u)) {
 		json_decref(d);
 		return 0; /* no keys: nothing Firefly could serve it with */
 	}
@@ -757,7 +764,7 @@ static int firefly_retire(struct source *s, const char *app_id, const char *dev_
 			 dev_id);
 		return -1;
 	}
-	if (put_keys(s, dev_id, exported, +1, err) < 0)
+	if (put_keys(s, dev_id, exported, +1, false, err) < 0)
 		return -1;
 	log_debug("device %s: keys invalidated at Firefly", dev_id);
 	return 0;
@@ -796,13 +803,20 @@ static int firefly_put_back(struct src_writer *w, const json_t *device, enum src
 	}
 	lower(lid, id, sizeof lid);
 	if (how == SRC_PUT_CREATE) {
-		snprintf(err->msg, sizeof err->msg,
-			 "device %s: firefly: devices cannot be created through the API this tool "
-			 "uses; only invalidated keys can be put back",
-			 lid);
-		return -1;
+		/* Firefly's API as this tool uses it cannot create a device: one
+		 * that is still there (its keys invalidated) gets them back. */
+		json_t *ans;
+		if (read_device(w->s, lid, &ans, err) < 0) {
+			if (err->not_found)
+				snprintf(err->msg, sizeof err->msg,
+					 "device %s: not at Firefly any more, and this tool cannot "
+					 "create devices there",
+					 lid);
+			return -1;
+		}
+		json_decref(ans);
 	}
-	return put_keys(w->s, lid, device, 0, err);
+	return put_keys(w->s, lid, device, 0, how == SRC_PUT_CREATE, err);
 }
 
 static void firefly_writer_close(struct src_writer *w)

@@ -117,6 +117,10 @@ assert_not_contains "wrong key: the key is not printed" "$ERR" "$FFKEY"
 assert_eq "wrong key: the server did echo the key (the redaction is tested)" true \
 	"$(curl -s "http://$ECHO/api/v1/devices?auth=x" | jq '.message | test("auth=x")')"
 curl -sf -X DELETE "http://$ECHO/_emulator/requests" >/dev/null
+run_ff firefly application --all "${FLAGS[@]/$FF/$ECHO}" --api-key "wrong-$FFKEY" </dev/null
+assert_rc "wrong key, application --all: exit 1 (the list failed)" 1
+assert_eq "wrong key, application --all: one error line, one request" '[1,1]' \
+	"$(jq -n -c --argjson n "$(ff_log "$ECHO" | jq length)" "[$(grep -c 'error:' "$ERR"), \$n]")"
 FIREFLY_API_KEY=$FFKEY run_ff firefly device 0004a30b001c0530 --host "$ECHO" --use-http --app-id my-app \
 	--join-eui 70b3d57ed0000000 --frequency-plan-id EU_863_870_TTN --mac-version 1.0.2b --verbose
 assert_rc "key from FIREFLY_API_KEY: exit 0" 0

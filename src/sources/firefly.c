@@ -281,6 +281,13 @@ static int firefly_open(const struct config *cfg, struct source **out, struct sr
 		snprintf(err->msg, sizeof err->msg, "firefly: cannot start the HTTP client");
 		goto fail;
 	}
+	if (cfg_bool(cfg, NULL, "to-dest") && !s->dry_run)
+		log_info(s->invalidate
+			     ? "firefly: devices are never deleted at Firefly: each device's keys "
+			       "are invalidated there before it is created at the destination "
+			       "(needs --keep-source; restore undoes it)"
+			     : "firefly: devices are never deleted at Firefly, and without "
+			       "--invalidate-keys Firefly keeps serving the migrated devices");
 	if (s->invalidate && s->dry_run)
 		log_warn("--dry-run: the keys of the exported devices are not invalidated at "
 			 "Firefly");

@@ -221,6 +221,8 @@ start_ff MF --seed "$SEED"
 DEST_TTS_API_URL=$MIG run_ff firefly application --all "${FLAGS[@]/$FF/$MF}" --to-dest --journal "$TMP/m.db" </dev/null
 assert_rc "--to-dest: exit 0" 0
 assert_contains "--to-dest: three migrated" "$ERR" "migrated (verified) 3, already done 0, failed 0"
+assert_contains "--to-dest without --invalidate-keys: says Firefly keeps serving them" "$ERR" \
+	"without --invalidate-keys Firefly keeps serving the migrated devices"
 assert_eq "--to-dest without --invalidate-keys: nothing written at Firefly" 0 \
 	"$(ff_log "$MF" | jq '[.[] | select(.method != "GET")] | length')"
 assert_eq "--to-dest: the three at the destination" '["0004a30b001c0530","0004a30b001c0531","0004a30b001c0532"]' \

@@ -26,7 +26,7 @@
  * Options: --port P (0: any; the port is printed on stdout), --key KEY,
  * --seed FILE ({"devices":[{...device..., "packets":[{"fcnt":N}]}]}),
  * --rate N (per window, default 50; 0: unlimited), --window-ms MS (10000),
- * --echo-key, --quiet.
+ * --echo-key, --no-retry-after (a 429 with only x-ratelimit-reset), --quiet.
  */
 #include <jansson.h>
 #include <microhttpd.h>
@@ -50,7 +50,7 @@ typedef enum MHD_Result mhd_result;
 static struct {
 	const char *key;
 	long rate, window_ms;
-	bool echo_key, quiet;
+	bool echo_key, quiet, no_retry_after;
 	json_t *devices; /* array of device objects (with "packets") */
 	json_t *log;
 	long long t0_ms;
@@ -88,7 +88,7 @@ static mhd_result reply(struct MHD_Connection *c, unsigned status, json_t *j, lo
 		MHD_add_response_header(r, "x-ratelimit-remaining", v);
 		snprintf(v, sizeof v, "%ld", reset_ms);
 		MHD_add_response_header(r, "x-ratelimit-reset", v);
-		if (status == 429) {
+		if (status == 429 && !g.no_retry_after) {
 			snprintf(v, sizeof v, "%ld", (reset_ms + 999) / 1000);
 			MHD_add_response_header(r, "Retry-After", v);
 		}
@@ -319,6 +319,8 @@ int main(int argc, char **argv)
 			g.window_ms = atol(v) > 0 ? atol(v) : 1, i++;
 		else if (strcmp(a, "--echo-key") == 0)
 			g.echo_key = true;
+		else if (strcmp(a, "--no-retry-after") == 0)
+			g.no_retry_after = true;
 		else if (strcmp(a, "--quiet") == 0)
 			g.quiet = true;
 		else {

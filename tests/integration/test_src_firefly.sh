@@ -163,6 +163,17 @@ assert_eq "two 429s answered, the device exported" '[2,"0004a30b001c0531"]' \
 	"$(jq -c --argjson s "$(ff_stats "$TH")" '[$s.throttled, .ids.device_id]' "$OUT")"
 assert_contains "the retries are logged (key redacted)" "$ERR" "retrying GET http://$TH/api/v1/devices/eui/0004a30b001c0531?auth=***"
 assert_eq "Retry-After honoured: two waits of about 1 s" true "$([ $(((t1 - t0) / 1000000)) -ge 1900 ] && echo true || echo false)"
+# A 429 with only Firefly's x-ratelimit-reset (ms): waited for too.
+start_ff TR --seed "$SEED" --rate 0 --window-ms 1000 --no-retry-after
+curl -sf -X POST "http://$TR/_emulator/throttle?n=1" >/dev/null
+unset TTNM_TEST_NO_SLEEP
+t0=$(date +%s%N)
+run_ff firefly device 0004a30b001c0532 "${FLAGS[@]/$FF/$TR}"
+t1=$(date +%s%N)
+export TTNM_TEST_NO_SLEEP=1
+assert_rc "429 without Retry-After: exit 0" 0
+assert_eq "429 without Retry-After: x-ratelimit-reset honoured (waited about 1 s)" true \
+	"$([ $(((t1 - t0) / 1000000)) -ge 900 ] && echo true || echo false)"
 curl -sf -X POST "http://$TH/_emulator/throttle?n=20" >/dev/null
 run_ff firefly device 0004a30b001c0531 "${FLAGS[@]/$FF/$TH}"
 assert_rc "429 for ever: exit 1" 1

@@ -26,7 +26,8 @@
  * Options: --port P (0: any; the port is printed on stdout), --key KEY,
  * --seed FILE ({"devices":[{...device..., "packets":[{"fcnt":N}]}]}),
  * --rate N (per window, default 50; 0: unlimited), --window-ms MS (10000),
- * --echo-key, --no-retry-after (a 429 with only x-ratelimit-reset), --quiet.
+ * --tls-cert PEM --tls-key PEM (HTTPS), --echo-key, --no-retry-after (a 429 with only
+ * x-ratelimit-reset), --quiet.
  */
 #include <jansson.h>
 #include <microhttpd.h>
@@ -294,6 +295,21 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = calloc(1, 65536);
+	size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+	fclose(f);
+	if (!n) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static volatile sig_atomic_t done;
 static void on_signal(int sig)
 {
@@ -304,7 +320,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	unsigned port = 0;
-	const char *seed = NULL;
+	const char *seed = NULL, *tls_cert = NULL, *tls_key = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--port") == 0 && v)
@@ -319,6 +335,10 @@ int main(int argc, char **argv)
 			g.window_ms = atol(v) > 0 ? atol(v) : 1, i++;
 		else if (strcmp(a, "--echo-key") == 0)
 			g.echo_key = true;
+		else if (strcmp(a, "--tls-cert") == 0 && v)
+			tls_cert = v, i++;
+		else if (strcmp(a, "--tls-key") == 0 && v)
+			tls_key = v, i++;
 		else if (strcmp(a, "--no-retry-after") == 0)
 			g.no_retry_after = true;
 		else if (strcmp(a, "--quiet") == 0)
@@ -346,10 +366,25 @@ int main(int argc, char **argv)
 	g.win_start = -g.window_ms;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	struct MHD_Daemon *d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
-	    on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	char *cert = NULL, *key = NULL;
+	struct MHD_OptionItem opts[3] = {{MHD_OPTION_END, 0, NULL}};
+	if (tls_cert || tls_key) {
+		cert = tls_cert ? read_file(tls_cert) : NULL;
+		key = tls_key ? read_file(tls_key) : NULL;
+		if (!cert || !key || MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fprintf(stderr, "fireflyemu: TLS needs readable --tls-cert and --tls-key "
+					"and a libmicrohttpd with TLS\n");
+			return 1;
+		}
+		flags |= MHD_USE_TLS;
+		opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+		opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+	}
+	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+						MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+						MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+						MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "fireflyemu: cannot listen on port %u\n", port);
 		return 1;
@@ -362,6 +397,8 @@ int main(int argc, char **argv)
 	while (!done)
 		pause();
 	MHD_stop_daemon(d);
+	free(cert);
+	free(key);
 	json_decref(g.devices);
 	json_decref(g.log);
 	return 0;

@@ -724,6 +724,12 @@ static int put_keys(struct source *s, const char *id, const json_t *exported, in
 	json_t *fc = jp_get(exported, "session.last_n_f_cnt_down");
 	if (counters && json_is_integer(fc))
 		json_object_set_new(d, "frame_counter", json_integer(json_integer_value(fc)));
+	const char *addr = json_string_value(jp_get(exported, "session.dev_addr"));
+	if (counters && hex_n(addr, 8)) {
+		char a[9];
+		lower(a, addr, sizeof a);
+		json_object_set_new(d, "address", json_string(a));
+	}
 	for (size_t i = 0; i < 3; i++) {
 		const char *v = json_string_value(jp_get(exported, key_fields[i][1]));
 		if (!hex_n(v, 32))
@@ -735,7 +741,8 @@ static int put_keys(struct source *s, const char *id, const json_t *exported, in
 		json_object_set_new(d, key_fields[i][0], json_string(k));
 		memset(k, 0, sizeof k);
 	}
-	if (json_object_size(d) == (counters && json_is_integer(fc) ? 1u : 0u)) {
+	if (json_object_size(d) ==
+	    (counters && json_is_integer(fc) ? 1u : 0u) + (counters && hex_n(addr, 8) ? 1u : 0u)) {
 		json_decref(d);
 		return 0; /* no keys: nothing Firefly could serve it with */
 	}

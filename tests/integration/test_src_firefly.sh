@@ -279,8 +279,9 @@ assert_eq "keys invalidated at Firefly" '"303132333435363738393a3b3c3d3e40"' \
 DEST_TTS_API_URL=$MIG2 run_ff restore --journal "$TMP/m3.db" --from-destination 0004a30b001c0531 \
 	"${FLAGS[@]/$FF/$MF2}"
 assert_rc "restore --from-destination: exit 0" 0
-assert_eq "restore: the keys are back at Firefly" '["303132333435363738393a3b3c3d3e3f","404142434445464748494a4b4c4d4e4f"]' \
-	"$(ff_devices "$MF2" | jq -c '.[] | select(.name == "abp-c") | [.network_session_key, .application_session_key]')"
+assert_eq "restore: the keys are back at Firefly, with the destination's DevAddr and counter" \
+	'["303132333435363738393a3b3c3d3e3f","404142434445464748494a4b4c4d4e4f","00001b3c",7]' \
+	"$(ff_devices "$MF2" | jq -c '.[] | select(.name == "abp-c") | [.network_session_key, .application_session_key, .address, .frame_counter]')"
 
 # ---- the key, anywhere -------------------------------------------------------------------
 assert_eq "the API key appears in no output of any run" 0 "$(grep -c -- "$FFKEY" "$ALL")"

@@ -232,6 +232,7 @@ struct sink {
 	size_t cap;
 	bool too_big;
 	long rl_limit, rl_available, rl_reset; /* -1 when absent */
+	long rl_reset_ms; /* Firefly's X-RateLimit-Reset (ms), -1 when absent */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -294,6 +295,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 		s->rl_available = (long)v;
 	else if (strcasecmp(line, "X-Rate-Limit-Reset") == 0)
 		s->rl_reset = (long)v;
+	else if (strcasecmp(line, "X-RateLimit-Reset") == 0)
+		s->rl_reset_ms = (long)v;
 	return n;
 }
 
@@ -435,7 +438,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	/* Only POST creates here; GET, PUT (Set/Update) and DELETE may repeat. */
 	bool idempotent = strcmp(method, "POST") != 0;
 	for (int n = 1; n <= max; n++) {
-		struct sink sink = {resp, 0, false, -1, -1, -1};
+		struct sink sink = {resp, 0, false, -1, -1, -1, -1};
 		char errbuf[CURL_ERROR_SIZE] = "";
 		http_response_free(resp);
 		resp->status = 0;
@@ -450,9 +453,14 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		CURL *e = make_easy(c, method, url, body, &sink, errbuf);
 		atomic_fetch_add(&requests_sent, 1);
 		CURLcode rc = e ? engine_perform(e) : CURLE_OUT_OF_MEMORY;
-		if (rc == CURLE_OK)
+		if (rc == CURLE_OK) {
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
-		else if (sink.too_big)
+			/* A 429 without Retry-After: Firefly's window reset (ms). */
+			if (resp->status == 429 && resp->rl_retry < 0 && sink.rl_reset_ms >= 0)
+				resp->rl_retry = sink.rl_reset_ms > 3600000
+						     ? 3600
+						     : (sink.rl_reset_ms + 999) / 1000;
+		} else if (sink.too_big)
 			snprintf(resp->transport_error, sizeof resp->transport_error,
 				 "response body larger than %u MiB", HTTP_MAX_BODY >> 20);
 		else

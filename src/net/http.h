@@ -4,7 +4,8 @@
  * response bodies, no redirects followed (a redirect must never carry the
  * API key to another host), and bounded retries with jittered backoff for
  * the failures that are worth retrying: 429 (honouring The Things Stack's
- * X-Rate-Limit-Retry and a standard Retry-After), 502/503/504, answers the
+ * X-Rate-Limit-Retry and a standard Retry-After, else Firefly's
+ * X-RateLimit-Reset in milliseconds), 502/503/504, answers the
  * answer_is_fault hook calls faults, and dropped or timed-out connections.
  *
  * Retries know the method: GET, PUT and DELETE are idempotent and retried;

@@ -69,6 +69,8 @@ struct cli_values {
 	const char *dest_net_id;
 	const char *format;
 	bool verify, from_destination;
+	bool with_secrets;
+	const char *keys_file;
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -99,6 +101,8 @@ enum opt_group_id {
 	G_STATUS,
 	G_RESTORE,
 	G_VERSION,
+	G_GATEWAYS,
+	G_GATEWAY_KEYS,
 	G_NGROUPS
 };
 #define GROUP(g) (1u << (g))

@@ -414,9 +414,18 @@ static int ours(struct gw_dest *d, const char *id, const char *eui, char *err, s
 	json_t *gw = NULL;
 	struct tgw_error e = {0};
 	int rc = 0;
-	if (tgw_get(&d->api, id, "ids", &gw, &e) == 0) {
+	json_t *rights = NULL;
+	/* ids are public (§1.4): whether it is the account's is in its rights. */
+	if (tgw_get(&d->api, id, "ids", &gw, &e) == 0 &&
+	    tgw_rights(&d->api, id, &rights, &e) == 0) {
 		const char *have = gw_eui(gw);
-		if ((!eui && !have) || (eui && have && strcasecmp(eui, have) == 0))
+		if (json_array_size(rights) == 0)
+			snprintf(err, errlen,
+				 "gateway %s: the ID is taken at the destination by a gateway of "
+				 "another "
+				 "account (pkg/util/store:id_taken)",
+				 id);
+		else if ((!eui && !have) || (eui && have && strcasecmp(eui, have) == 0))
 			rc = 1;
 		else
 			snprintf(
@@ -445,6 +454,7 @@ static int ours(struct gw_dest *d, const char *id, const char *eui, char *err, s
 	}
 	tgw_error_clear(&e);
 	json_decref(gw);
+	json_decref(rights);
 	return rc;
 }
 

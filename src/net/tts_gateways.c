@@ -209,6 +209,22 @@ int tgw_key_list(struct tts_api *api, const char *id, json_t **out, struct tgw_e
 	}
 }
 
+int tgw_rights(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err)
+{
+	struct strbuf p = STRBUF_INIT;
+	strbuf_addf(&p, "/gateways/%s/rights", id);
+	json_t *j = NULL;
+	int rc = call(api, "GET", p.buf, NULL, &j, NULL, err);
+	strbuf_release(&p);
+	*out = NULL;
+	if (rc < 0)
+		return -1;
+	json_t *r = json_object_get(j, "rights");
+	*out = json_is_array(r) ? json_incref(r) : json_array();
+	json_decref(j);
+	return 0;
+}
+
 int tgw_conn_stats(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err)
 {
 	struct strbuf p = STRBUF_INIT;

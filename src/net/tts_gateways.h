@@ -54,6 +54,8 @@ int tgw_key_create(struct tts_api *api, const char *id, const char *name, const 
 		   json_t **out, struct tgw_error *err);
 /* GET /gateways/{id}/api-keys (metadata only), every page: *out an array. */
 int tgw_key_list(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err);
+/* GET /gateways/{id}/rights: *out the caller's rights (an array, maybe empty). */
+int tgw_rights(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err);
 /* GET /gs/gateways/{id}/connection/stats: 1 with *out, 0 when not connected
  * (404 pkg/gatewayserver:not_connected), -1 with err. */
 int tgw_conn_stats(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err);

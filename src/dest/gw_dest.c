@@ -208,6 +208,12 @@ json_t *gwdest_prepare(const struct gw_dest *d, const json_t *src, char *err, si
 			json_decref(a);
 	}
 	json_object_set_new(b, "gateway_server_address", json_string(d->server_address));
+	if (json_is_true(json_object_get(b, "require_authenticated_connection")) &&
+	    gwdest_uses_udp(src))
+		log_warn(
+		    "gateway %s: require_authenticated_connection is true, which refuses Semtech "
+		    "UDP: a UDP gateway cannot connect until it is false",
+		    id);
 	return b;
 }
 
@@ -407,8 +413,8 @@ static int keys_present(struct gw_dest *d, const char *id, bool *lns, bool *cups
 	return 0;
 }
 
-/* After id_taken: is it ours (readable, same EUI)? 1 yes, 0 no (err says
- * who holds it). */
+/* After id_taken: is it ours (readable, same EUI)? 1 yes, 0 no, -1 not
+ * there (a deleted gateway holds the ID); err says who holds it. */
 static int ours(struct gw_dest *d, const char *id, const char *eui, char *err, size_t errlen)
 {
 	json_t *gw = NULL;
@@ -434,6 +440,7 @@ static int ours(struct gw_dest *d, const char *id, const char *eui, char *err, s
 			    "(pkg/util/store:id_taken)",
 			    id, have ? "EUI " : "no EUI", have ? have : "");
 	} else if (e.e.status == 404) {
+		rc = -1;
 		snprintf(err, errlen,
 			 "gateway %s: the ID is taken at the destination by a deleted gateway (a "
 			 "deleted ID stays reserved until a tenant admin purges it) "
@@ -467,28 +474,33 @@ enum gwdest_outcome gwdest_import(struct gw_dest *d, const json_t *body, bool cu
 	struct tgw_error e = {0};
 	enum gwdest_outcome outcome = GWD_CREATED;
 	bool have_lns = false, have_cups = false;
-	if (tgw_create(&d->api, &d->acct, body, &created, &e) < 0) {
-		bool lost = e.e.maybe_applied;
-		if (tts_error_is(&e.e, ":id_taken") || lost) {
-			int r = ours(d, id, eui, err, errlen);
-			if (r <= 0 && lost)
-				create_error(d, id, eui, &e, err, errlen);
-			if (r <= 0) {
-				tgw_error_clear(&e);
-				return GWD_FAILED;
-			}
-			if (!lost) {
-				outcome = GWD_THERE;
-				if (keys_present(d, id, &have_lns, &have_cups, err, errlen) < 0) {
-					tgw_error_clear(&e);
-					return GWD_FAILED;
-				}
-			}
-		} else {
+	int rc = tgw_create(&d->api, &d->acct, body, &created, &e);
+	if (rc < 0 && e.e.maybe_applied) {
+		/* The answer was lost: there (ours, with its EUI) means it was
+		 * created; not there means it was not, and it is sent once more. */
+		int r = ours(d, id, eui, err, errlen);
+		if (r == 1)
+			rc = 0;
+		else if (r < 0)
+			rc = tgw_create(&d->api, &d->acct, body, &created, &e);
+		else {
 			create_error(d, id, eui, &e, err, errlen);
 			tgw_error_clear(&e);
 			return GWD_FAILED;
 		}
+	}
+	if (rc < 0) {
+		if (!tts_error_is(&e.e, ":id_taken") || e.e.maybe_applied) {
+			create_error(d, id, eui, &e, err, errlen);
+			tgw_error_clear(&e);
+			return GWD_FAILED;
+		}
+		tgw_error_clear(&e);
+		if (ours(d, id, eui, err, errlen) != 1)
+			return GWD_FAILED;
+		outcome = GWD_THERE;
+		if (keys_present(d, id, &have_lns, &have_cups, err, errlen) < 0)
+			return GWD_FAILED;
 	}
 	tgw_error_clear(&e);
 	json_decref(created);

@@ -213,3 +213,28 @@ assert_contains "default keys file: its path said" "$ERR" "$XDG_STATE_HOME/ttn-l
 DEST_TTS_USER_ID= run_tool gateways import "$TMP/d.json"
 assert_rc "no destination account: exit 2" 2
 assert_contains "no destination account: says which variable" "$ERR" "DEST_TTS_USER_ID"
+
+# A create whose answer is lost (it took effect): read back, taken as created, keys made once.
+start_emu A --user-key "$CAROL=carol" --apply-drop-every 4
+jq -c 'select(.ids.gateway_id | IN("gw-udp","gw-gone"))' "$TMP/all.json" >"$TMP/two.json"
+DEST_TTS_API_URL=$A run_tool gateways import "$TMP/two.json" --keys-file "$TMP/keys-a.txt"
+assert_rc "lost create answer: exit 0" 0
+assert_eq "lost create answer: the 4th write (gw-udp's create) was dropped after it took effect" 'true' \
+	"$(emu_requests "$A" | jq '[.[] | select(.method != "GET")][3] | (.answer_dropped == true and .path == "/api/v3/users/carol/gateways")')"
+assert_eq "lost create answer: both created, one LNS key each" '{"gw-gone":1,"gw-udp":1}' \
+	"$(curl -sf "$A/_emulator/gateways" | jq -c '[.api_keys[] | .gateway_id] | group_by(.) | map({(.[0]): length}) | add')"
+assert_eq "lost create answer: both reported created" 2 "$(grep -c 'created under user carol' "$ERR")"
+
+# Keys and rights at the source.
+TTS_API_KEY= TTS_APP_API_KEY= TTS_APP_ID=app1 run_tool tts device nope --dry-run --api-key "$ALICE"
+assert_not_contains "--api-key serves devices too when no application key is given" "$ERR" "no API key"
+TTS_API_KEY= run_tool tts gateways gw-udp
+assert_rc "no key at all: exit 2" 2
+assert_contains "no key at all: names TTS_API_KEY" "$ERR" "TTS_API_KEY"
+start_emu N --seed-gateways "$TMP/src.jsonl" --user-key "$ALICE=alice" \
+	--key-rights ALICE=RIGHT_USER_GATEWAYS_LIST,RIGHT_GATEWAY_INFO
+TTS_API_URL=$N run_tool tts gateways gw-udp gw-full
+assert_rc "without STATUS_READ: still exported (exit 0)" 0
+assert_eq "without STATUS_READ: the connection state is unknown, with the reason" '[null,null]' \
+	"$(jq -sc '[.[]._source_connection.connected]' "$OUT")"
+assert_eq "without STATUS_READ: one warning naming the right" 1 "$(grep -c 'RIGHT_GATEWAY_STATUS_READ' "$ERR")"

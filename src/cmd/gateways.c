@@ -34,8 +34,7 @@ static void read_ids(FILE *fp, struct strlist *ids)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, fp)) >= 0) {
+	while (getline(&line, &cap, fp) >= 0) {
 		char *s = line;
 		while (*s == ' ' || *s == '\t')
 			s++;

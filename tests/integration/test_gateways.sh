@@ -10,6 +10,8 @@ ALICE=NNSXS.ALICE.ASECRET
 NOSEC=NNSXS.NOSEC.NSECRET # alice's key without READ_SECRETS
 CAROL=NNSXS.CAROL.CSECRET # the destination account
 CLIM=NNSXS.CLIM.LSECRET   # carol's key that may list but not create
+ACME=NNSXS.ACME.ACMESECRET # organization acme's, at the source
+ORGD=NNSXS.ORGD.OSECRET    # organization dorg's, at the destination
 
 cat >"$TMP/src.jsonl" <<'EOF2'
 {"gateway":{"ids":{"gateway_id":"gw-full","eui":"00800000A0000001"},"name":"Full","description":"on the roof","attributes":{"site":"north","cups-last-seen":"2026-01-01T00:00:00Z","cups-station":"2.0.6","cups-model":"m","cups-package":"p"},"version_ids":{"brand_id":"rakwireless","model_id":"rak7258","hardware_version":"1.1","firmware_version":"2.0"},"gateway_server_address":"eu1.cloud.thethings.network","auto_update":true,"update_channel":"stable","frequency_plan_ids":["EU_863_870","EU_863_870_TTN"],"antennas":[{"gain":3,"location":{"latitude":52.37,"longitude":4.89,"altitude":12,"accuracy":5,"source":"SOURCE_REGISTRY"},"placement":"OUTDOOR"}],"status_public":true,"location_public":true,"schedule_downlink_late":true,"enforce_duty_cycle":true,"downlink_path_constraint":"DOWNLINK_PATH_CONSTRAINT_PREFER_OTHER","schedule_anytime_delay":"0.530s","update_location_from_status":true,"require_authenticated_connection":true,"lrfhss":{"supported":true},"disable_packet_broker_forwarding":true,"target_cups_uri":"https://eu1.cloud.thethings.network:443","lbs_lns_secret":{"value":"TlNTWFMuU1JDTE5TLlNSQ0xOU1NFQ1JFVA=="},"target_cups_key":{"value":"Q1VQU0tFWVNFQ1JFVA=="},"claim_authentication_code":{"secret":{"value":"Q0xBSU1TRUNSRVQ="}}},"owner":{"user_id":"alice"},"connection":{"protocol":"semtechws/lbslns","connected":true}}
@@ -27,9 +29,9 @@ cat >"$TMP/dst.jsonl" <<'EOF2'
 {"gateway":{"ids":{"gateway_id":"holder-gw","eui":"00800000A0000007"},"name":"holder"},"owner":{"user_id":"bob"}}
 EOF2
 
-start_emu S --seed-gateways "$TMP/src.jsonl" --user-key "$ALICE=alice" --user-key "$NOSEC=alice" \
+start_emu S --seed-gateways "$TMP/src.jsonl" --user-key "$ALICE=alice" --user-key "$NOSEC=alice" --org-key "$ACME=acme" \
 	--key-rights NOSEC=RIGHT_USER_GATEWAYS_LIST,RIGHT_GATEWAY_INFO,RIGHT_GATEWAY_STATUS_READ
-start_emu D --seed-gateways "$TMP/dst.jsonl" --user-key "$CAROL=carol" --user-key "$CLIM=carol" \
+start_emu D --seed-gateways "$TMP/dst.jsonl" --user-key "$CAROL=carol" --user-key "$CLIM=carol" --org-key "$ORGD=dorg" \
 	--key-rights CLIM=RIGHT_USER_GATEWAYS_LIST,RIGHT_GATEWAY_ALL
 export TTS_API_URL=$S TTS_API_KEY=$ALICE TTS_USER_ID=alice
 export DEST_TTS_API_URL=$D DEST_TTS_API_KEY=$CAROL DEST_TTS_USER_ID=carol
@@ -108,6 +110,11 @@ TTS_API_KEY= TTS_APP_API_KEY=$ALICE run_tool tts gateways gw-udp
 assert_rc "TTS_APP_API_KEY alone works for gateways" 0
 TTS_USER_ID= TTS_ORGANIZATION_ID=alice run_tool tts gateways --user-id alice
 assert_rc "--user-id and TTS_ORGANIZATION_ID together: refused (exit 2)" 2
+
+TTS_USER_ID= TTS_API_KEY=$ACME run_tool tts gateways --organization-id acme
+assert_rc "export an organization's gateways: exit 0" 0
+assert_eq "export an organization's gateways" '["acme-gw"]' "$(jq -sc '[.[].ids.gateway_id]' "$OUT")"
+cp "$OUT" "$TMP/acme.json"
 
 # --- import -----------------------------------------------------------------------------------
 jq -c 'select(.ids.gateway_id | IN("gw-full","gw-udp","gw-gone","gw-noeui"))' "$TMP/gw.json" >"$TMP/good.json"
@@ -238,3 +245,9 @@ assert_rc "without STATUS_READ: still exported (exit 0)" 0
 assert_eq "without STATUS_READ: the connection state is unknown, with the reason" '[null,null]' \
 	"$(jq -sc '[.[]._source_connection.connected]' "$OUT")"
 assert_eq "without STATUS_READ: one warning naming the right" 1 "$(grep -c 'RIGHT_GATEWAY_STATUS_READ' "$ERR")"
+
+# Under an organization.
+DEST_TTS_USER_ID= DEST_TTS_ORGANIZATION_ID=dorg DEST_TTS_API_KEY=$ORGD run_tool gateways import "$TMP/acme.json" --keys-file "$TMP/keys-o.txt"
+assert_rc "import under an organization: exit 0" 0
+assert_eq "import under an organization: owned and contacted by it" '["org:dorg",{"organization_ids":{"organization_id":"dorg"}}]' \
+	"$(dst_gw acme-gw | jq -c '[.owner, .technical_contact]')"

@@ -76,12 +76,20 @@ static int run_options(const struct invocation *inv)
 
 /* What runs each command of the table (cli/commands.c). */
 static int (*const runners[CMD_NCOMMANDS])(const struct invocation *inv) = {
-    [CMD_DEVICE] = cmd_export,	 [CMD_APPLICATION] = cmd_export,
-    [CMD_SOURCES] = cmd_sources, [CMD_IMPORT] = cmd_import,
-    [CMD_CHECK] = cmd_check,	 [CMD_CLEAN] = cmd_clean,
-    [CMD_STATUS] = cmd_status,	 [CMD_RESUME] = cmd_resume,
-    [CMD_RESTORE] = cmd_restore, [CMD_HELP] = run_help,
-    [CMD_MAN] = run_man,	 [CMD_OPTIONS] = run_options,
+    [CMD_DEVICE] = cmd_export,
+    [CMD_APPLICATION] = cmd_export,
+    [CMD_SOURCES] = cmd_sources,
+    [CMD_IMPORT] = cmd_import,
+    [CMD_CHECK] = cmd_check,
+    [CMD_CLEAN] = cmd_clean,
+    [CMD_STATUS] = cmd_status,
+    [CMD_RESUME] = cmd_resume,
+    [CMD_RESTORE] = cmd_restore,
+    [CMD_HELP] = run_help,
+    [CMD_MAN] = run_man,
+    [CMD_OPTIONS] = run_options,
+    [CMD_GATEWAYS] = cmd_gateways_export,
+    [CMD_GATEWAYS_IMPORT] = cmd_gateways_import,
 };
 
 static int usage(const char *msg)
@@ -180,6 +188,29 @@ static int dispatch(struct args *a)
 	}
 	const char *w0 = a->words[0];
 	const struct cmd_spec *c = cmd_find(w0);
+	if (strcmp(w0, "gateways") == 0) {
+		/* Two words: `gateways import`. */
+		c = &cmd_specs[CMD_GATEWAYS_IMPORT];
+		if (a->nwords < 2 || strcmp(a->words[1], "import") != 0) {
+			if (help && a->nwords < 2) {
+				cmd_print_help(c, NULL, false);
+				return EXIT_OK;
+			}
+			return usage(a->nwords < 2 ? "missing command: gateways import"
+						   : "unknown command after gateways (expected "
+						     "import; the export is SOURCE gateways)");
+		}
+		if (help) {
+			cmd_print_help(c, NULL, false);
+			return EXIT_OK;
+		}
+		int rc = check_flags(a, c, c->name, NULL);
+		if (rc)
+			return rc;
+		inv.items = a->words + 2;
+		inv.nitems = a->nwords - 2;
+		return runners[c->id](&inv);
+	}
 	if (c && c->id != CMD_DEVICE && c->id != CMD_APPLICATION) {
 		if (help) {
 			if (c->id == CMD_HELP)
@@ -199,6 +230,22 @@ static int dispatch(struct args *a)
 	bool legacy = false;
 	const struct source_ops *src = source_find(w0);
 	if (src) {
+		if (a->nwords > 1 && strcmp(a->words[1], "gateways") == 0 && src->gateways) {
+			const struct cmd_spec *g = &cmd_specs[CMD_GATEWAYS];
+			if (help) {
+				cmd_print_help(g, src, false);
+				return EXIT_OK;
+			}
+			static char gname[96];
+			snprintf(gname, sizeof gname, "%s %s", src->name, g->name);
+			int rc = check_flags(a, g, gname, src);
+			if (rc)
+				return rc;
+			inv.src = src;
+			inv.items = a->words + 2;
+			inv.nitems = a->nwords - 2;
+			return cmd_gateways_export(&inv);
+		}
 		/* New form: SOURCE device|application ... */
 		mode = a->nwords > 1 ? mode_of(a->words[1]) : -1;
 		if (mode < 0) {

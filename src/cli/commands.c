@@ -38,6 +38,17 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "Exports every device of the given applications (or of the IDs read from standard\n"
 	 "input)\n" EXPORT_MORE "Aliases: applications, apps, app, a.\n",
 	 EXPORT_GROUPS, SCOPE_SOURCE | SCOPE_DEST, false},
+    [CMD_GATEWAYS] =
+	{CMD_GATEWAYS, "gateways", "SOURCE gateways [GATEWAY-ID...] [flags]",
+	 "export gateways (read only)",
+	 "Exports gateways as The Things Stack JSON, one per line on standard output (or\n"
+	 "--output): the given ones, or the IDs read from standard input (`-`), or\n"
+	 "without any every gateway of the user (--user-id) or organization\n"
+	 "(--organization-id), else the caller's. Each has every registry field (no\n"
+	 "secrets unless --with-secrets) and, in \"_source_connection\", what the Gateway\n"
+	 "Server says of its connection (connected, protocol), which import ignores.\n"
+	 "Changes nothing at the source. The key is --api-key (else --app-api-key).\n",
+	 G(HELP) | G(LOG) | G(REQUESTS) | G(OUTPUT) | G(GATEWAYS), SCOPE_SOURCE, false},
     [CMD_SOURCES] = {CMD_SOURCES, "sources", "sources", "list the sources",
 		     "Lists the sources this build can export from.\n", G(HELP), 0, false},
     [CMD_IMPORT] =
@@ -50,6 +61,22 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "fails is rolled back and reported, and the next one goes on.\n",
 	 G(HELP) | G(LOG) | G(REQUESTS) | G(PREFIX) | G(IMPORT) | G(FALLBACK) | G(REPORT),
 	 SCOPE_DEST | SCOPE_DEST_BARE, false},
+    [CMD_GATEWAYS_IMPORT] =
+	{CMD_GATEWAYS_IMPORT, "gateways import", "gateways import [FILE...] [flags]",
+	 "create gateways at the destination",
+	 "Creates the gateways of the files (as exported; standard input when no FILE is\n"
+	 "given) under the destination user (--dest.user-id) or organization\n"
+	 "(--dest.organization-id), as the Console would: the same ID and EUI, the\n"
+	 "registry fields that belong to the gateway (no contacts, no secrets, no CUPS\n"
+	 "attributes), enforce_duty_cycle always sent, and gateway_server_address set to\n"
+	 "the destination's Gateway Server. Then each gets an LNS API key (INFO, LINK),\n"
+	 "stored in its lbs_lns_secret, and, where the source gateway used CUPS, a CUPS\n"
+	 "key (INFO, SETTINGS_BASIC, READ_SECRETS). The keys are written once, to the keys\n"
+	 "file only, with tc.key and cups.key lines and a global_conf.json snippet for\n"
+	 "UDP gateways. A gateway that fails is reported and the next one goes on (exit\n"
+	 "status 1); one already at the destination with the same ID and EUI is reported\n"
+	 "as there, and only the keys it lacks are made.\n",
+	 G(HELP) | G(LOG) | G(REQUESTS) | G(GATEWAY_KEYS), SCOPE_DEST | SCOPE_DEST_BARE, false},
     [CMD_CHECK] = {CMD_CHECK, "check", "check [FILE...] [--dest] [flags]",
 		   "will they keep working?",
 		   "Checks devices (The Things Stack JSON, as for import; standard input when no\n"
@@ -478,6 +505,15 @@ void cmd_print_option_list(void)
 		const struct cmd_spec *c = &cmd_specs[i];
 		if (c->id == CMD_TOP)
 			continue;
+		if (c->id == CMD_GATEWAYS) {
+			for (const struct source_ops *const *s = source_registry; *s; s++) {
+				if (!(*s)->gateways)
+					continue;
+				snprintf(words, sizeof words, "%s %s", (*s)->name, c->name);
+				list_command(c, words, *s, false);
+			}
+			continue;
+		}
 		if (!is_export(c)) {
 			list_command(c, c->name, NULL, false);
 			continue;

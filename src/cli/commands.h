@@ -18,7 +18,9 @@ enum cmd_id {
 	CMD_TOP, /* no command: --help, --version */
 	CMD_DEVICE,
 	CMD_APPLICATION,
+	CMD_GATEWAYS, /* SOURCE gateways: the export */
 	CMD_SOURCES,
+	CMD_GATEWAYS_IMPORT, /* gateways import */
 	CMD_IMPORT,
 	CMD_CHECK,
 	CMD_CLEAN,

@@ -151,6 +151,20 @@ static const struct cmd_opt restore_opts[] = {
     OPT_END,
 };
 
+static const struct cmd_opt gateway_opts[] = {
+    OPT_BOOLEAN(0, "with-secrets", with_secrets,
+		"Also export lbs_lns_secret, target_cups_key and claim_authentication_code "
+		"(needs RIGHT_GATEWAY_READ_SECRETS and --output; the file is mode 0600)"),
+    OPT_END,
+};
+static const struct cmd_opt gateway_key_opts[] = {
+    OPT_STR(0, "keys-file", keys_file, "FILE",
+	    "Append the gateways' new API keys, with tc.key/cups.key lines and a "
+	    "global_conf.json snippet, to FILE (mode 0600; default "
+	    "$XDG_STATE_HOME/ttn-lw-migrate/gateway-keys.txt)"),
+    OPT_END,
+};
+
 const struct opt_group opt_groups[G_NGROUPS] = {
     [G_HELP] = {"Help", help_opts},
     [G_VERSION] = {"Version", version_opts},
@@ -169,6 +183,8 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_FORMAT] = {"Format", format_opts},
     [G_STATUS] = {"Status", status_opts},
     [G_RESTORE] = {"Restore", restore_opts},
+    [G_GATEWAYS] = {"Gateway export", gateway_opts},
+    [G_GATEWAY_KEYS] = {"Gateway keys", gateway_key_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

@@ -70,6 +70,8 @@ struct cli_values {
 	const char *format;
 	bool verify, from_destination;
 	const char *verify_mode; /* response | read-back */
+	bool with_secrets;
+	const char *keys_file;
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -100,6 +102,8 @@ enum opt_group_id {
 	G_STATUS,
 	G_RESTORE,
 	G_VERSION,
+	G_GATEWAYS,
+	G_GATEWAY_KEYS,
 	G_NGROUPS
 };
 #define GROUP(g) (1u << (g))

@@ -38,6 +38,8 @@ int cmd_status(const struct invocation *inv);
 int cmd_resume(const struct invocation *inv);
 int cmd_restore(const struct invocation *inv);
 int cmd_check(const struct invocation *inv);
+int cmd_gateways_export(const struct invocation *inv);
+int cmd_gateways_import(const struct invocation *inv);
 
 /* Writes a JSON report (mode 0600, fsync'ed). */
 int write_report(const char *path, const json_t *report, char *err, size_t errlen);

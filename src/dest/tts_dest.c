@@ -16,6 +16,10 @@
 
 const struct opt_desc dest_options[] = {
     TTS_CONNECTION_OPTIONS("DEST_TTS_", "at the destination"),
+    {"gateway-server-address", OPT_STRING, "DEST_TTS_GATEWAY_SERVER_ADDRESS", NULL, "HOST",
+     "Gateway Server host imported gateways are pointed at (default: the host of "
+     "--dest.api-url)",
+     0},
     {NULL, 0, NULL, NULL, NULL, NULL, 0},
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/tts_gateways.h"
 #include "ui/log.h"
 
 static char *read_key_file(const char *path, char *err, size_t errlen)
@@ -63,23 +64,41 @@ static char *component_url(const struct config *cfg, const char *scope,
 	return u;
 }
 
-int tts_api_configure(struct tts_api *api, const struct config *cfg, const char *scope, char *err,
-		      size_t errlen)
+/* The scope's key for devices (app-api-key, -file) or for gateways
+ * (api-key); each falls back to the other. */
+static char *scope_key(const struct config *cfg, const char *scope, bool gateways, char *err,
+		       size_t errlen)
+{
+	const char *gw = cfg_str(cfg, scope, "api-key");
+	if (gateways && gw)
+		return strdup(gw);
+	const char *k = cfg_str(cfg, scope, "app-api-key");
+	const char *key_file = cfg_str(cfg, scope, "app-api-key-file");
+	if (k)
+		return strdup(k);
+	if (key_file)
+		return read_key_file(key_file, err, errlen);
+	return gw ? strdup(gw) : NULL;
+}
+
+static int configure(struct tts_api *api, const struct config *cfg, const char *scope,
+		     bool gateways, char *err, size_t errlen)
 {
 	memset(api, 0, sizeof *api);
 	api->who = strcmp(scope, "dest") == 0 ? "destination" : "source";
 	const char *env = strcmp(scope, "dest") == 0 ? "DEST_TTS_" : "TTS_";
 	const char *flag = strcmp(scope, "dest") == 0 ? "--dest." : "--";
 	bool insecure = cfg_bool(cfg, scope, "insecure");
-	char *key = NULL;
-	const char *k = cfg_str(cfg, scope, "app-api-key");
-	const char *key_file = cfg_str(cfg, scope, "app-api-key-file");
-	if (k)
-		key = strdup(k);
-	else if (key_file && !(key = read_key_file(key_file, err, errlen)))
+	err[0] = '\0';
+	char *key = scope_key(cfg, scope, gateways, err, errlen);
+	if (!key && err[0])
 		return -1;
 	if (!key || !*key) {
-		snprintf(err, errlen, "no API key: set %sAPP_API_KEY or %sapp-api-key", env, flag);
+		if (gateways)
+			snprintf(err, errlen, "no API key: set %sAPI_KEY or %sapi-key", env, flag);
+		else
+			snprintf(err, errlen, "no API key: set %sAPP_API_KEY or %sapp-api-key", env,
+				 flag);
 		free(key);
 		return -1;
 	}
@@ -135,6 +154,18 @@ fail:
 	}
 	tts_api_release(api);
 	return -1;
+}
+
+int tts_api_configure(struct tts_api *api, const struct config *cfg, const char *scope, char *err,
+		      size_t errlen)
+{
+	return configure(api, cfg, scope, false, err, errlen);
+}
+
+int tgw_api_configure(struct tts_api *api, const struct config *cfg, const char *scope, char *err,
+		      size_t errlen)
+{
+	return configure(api, cfg, scope, true, err, errlen);
 }
 
 void tts_api_release(struct tts_api *api)

@@ -16,6 +16,13 @@
 	     "API key " WHERE " with rights on devices and their keys", OPT_SECRET},              \
 	    {"app-api-key-file", OPT_STRING, ENV "APP_API_KEY_FILE", NULL, "FILE",                 \
 	     "Read the API key " WHERE " from FILE (keeps it out of shell history and ps)", 0},   \
+	    {"api-key", OPT_STRING, ENV "API_KEY", NULL, "KEY",                                    \
+	     "API key " WHERE " for gateways (and for devices when no app-api-key is given)",     \
+	     OPT_SECRET},                                                                         \
+	    {"user-id", OPT_STRING, ENV "USER_ID", NULL, "ID",                                     \
+	     "User " WHERE " whose gateways are listed or created", 0},                           \
+	    {"organization-id", OPT_STRING, ENV "ORGANIZATION_ID", NULL, "ID",                     \
+	     "Organization " WHERE " whose gateways are listed or created", 0},                   \
 	    {"api-url", OPT_STRING, ENV "API_URL", NULL, "URL",                                    \
 	     "Base URL " WHERE ", e.g. https://eu1.cloud.thethings.network (/api/v3 is added)",   \
 	     0},                                                                                  \

@@ -51,6 +51,23 @@ struct retire_hooks {
 	void *ud;
 };
 
+/*
+ * Gateways of a source (issue 14): read only. open reads the configuration
+ * (no traffic); list calls cb with the id of every gateway of the configured
+ * account, in id order; export_gateway reads one, in The Things Stack's JSON,
+ * with the source's connection state in the member "_source_connection"
+ * ({"connected": bool, "protocol": ...}), which import ignores. Secrets only
+ * with --with-secrets (cfg->o.with_secrets).
+ */
+struct src_gateways;
+struct src_gateway_ops {
+	int (*open)(const struct config *cfg, struct src_gateways **out, struct src_err *err);
+	int (*list)(struct src_gateways *g, src_device_cb cb, void *ud, struct src_err *err);
+	int (*export_gateway)(struct src_gateways *g, const char *id, json_t **out,
+			      struct src_err *err);
+	void (*close)(struct src_gateways *g);
+};
+
 struct source_ops {
 	const char *name;
 	const char *description;
@@ -164,6 +181,9 @@ struct source_ops {
 	const char *(*all_application)(const struct source *s);
 
 	void (*close)(struct source *s);
+
+	/* Its gateways, or NULL when the source has none. */
+	const struct src_gateway_ops *gateways;
 };
 
 /* The registry (registry.c). */

@@ -1193,6 +1193,8 @@ static void tts_set_retire_delete(struct source *s, bool delete_device)
 	s->journaled = true;
 }
 
+extern const struct src_gateway_ops tts_gateway_ops; /* tts_gateways.c */
+
 const struct source_ops tts_source = {
     .name = "tts",
     .description = "Export devices from The Things Stack (Sandbox, Cloud, Enterprise)",
@@ -1217,4 +1219,5 @@ const struct source_ops tts_source = {
     .writer_close = tts_writer_close,
     .identity = tts_identity,
     .close = tts_close,
+    .gateways = &tts_gateway_ops,
 };

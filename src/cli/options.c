@@ -147,6 +147,14 @@ static const struct cmd_opt restore_opts[] = {
     OPT_END,
 };
 
+static const struct cmd_opt coverage_opts[] = {
+    OPT_BOOLEAN(0, "coverage", coverage,
+		"Also say which devices keep working after the move, through which gateways: "
+		"each device's recent uplinks, and the rights of TTS_API_KEY (--api-key) on "
+		"their gateways at the source (TTS_API_URL); offline without them"),
+    OPT_END,
+};
+
 const struct opt_group opt_groups[G_NGROUPS] = {
     [G_HELP] = {"Help", help_opts},
     [G_VERSION] = {"Version", version_opts},
@@ -165,6 +173,7 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_FORMAT] = {"Format", format_opts},
     [G_STATUS] = {"Status", status_opts},
     [G_RESTORE] = {"Restore", restore_opts},
+    [G_COVERAGE] = {"Coverage", coverage_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

@@ -69,6 +69,7 @@ struct cli_values {
 	const char *dest_net_id;
 	const char *format;
 	bool verify, from_destination;
+	bool coverage;
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -98,6 +99,7 @@ enum opt_group_id {
 	G_FORMAT,
 	G_STATUS,
 	G_RESTORE,
+	G_COVERAGE,
 	G_VERSION,
 	G_NGROUPS
 };

@@ -8,6 +8,11 @@
 
 #include "ui/log.h"
 
+const struct opt_desc source_conn_options[] = {
+    TTS_CONNECTION_OPTIONS("TTS_", "at the source"),
+    {NULL, 0, NULL, NULL, NULL, NULL, 0},
+};
+
 static char *read_key_file(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -78,8 +83,12 @@ int tts_api_configure(struct tts_api *api, const struct config *cfg, const char 
 		key = strdup(k);
 	else if (key_file && !(key = read_key_file(key_file, err, errlen)))
 		return -1;
+	else if (!key_file && (k = cfg_str(cfg, scope, "api-key")))
+		key = strdup(k);
 	if (!key || !*key) {
-		snprintf(err, errlen, "no API key: set %sAPP_API_KEY or %sapp-api-key", env, flag);
+		snprintf(err, errlen,
+			 "no API key: set %sAPP_API_KEY (or %sAPI_KEY) or %sapp-api-key", env, env,
+			 flag);
 		free(key);
 		return -1;
 	}

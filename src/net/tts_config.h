@@ -16,6 +16,9 @@
 	     "API key " WHERE " with rights on devices and their keys", OPT_SECRET},              \
 	    {"app-api-key-file", OPT_STRING, ENV "APP_API_KEY_FILE", NULL, "FILE",                 \
 	     "Read the API key " WHERE " from FILE (keeps it out of shell history and ps)", 0},   \
+	    {"api-key", OPT_STRING, ENV "API_KEY", NULL, "KEY",                                    \
+	     "User or organization API key " WHERE " with rights on gateways (check --coverage); " \
+	     "also for devices when no application key is given", OPT_SECRET},                   \
 	    {"api-url", OPT_STRING, ENV "API_URL", NULL, "URL",                                    \
 	     "Base URL " WHERE ", e.g. https://eu1.cloud.thethings.network (/api/v3 is added)",   \
 	     0},                                                                                  \
@@ -35,6 +38,10 @@
 		    WHERE,                                                                         \
 		    0                                                                              \
 	}
+
+/* The source's connection options alone (scope "tts", env TTS_*), for the
+ * commands that read the source without exporting (check --coverage). */
+extern const struct opt_desc source_conn_options[];
 
 /* Fills api (base URLs, HTTP client) from the options of scope; the API key
  * is registered with the redactor. On failure returns -1 with err. */

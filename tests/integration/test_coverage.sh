@@ -17,7 +17,7 @@ cat >"$TMP/gws.jsonl" <<'EOF'
 {"gateway":{"ids":{"gateway_id":"alice-idle"},"name":"Alice idle"},"owner":{"user_id":"alice"}}
 {"gateway":{"ids":{"gateway_id":"bob-gw","eui":"00800000B0000001"},"name":"Bob's"},"owner":{"user_id":"bob"}}
 EOF
-start_emu E --seed-gateways "$TMP/gws.jsonl" --user-key "$ALICE=alice" --user-key "$BOB=bob" \
+start_emu E --seed "$FIX/seed-basic.jsonl" --seed-gateways "$TMP/gws.jsonl" --user-key "$ALICE=alice" --user-key "$BOB=bob" \
 	--user-key "$VIEWER=alice" --key-rights VIEWER=RIGHT_USER_GATEWAYS_LIST,RIGHT_GATEWAY_INFO
 
 # dev ID EUI UPLINKS: a good device (test_check's dev-addr-mismatch.good) with these recent
@@ -151,6 +151,15 @@ emu_clear_requests "$E"
 TTS_API_URL="$E" TTS_API_KEY="$ALICE" run_tool check --format json "$TMP/devs.jsonl"
 assert_jq1 "without --coverage: no coverage findings" "$OUT" 'all(.[]; .rule | startswith("coverage") | not)'
 assert_eq "without --coverage: nothing asked" 0 "$(rights_asked | jq length)"
+
+# --- TTS_API_KEY for devices when no application key is given (issue 14) -----------------------
+TTS_APP_ID=src-app TTS_API_URL="$E" TTS_API_KEY="$ALICE" run_tool tts device otaa-session
+assert_rc "export with TTS_API_KEY only: exit 0" 0
+assert_jq1 "export with TTS_API_KEY only: the device" "$OUT" '.ids.device_id == "otaa-session"'
+no_key_in "export with TTS_API_KEY"
+TTS_APP_ID=src-app TTS_API_URL="$E" run_tool tts device otaa-session
+assert_rc "export without any key: exit 2" 2
+assert_contains "export without any key: names TTS_API_KEY too" "$ERR" "TTS_API_KEY"
 
 # --- usage ---------------------------------------------------------------------------------------
 run_tool check --coverage --api-url "ftp://x" --api-key "$ALICE" "$TMP/devs.jsonl"

@@ -79,12 +79,13 @@ int tts_api_configure(struct tts_api *api, const struct config *cfg, const char 
 	char *key = NULL;
 	const char *k = cfg_str(cfg, scope, "app-api-key");
 	const char *key_file = cfg_str(cfg, scope, "app-api-key-file");
+	/* No application key: the user's or organization's key (TTS_API_KEY). */
+	if (!k && !key_file)
+		k = cfg_str(cfg, scope, "api-key");
 	if (k)
 		key = strdup(k);
 	else if (key_file && !(key = read_key_file(key_file, err, errlen)))
 		return -1;
-	else if (!key_file && (k = cfg_str(cfg, scope, "api-key")))
-		key = strdup(k);
 	if (!key || !*key) {
 		snprintf(err, errlen,
 			 "no API key: set %sAPP_API_KEY (or %sAPI_KEY) or %sapp-api-key", env, env,

@@ -74,7 +74,10 @@ static json_t *uplink_gateways(const json_t *up)
 		bool seen = false;
 		size_t j;
 		json_t *g;
-		json_array_foreach(gws, j, g) seen = seen || strcmp(json_string_value(g), id) == 0;
+		json_array_foreach(gws, j, g)
+		{
+			seen = seen || strcmp(json_string_value(g), id) == 0;
+		}
 		if (!seen)
 			json_array_append_new(gws, json_string(id));
 	}
@@ -96,7 +99,9 @@ int coverage_add(struct coverage *cv, const json_t *dev, const char *where, bool
 	size_t i;
 	json_t *up;
 	json_array_foreach(jp_get(dev, "mac_state.recent_uplinks"), i, up)
-	    json_array_append_new(ups, uplink_gateways(up));
+	{
+		json_array_append_new(ups, uplink_gateways(up));
+	}
 	json_object_set_new(d, "ups", ups);
 	return json_array_append_new(cv->devs, d);
 }
@@ -115,7 +120,11 @@ static void add_unique(json_t *list, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(list, i, v) if (strcmp(json_string_value(v), s) == 0) return;
+	json_array_foreach(list, i, v)
+	{
+		if (strcmp(json_string_value(v), s) == 0)
+			return;
+	}
 	json_array_append_new(list, json_string(s));
 }
 
@@ -204,7 +213,10 @@ static char classify(struct run *r, const json_t *d, json_t *movable, json_t *lo
 		}
 		if (!heard) {
 			(*nlost)++;
-			json_array_foreach(up, j, g) add_unique(lost_by, json_string_value(g));
+			json_array_foreach(up, j, g)
+			{
+				add_unique(lost_by, json_string_value(g));
+			}
 		}
 	}
 	if (*nup == 0)
@@ -316,7 +328,9 @@ int coverage_run(struct coverage *cv, coverage_rights_fn rights, void *ctx, json
 			size_t j;
 			json_t *g;
 			json_array_foreach(movable, j, g)
-			    add_unique(sum->plan, json_string_value(g));
+			{
+				add_unique(sum->plan, json_string_value(g));
+			}
 		}
 		json_decref(movable);
 		json_decref(lost_by);
@@ -337,8 +351,10 @@ int coverage_run(struct coverage *cv, coverage_rights_fn rights, void *ctx, json
 			{
 				size_t l;
 				json_t *g;
-				json_array_foreach(up, l, g) hears =
-				    hears || strcmp(json_string_value(g), gw) == 0;
+				json_array_foreach(up, l, g)
+				{
+					hears = hears || strcmp(json_string_value(g), gw) == 0;
+				}
 			}
 			if (hears)
 				add_unique(who, dev_id(s) ? dev_id(s) : "(no id)");
@@ -386,7 +402,9 @@ void coverage_summary_line(const struct coverage_summary *sum, char *buf, size_t
 	size_t i;
 	json_t *g;
 	json_array_foreach(sum->plan, i, g)
-	    strbuf_addf(&m, "%s%s", i ? ", " : " (", json_string_value(g));
+	{
+		strbuf_addf(&m, "%s%s", i ? ", " : " (", json_string_value(g));
+	}
 	if (json_array_size(sum->plan))
 		strbuf_addstr(&m, ")");
 	if (sum->offline)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "core/ids.h"
 #include "core/jsonpath.h"
 #include "core/strbuf.h"
 
@@ -139,7 +140,8 @@ struct run {
 
 static enum cov_owner owner(struct run *r, const char *gw)
 {
-	if (strcmp(gw, COVERAGE_PB_ID) == 0)
+	/* packetbroker, and what cannot be a gateway ID at all, never move. */
+	if (strcmp(gw, COVERAGE_PB_ID) == 0 || !ids_valid(gw))
 		return COV_FOREIGN;
 	json_t *known = json_object_get(r->owner, gw);
 	if (known)

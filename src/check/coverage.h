@@ -11,7 +11,7 @@
  * through a callback (GET /gateways/{id}/rights at the source, §5.4):
  *   movable   RIGHT_GATEWAY_ALL, or both _SETTINGS_BASIC and _DELETE;
  *   visible   some rights, but not those (the user cannot move it);
- *   foreign   no rights; packetbroker always;
+ *   foreign   no rights; packetbroker, and a string that is no TTS ID, always;
  *   unknown   not asked (offline) or the lookup failed: counted as movable,
  *             and said so.
  *

@@ -84,10 +84,10 @@ int coverage_source_rights(void *ctx, const char *gateway_id, json_t **rights, c
 	struct coverage_source *s = ctx;
 	*rights = NULL;
 	/* A gateway ID has the form of any TTS ID (lower-case letters, digits,
-	 * dashes); anything else is not sent. */
+	 * dashes): anything else names no gateway of the user's, and is not sent. */
 	if (!ids_valid(gateway_id)) {
-		snprintf(err, errlen, "not a valid gateway ID");
-		return -1;
+		*rights = json_array();
+		return 0;
 	}
 	char url[1024];
 	snprintf(url, sizeof url, "%s/gateways/%s/rights", s->base, gateway_id);

@@ -25,7 +25,8 @@ int coverage_source_open(const struct config *cfg, struct coverage_source **out,
 void coverage_source_close(struct coverage_source *s);
 
 /* A coverage_rights_fn (check/coverage.h); ctx is the coverage_source. A 404
- * (no such gateway) is no rights; 401 or 403 is -2 (the key is refused). */
+ * (no such gateway) is no rights, as is an ID that is not one (not asked);
+ * 401 or 403 is -2 (the key is refused), as is no answer at all. */
 int coverage_source_rights(void *ctx, const char *gateway_id, json_t **rights, char *err,
 			   size_t errlen);
 

@@ -32,7 +32,7 @@ dev() {
 {
 	dev dev-a 70B3D57ED43D9C01 '[["alice-gw-1"],["alice-gw-1","bob-gw"],["alice-gw-2"]]'
 	dev dev-b 70B3D57ED43D9C02 '[["alice-gw-1"],["packetbroker"],["bob-gw"],["alice-gw-1"]]'
-	dev dev-c 70B3D57ED43D9C03 '[["bob-gw"],["packetbroker"],["pb"],["ghost-gw"]]'
+	dev dev-c 70B3D57ED43D9C03 '[["bob-gw"],["packetbroker"],["pb"],["ghost-gw"],["Not/An-ID"]]'
 	dev dev-d 70B3D57ED43D9C04 '[]'
 	dev dev-n 70B3D57ED43D9C05 '[["bob-gw"]]' | jq -c 'del(.session, .mac_state)'
 	# refused by another rule (eui-duplicate: dev-a's DevEUI), heard by alice-gw-1: it stays behind.
@@ -62,7 +62,7 @@ assert_rc "online: exit 1 (class C and a refused device are errors)" 1
 assert_jq1 "online: a JSON array" "$OUT" 'type == "array"'
 assert_eq "dev-a: class A (every uplink by alice's gateways)" coverage-a "$(class_of "$OUT" dev-a)"
 assert_eq "dev-b: class B (packetbroker and bob-gw alone on 2 of 4)" coverage-b "$(class_of "$OUT" dev-b)"
-assert_eq "dev-c: class C (bob-gw, packetbroker, an unknown gateway)" coverage-c "$(class_of "$OUT" dev-c)"
+assert_eq "dev-c: class C (bob-gw, packetbroker, an unknown gateway, a bad ID)" coverage-c "$(class_of "$OUT" dev-c)"
 assert_eq "dev-d: class D (no recent uplinks)" coverage-d "$(class_of "$OUT" dev-d)"
 assert_eq "dev-n: no session, not classified" "" "$(class_of "$OUT" dev-n)"
 assert_eq "dev-r: refused by another rule, not classified" "" "$(class_of "$OUT" dev-r)"

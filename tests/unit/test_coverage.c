@@ -303,7 +303,7 @@ static void test_offline(void **state)
 	struct coverage *cv = coverage_new();
 	add(cv, "a", "[[\"foreign-1\"],[\"own-1\"]]", true, true);
 	add(cv, "b", "[[\"foreign-1\"],[\"packetbroker\"]]", true, true);
-	add(cv, "c", "[[\"packetbroker\"],[\"pb-marker\"]]", true, true);
+	add(cv, "c", "[[\"packetbroker\"],[\"pb-marker\"],[\"Not An ID\"]]", true, true);
 	json_t *findings = json_array();
 	struct coverage_summary s;
 	int errors = coverage_run(cv, NULL, NULL, findings, &s);

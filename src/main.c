@@ -21,6 +21,7 @@
 #include "dest/dest.h"
 #include "io/output.h"
 #include "net/http.h"
+#include "net/tts_config.h"
 #include "ui/log.h"
 #include "ui/stop.h"
 
@@ -151,6 +152,8 @@ static int check_flags(struct args *a, const struct cmd_spec *c, const char *nam
 		args_flag(a, "to-dest", &to_dest);
 		args_flag(a, "check", &check);
 	}
+	if ((c->scopes & SCOPE_SOURCE_CONN) && n < 15)
+		scopes[n++] = (struct opt_scope){"tts", source_conn_options, true};
 	if ((c->scopes & SCOPE_DEST) && (to_dest || check))
 		scopes[n++] = (struct opt_scope){"dest", dest_options, c->scopes & SCOPE_DEST_BARE};
 	struct config cfg;

@@ -99,6 +99,22 @@ const struct check_rule check_rules[] = {
     {"devaddr-destination-unknown", CHECK_INFO,
      "without --dest or --dest-dev-addr-prefix: the block a DevAddr belongs to (once per "
      "block)"},
+    {"coverage-a", CHECK_INFO,
+     "--coverage, class A: every recent uplink heard by a gateway of the plan (one you can move)"},
+    {"coverage-b", CHECK_WARNING,
+     "--coverage, class B: some recent uplinks heard only by gateways that do not move or via "
+     "Packet Broker: about that share is lost after the move"},
+    {"coverage-c", CHECK_ERROR,
+     "--coverage, class C: no recent uplink heard by a gateway you can move: keep the session "
+     "(export with --no-session so the device rejoins), or move a gateway that hears it"},
+    {"coverage-d", CHECK_WARNING, "--coverage, class D: no recent uplinks: coverage unknown"},
+    {"coverage-stay-behind", CHECK_WARNING,
+     "--coverage: a gateway of the plan also hears devices that stay behind (Packet Broker "
+     "does not forward Cloud to Sandbox by default)"},
+    {"coverage-rights-unavailable", CHECK_WARNING,
+     "--coverage: a gateway's rights could not be read at the source: ownership unknown"},
+    {"coverage-plan", CHECK_INFO,
+     "--coverage: the devices per class and the plan (the gateways to move with them)"},
     {NULL, NULL, NULL},
 };
 

@@ -5,6 +5,7 @@
 
 #include "check/check.h"
 #include "dest/dest.h"
+#include "net/tts_config.h"
 
 #define G(x) GROUP(G_##x)
 #define EXPORT_GROUPS                                                                              \
@@ -88,10 +89,17 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 		   "Prints the findings grouped by severity and a count line (--format json: an\n"
 		   "array of {severity, rule, device_id, field, message, input}). Exit status 1\n"
 		   "when there is an error finding, 0 otherwise, 2 for a usage error. Band data:\n"
-		   "bands.json in the data directory ($TTNM_DATA_DIR overrides it).\n",
+		   "bands.json in the data directory ($TTNM_DATA_DIR overrides it).\n\n"
+		   "--coverage puts each device with a session in a class from its recent\n"
+		   "uplinks and the rights of TTS_API_KEY on their gateways at the source (one\n"
+		   "GET /gateways/ID/rights per gateway): A every uplink heard by a gateway you\n"
+		   "can move (the plan), B some only by gateways that do not move or Packet\n"
+		   "Broker, C none (keep the session at the source: export with --no-session),\n"
+		   "D no recent uplinks; and prints the plan. Without TTS_API_KEY and\n"
+		   "TTS_API_URL it reads the uplinks alone (gateway ownership unknown).\n",
 		   G(HELP) | G(LOG) | G(REQUESTS) | G(PREFIX) | G(IMPORT) | G(FALLBACK) | G(CHECK) |
-		       G(FORMAT),
-		   SCOPE_DEST, false},
+		       G(FORMAT) | G(COVERAGE),
+		   SCOPE_DEST | SCOPE_SOURCE_CONN, false},
     [CMD_CLEAN] =
 	{CMD_CLEAN, "clean", "clean [FILE...] [--output FILE]",
 	 "strip *_server_address and ids.dev_addr",
@@ -230,6 +238,10 @@ void cmd_print_help(const struct cmd_spec *c, const struct source_ops *src, bool
 			for (const struct source_ops *const *s = source_registry; *s; s++)
 				print_source_options(*s, false);
 	}
+	if (c->scopes & SCOPE_SOURCE_CONN) {
+		printf("\nSource options (TTS_*; for --coverage):\n");
+		opt_print_help(source_conn_options, NULL);
+	}
 	if (c->scopes & SCOPE_DEST) {
 		bool bare = c->scopes & SCOPE_DEST_BARE;
 		printf("\nDestination options (DEST_TTS_*; %s):\n",
@@ -365,7 +377,7 @@ static void man_commands(void)
 				printf("%s%s", sep, opt_groups[g].title);
 				sep = ", ";
 			}
-		if (c->scopes & SCOPE_SOURCE)
+		if (c->scopes & (SCOPE_SOURCE | SCOPE_SOURCE_CONN))
 			printf("%sthe source's (SOURCE)", sep);
 		if (c->scopes & SCOPE_DEST)
 			printf("%sthe destination's (DESTINATION)", sep);
@@ -429,6 +441,9 @@ void cmd_print_man(void)
 		    ". Taken by \\fBdevice\\fR, \\fBapplication\\fR, \\fBresume\\fR and "
 		    "\\fBrestore\\fR; each option is also accepted as \\fB\\-\\-%s.\\fIname\\fR.\n",
 		    (*s)->name);
+		if (strcmp((*s)->name, "tts") == 0)
+			printf(".PP\nIts connection options (not the others) are also taken by "
+			       "\\fBcheck\\fR, for \\-\\-coverage.\n");
 		man_table((*s)->options, NULL);
 	}
 	printf(".SH DESTINATION\nThe Things Stack application devices are created in. Taken "
@@ -493,6 +508,8 @@ static void list_command(const struct cmd_spec *c, const char *words, const stru
 		snprintf(pre, sizeof pre, "%s.", (*s)->name);
 		list_table(words, (*s)->options, legacy ? pre : NULL, "source");
 	}
+	if (c->scopes & SCOPE_SOURCE_CONN)
+		list_table(words, source_conn_options, NULL, "source");
 	if (c->scopes & SCOPE_DEST)
 		list_table(words, dest_options, c->scopes & SCOPE_DEST_BARE ? NULL : "dest.",
 			   "dest");

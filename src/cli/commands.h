@@ -36,6 +36,9 @@ enum cmd_id {
 #define SCOPE_SOURCE	0x1 /* the source's options, bare (--NAME) and as --SOURCE.NAME */
 #define SCOPE_DEST	0x2 /* the destination's (DEST_TTS_*), as --dest.NAME */
 #define SCOPE_DEST_BARE 0x4 /* with SCOPE_DEST: also as --NAME */
+/* The tts source's connection options (TTS_*), bare, without a source
+ * selected: check --coverage reads gateway rights at the source. */
+#define SCOPE_SOURCE_CONN 0x8
 
 struct cmd_spec {
 	enum cmd_id id;

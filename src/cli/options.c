@@ -164,6 +164,13 @@ static const struct cmd_opt gateway_key_opts[] = {
 	    "$XDG_STATE_HOME/ttn-lw-migrate/gateway-keys.txt)"),
     OPT_END,
 };
+static const struct cmd_opt coverage_opts[] = {
+    OPT_BOOLEAN(0, "coverage", coverage,
+		"Also say which devices keep working after the move, through which gateways: "
+		"each device's recent uplinks, and the rights of TTS_API_KEY (--api-key) on "
+		"their gateways at the source (TTS_API_URL); offline without them"),
+    OPT_END,
+};
 
 const struct opt_group opt_groups[G_NGROUPS] = {
     [G_HELP] = {"Help", help_opts},
@@ -185,6 +192,7 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_RESTORE] = {"Restore", restore_opts},
     [G_GATEWAYS] = {"Gateway export", gateway_opts},
     [G_GATEWAY_KEYS] = {"Gateway keys", gateway_key_opts},
+    [G_COVERAGE] = {"Coverage", coverage_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

@@ -72,6 +72,7 @@ struct cli_values {
 	const char *verify_mode; /* response | read-back */
 	bool with_secrets;
 	const char *keys_file;
+	bool coverage;
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -101,6 +102,7 @@ enum opt_group_id {
 	G_FORMAT,
 	G_STATUS,
 	G_RESTORE,
+	G_COVERAGE,
 	G_VERSION,
 	G_GATEWAYS,
 	G_GATEWAY_KEYS,

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "check/check.h"
+#include "check/coverage.h"
+#include "check/coverage_fetch.h"
 #include "cmd/cmd.h"
 #include "cmd/precheck.h"
 #include "core/ids.h"
@@ -23,6 +25,7 @@
 struct check_run {
 	const struct config *cfg;
 	struct checker *checker;
+	struct coverage *coverage; /* --coverage, or NULL */
 	json_t *findings;
 	size_t devices;
 };
@@ -51,11 +54,41 @@ static int check_stream(struct check_run *r, FILE *fp, const char *name)
 		}
 		r->devices++;
 		precheck_fallbacks(dev, r->cfg);
-		checker_device(r->checker, dev, where, r->findings);
+		int errors = checker_device(r->checker, dev, where, r->findings);
+		if (r->coverage && coverage_add(r->coverage, dev, where, errors == 0) < 0)
+			log_error("out of memory");
 		json_decref(dev);
 	}
 	devfile_close(&df);
 	return rc;
+}
+
+/* --coverage, once every device is read: the classes, the plan and its
+ * summary line (on stdout after the table, or logged with --format json).
+ * Returns an exit status, EXIT_OK to go on. */
+static int run_coverage(struct check_run *r, char *line, size_t len)
+{
+	struct coverage_source *src = NULL;
+	char why[512];
+	int open = coverage_source_open(r->cfg, &src, why, sizeof why);
+	if (open < 0) {
+		log_error("--coverage: %s", why);
+		return EXIT_USAGE;
+	}
+	if (open == 0)
+		log_info("--coverage offline (%s): gateway ownership unknown, every gateway but "
+			 "packetbroker counted as one you can move",
+			 why);
+	struct coverage_summary sum;
+	coverage_run(r->coverage, src ? coverage_source_rights : NULL, src, r->findings, &sum);
+	coverage_source_close(src);
+	if (src)
+		log_info("--coverage: rights of %zu gateway%s read at the source", sum.asked,
+			 sum.asked == 1 ? "" : "s");
+	coverage_summary_line(&sum, line, len);
+	check_add(r->findings, CHECK_INFO, "coverage-plan", NULL, NULL, NULL, "%s", line);
+	coverage_summary_release(&sum);
+	return EXIT_OK;
 }
 
 /* --dest-dev-addr-prefix, repeatable and comma-separated, normalised to
@@ -147,8 +180,9 @@ int cmd_check(const struct invocation *inv)
 	struct config cfg = {0};
 	struct check_opts opts = {0};
 	char e[512];
-	struct opt_scope scopes[] = {{"dest", dest_options, false}};
-	if (cfg_build(inv->args, scopes, 1, &cfg, e, sizeof e) < 0)
+	struct opt_scope scopes[] = {{"dest", dest_options, false},
+				     {"tts", source_conn_options, true}};
+	if (cfg_build(inv->args, scopes, 2, &cfg, e, sizeof e) < 0)
 		return usage_error(&cfg, &opts, e);
 	bool quiet = cfg.o.quiet, verbose = cfg.o.verbose;
 	log_set_level(verbose ? LOG_DEBUG : quiet ? LOG_ERROR : LOG_INFO);
@@ -201,7 +235,10 @@ int cmd_check(const struct invocation *inv)
 	r.checker = checker_new(&opts);
 	check_opts_release(&opts);
 	r.findings = json_array();
-	if (!r.checker || !r.findings) {
+	if (cfg.o.coverage)
+		r.coverage = coverage_new();
+	if (!r.checker || !r.findings || (cfg.o.coverage && !r.coverage)) {
+		coverage_free(r.coverage);
 		log_error("out of memory");
 		checker_free(r.checker);
 		json_decref(r.findings);
@@ -226,6 +263,17 @@ int cmd_check(const struct invocation *inv)
 		if (fp != stdin)
 			fclose(fp);
 	}
+	char cov_line[4096] = "";
+	if (r.coverage && !g_interrupted) {
+		int crc = run_coverage(&r, cov_line, sizeof cov_line);
+		if (crc != EXIT_OK) {
+			coverage_free(r.coverage);
+			checker_free(r.checker);
+			json_decref(r.findings);
+			cfg_free(&cfg);
+			return crc;
+		}
+	}
 	if (json_out) {
 		char *s = json_dumps(r.findings, JSON_INDENT(2));
 		if (s)
@@ -233,6 +281,8 @@ int cmd_check(const struct invocation *inv)
 		free(s);
 	} else {
 		check_print_table(stdout, r.findings, r.devices);
+		if (*cov_line)
+			printf("%s\n", cov_line);
 	}
 	fflush(stdout);
 	struct check_counts n;
@@ -241,11 +291,14 @@ int cmd_check(const struct invocation *inv)
 		char line[160];
 		check_summary_line(&n, r.devices, line, sizeof line);
 		log_info("%s", line);
+		if (*cov_line)
+			log_info("%s", cov_line);
 	}
 	if (rc == EXIT_OK && n.errors)
 		rc = EXIT_FAILED;
 	if (g_interrupted)
 		rc = EXIT_INTERRUPTED;
+	coverage_free(r.coverage);
 	checker_free(r.checker);
 	json_decref(r.findings);
 	cfg_free(&cfg);

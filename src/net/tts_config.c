@@ -9,6 +9,11 @@
 #include "net/tts_gateways.h"
 #include "ui/log.h"
 
+const struct opt_desc source_conn_options[] = {
+    TTS_CONNECTION_OPTIONS("TTS_", "at the source"),
+    {NULL, 0, NULL, NULL, NULL, NULL, 0},
+};
+
 static char *read_key_file(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -97,8 +102,9 @@ static int configure(struct tts_api *api, const struct config *cfg, const char *
 		if (gateways)
 			snprintf(err, errlen, "no API key: set %sAPI_KEY or %sapi-key", env, flag);
 		else
-			snprintf(err, errlen, "no API key: set %sAPP_API_KEY or %sapp-api-key", env,
-				 flag);
+			snprintf(err, errlen,
+				 "no API key: set %sAPP_API_KEY (or %sAPI_KEY) or %sapp-api-key",
+				 env, env, flag);
 		free(key);
 		return -1;
 	}

@@ -43,6 +43,10 @@
 		    0                                                                              \
 	}
 
+/* The source's connection options alone (scope "tts", env TTS_*), for the
+ * commands that read the source without exporting (check --coverage). */
+extern const struct opt_desc source_conn_options[];
+
 /* Fills api (base URLs, HTTP client) from the options of scope; the API key
  * is registered with the redactor. On failure returns -1 with err. */
 int tts_api_configure(struct tts_api *api, const struct config *cfg, const char *scope,

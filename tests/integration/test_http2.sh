@@ -59,9 +59,10 @@ assert_rc "60 devices over HTTP/2 with 32 workers exit 0" 0
 assert_eq "60 devices exported" 60 "$(wc -l <"$OUT")"
 sleep 0.2
 assert_eq "every request was HTTP/2" "HTTP/2.0" "$(awk '{print $1}' "$TMP/ng/access.log" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+# 60 devices: one IS list page, then NS, AS and JS gets each (issue 13), so at least 180.
 conns=$(awk '$4 ~ /h2-app/ {print $2}' "$TMP/ng/access.log" | sort -u | wc -l)
 reqs=$(awk '$4 ~ /h2-app/' "$TMP/ng/access.log" | wc -l)
-if [ "$conns" -le 2 ] && [ "$reqs" -ge 240 ]; then
+if [ "$conns" -le 2 ] && [ "$reqs" -ge 180 ]; then
 	ok "$reqs requests of 32 workers on $conns connection(s): multiplexed"
 else
 	not_ok "requests of 32 workers multiplexed on one or two connections" "$reqs requests on $conns connections"

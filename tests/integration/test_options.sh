@@ -69,7 +69,9 @@ refuse "'sources --dest-api-url x': does not apply" sources --dest-api-url x
 refuse "'clean --journal j': does not apply" clean --journal j
 refuse "'tts device --verify': does not apply" "tts device" --verify
 refuse "'import --to-dest': does not apply" import --to-dest
-refuse "'check --tts.app-id': does not apply" check --tts.app-id x
+# check takes the tts source's connection options (for --coverage), not its others.
+refuse "'check --tts.delete-source-device': does not apply" check --tts.delete-source-device
+refuse "'check --no-session': does not apply" check --no-session
 
 # --help of each command lists each option it takes, with its short form and
 # its environment variable.

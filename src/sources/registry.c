@@ -8,6 +8,7 @@
 #define SOURCES(X) \
 	X(tts_source) \
 	X(wanesy_source) \
+	X(awsiot_source) \
 	/* end of the list */
 /* clang-format on */
 

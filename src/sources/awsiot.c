@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/lorawan.h"
 #include "net/http.h"
 #include "sources/session_build.h"
 #include "sources/source.h"
@@ -429,7 +430,7 @@ static json_t *aws_get(struct source *s, const char *target, const char *what, s
 	err->not_found = r.status == 404;
 	/* Credentials, signature, region or permissions: every request fails alike. */
 	err->config = r.status == 401 || r.status == 403;
-	if (err->config && code && strstr(code, "Signature"))
+	if (err->config && m && strstr(m, "signature we calculated"))
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
 			 " (check the secret access key)");
 	json_decref(j);
@@ -686,7 +687,7 @@ static int convert(struct source *s, const char *app, const json_t *d, const jso
 	if (desc)
 		json_object_set_new(dev, "description", json_string(desc));
 	json_object_set_new(dev, "lorawan_version", json_string(mac));
-	json_object_set_new(dev, "lorawan_phy_version", json_string(phy));
+	json_object_set_new(dev, "lorawan_phy_version", json_string(lw_phy_version_canonical(phy)));
 	json_object_set_new(dev, "frequency_plan_id", json_string(s->fp_id));
 	bool cls_b = json_is_true(json_object_get(pl, "SupportsClassB")),
 	     cls_c = json_is_true(json_object_get(pl, "SupportsClassC"));

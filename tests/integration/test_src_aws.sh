@@ -139,6 +139,12 @@ assert_not_contains "wrong secret: nothing on stdout" "$OUT" "device_id"
 AWS_ENDPOINT_URL="$AWS" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLEENV AWS_SECRET_ACCESS_KEY="$SECRET_ENV" \
 	run_tool awsiot device $D1 --app-id my-app --frequency-plan-id EU_863_870_TTN
 assert_contains "wrong region: refused by the signature check" "$ERR" "Credential should be scoped to a valid region"
+AWS_PROFILE=ops AWS_SESSION_TOKEN=ignored AWS_ENDPOINT_URL="$AWS" run_tool awsiot device $D1 --app-id my-app --frequency-plan-id EU_863_870_TTN
+assert_rc "AWS_SESSION_TOKEN alone does not replace the profile's (env keys absent): exit 0" 0
+AWS_ACCESS_KEY_ID=ASIAEXAMPLEPROFILE AWS_SECRET_ACCESS_KEY='pr0f1le/Secret+Key=EXAMPLE' AWS_SESSION_TOKEN=wrong-token \
+	AWS_REGION=eu-west-1 AWS_ENDPOINT_URL="$AWS" run_tool awsiot device $D1 --app-id my-app --frequency-plan-id EU_863_870_TTN
+assert_contains "wrong session token: refused" "$ERR" "HTTP 403 UnrecognizedClientException: The security token included in the request is invalid."
+assert_not_contains "wrong session token: not printed" "$ERR" "wrong-token"
 rm -f "$HOME/.aws/credentials"
 AWS_ENDPOINT_URL="$AWS" AWS_REGION=eu-west-1 run_tool awsiot device $D1 --app-id my-app --frequency-plan-id EU_863_870_TTN
 assert_rc "no credentials: exit 2" 2
@@ -158,6 +164,13 @@ assert_eq "emulator: an expired x-amz-date" "403 InvalidSignatureException" \
 	"$(code "${SIG[@]}" -H 'x-amz-date: 20200101T000000Z' "$AWS/device-profiles/prof-11" | paste -sd' ')"
 assert_eq "emulator: a tampered query" "403 InvalidSignatureException" \
 	"$(code "${SIG[@]}" -H 'x-amz-date: '"$(date -u +%Y%m%dT%H%M%SZ)" "$AWS/wireless-devices?maxResults=1" | paste -sd' ')"
+assert_eq "emulator: no x-amz-date" "403 IncompleteSignatureException" \
+	"$(code -H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLEENV/$(date -u +%Y%m%d)/eu-west-1/iotwireless/aws4_request, SignedHeaders=host, Signature=00" "$AWS/device-profiles/prof-11" | paste -sd' ')"
+NOW=$(date -u +%Y%m%dT%H%M%SZ)
+assert_eq "emulator: x-amz-date twice" "403 InvalidSignatureException" \
+	"$(code "${SIG[@]}" -H "x-amz-date: $NOW" -H "X-Amz-Date: $NOW" "$AWS/device-profiles/prof-11" | paste -sd' ')"
+assert_eq "emulator: a session token where the key has none" "403 UnrecognizedClientException" \
+	"$(code "${SIG[@]}" -H "x-amz-security-token: forged" "$AWS/device-profiles/prof-11" | paste -sd' ')"
 assert_eq "emulator: maxResults over 250" "400 ValidationException" \
 	"$(code "${SIG[@]}" "$AWS/wireless-devices?maxResults=251" | paste -sd' ')"
 

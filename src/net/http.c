@@ -144,6 +144,7 @@ struct http_client {
 	struct curl_slist *headers;
 	struct http_opts opts;
 	char *ca_file;
+	char *aws_sigv4, *user, *password;
 	bool no_sleep;
 	/* Pacing from the server's X-Rate-Limit-* headers: requests start no
 	 * earlier than next_at, spaced by spacing_ns while the budget is low. */
@@ -204,7 +205,16 @@ struct http_client *http_client_new(const struct http_opts *opts)
 			free(h);
 		}
 	}
+	if (opts->extra_header && *opts->extra_header)
+		c->headers = curl_slist_append(c->headers, opts->extra_header);
+	if (opts->aws_sigv4) {
+		c->aws_sigv4 = strdup(opts->aws_sigv4);
+		c->user = strdup(opts->user ? opts->user : "");
+		c->password = strdup(opts->password ? opts->password : "");
+	}
 	c->opts.bearer = NULL;
+	c->opts.extra_header = NULL;
+	c->opts.user = c->opts.password = c->opts.aws_sigv4 = NULL;
 	return c;
 }
 
@@ -217,6 +227,11 @@ void http_client_free(struct http_client *c)
 	curl_slist_free_all(c->headers);
 	pthread_mutex_destroy(&c->pace_mu);
 	free(c->ca_file);
+	if (c->password)
+		memset(c->password, 0, strlen(c->password));
+	free(c->password);
+	free(c->user);
+	free(c->aws_sigv4);
 	free(c);
 }
 
@@ -277,6 +292,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	const char *val = colon + 1;
 	while (*val == ' ' || *val == '\t')
 		val++;
+	if (strcasecmp(line, "x-amzn-ErrorType") == 0) {
+		/* AWS's error code: up to the first ':' */
+		size_t k = strcspn(val, ":\r\n");
+		if (k >= sizeof r->error_type)
+			k = sizeof r->error_type - 1;
+		memcpy(r->error_type, val, k);
+		r->error_type[k] = '\0';
+		return n;
+	}
 	char *end;
 	long long v = strtoll(val, &end, 10);
 	if (end == val || v < 0)
@@ -394,6 +418,11 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (c->aws_sigv4 && c->user && c->password) {
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, c->aws_sigv4);
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, c->password);
+	}
 	if (strcmp(method, "POST") == 0) {
 		/* libcurl resends a request by itself when a reused connection
 		 * turns out dead before any answer; for a create that resend could
@@ -445,6 +474,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		resp->total_count = -1;
 		resp->rl_retry = -1;
 		resp->transport_error[0] = '\0';
+		resp->error_type[0] = '\0';
 		resp->maybe_applied = false;
 		resp->attempts = n;
 		pace(c);

@@ -39,6 +39,16 @@ struct http_opts {
 	 * stands in front of it (a 404 from an ingress, not from the API), to be
 	 * retried like a 503. */
 	bool (*answer_is_fault)(long status, const char *body, size_t len);
+	/* Optional AWS Signature Version 4 (libcurl's CURLOPT_AWS_SIGV4), e.g.
+	 * "aws:amz:eu-west-1:iotwireless", with user = the access key ID and
+	 * password = the secret key; libcurl sets x-amz-date and signs every
+	 * header of the request. 7.88 signs the URL as given: callers pass an
+	 * already canonical path and query (sorted, percent-encoded). */
+	const char *aws_sigv4;
+	const char *user, *password;
+	/* Optional extra request header "Name: value" (e.g. x-amz-security-token),
+	 * held like the bearer header and wiped on free. */
+	const char *extra_header;
 };
 
 struct http_client;
@@ -56,6 +66,7 @@ struct http_response {
 	 * reading what it tried to create. */
 	bool maybe_applied;
 	char transport_error[256]; /* set when status is 0 */
+	char error_type[128];	   /* AWS's x-amzn-ErrorType up to its ':', or "" */
 };
 
 struct http_client *http_client_new(const struct http_opts *opts);

@@ -9,6 +9,7 @@
 	X(tts_source) \
 	X(wanesy_source) \
 	X(firefly_source) \
+	X(awsiot_source) \
 	/* end of the list */
 /* clang-format on */
 

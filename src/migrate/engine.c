@@ -330,9 +330,9 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 {
 	struct src_err se = {0};
 	char *v;
-	m->prefix = cfg_str(cfg, NULL, "dev-id-prefix");
-	m->force = cfg_bool(cfg, NULL, "force");
-	m->keep_source = cfg_bool(cfg, NULL, "keep-source");
+	m->prefix = cfg->o.dev_id_prefix;
+	m->force = cfg->o.force;
+	m->keep_source = cfg->o.keep_source;
 	if (verify_mode(cfg, &m->read_back, err, errlen) < 0)
 		return -1;
 	/* A resumed run does what the interrupted one did: same retirement,
@@ -349,7 +349,7 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	} else {
 		free(v);
 	}
-	m->force_identity = cfg_bool(cfg, NULL, "force-identity");
+	m->force_identity = cfg->o.force_identity;
 	if (m->ops->open(cfg, &m->src, &se) < 0) {
 		snprintf(err, errlen, "%s", se.msg);
 		return -1;

@@ -193,7 +193,7 @@ static int firefly_open(const struct config *cfg, struct source **out, struct sr
 	char *je = dup_opt(cfg, "join-eui"), *mv = dup_opt(cfg, "mac-version");
 	s->all = cfg_bool(cfg, "firefly", "all");
 	s->invalidate = cfg_bool(cfg, "firefly", "invalidate-keys");
-	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
+	s->dry_run = cfg->o.dry_run;
 	const char *missing = !s->host	   ? "the server: set FIREFLY_HOST or --host"
 			      : !s->key	   ? "an API key: set FIREFLY_API_KEY or --api-key"
 			      : !s->app_id ? "an application ID: set APP_ID or --app-id"
@@ -281,7 +281,7 @@ static int firefly_open(const struct config *cfg, struct source **out, struct sr
 		snprintf(err->msg, sizeof err->msg, "firefly: cannot start the HTTP client");
 		goto fail;
 	}
-	if (cfg_bool(cfg, NULL, "to-dest") && !s->dry_run)
+	if (cfg->o.to_dest && !s->dry_run)
 		log_info(s->invalidate
 			     ? "firefly: devices are never deleted at Firefly: each device's keys "
 			       "are invalidated there before it is created at the destination "

@@ -143,7 +143,7 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	pthread_cond_init(&s->jb_cv, NULL);
 	s->ahead = json_object();
 	s->group_of = json_object();
-	s->dry_run = cfg_bool(cfg, NULL, "dry-run");
+	s->dry_run = cfg->o.dry_run;
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
 	s->delete_device = cfg_bool(cfg, "tts", "delete-source-device");
 	s->external_js = cfg_bool(cfg, "tts", "external-join-server");
@@ -151,14 +151,14 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 		log_warn("--dry-run: source devices will not be deleted");
 		s->delete_device = false;
 	}
-	s->batch_size = (int)cfg_int(cfg, "tts", "batch-size", 20);
+	s->batch_size = (int)cfg_int(cfg, "tts", "batch-size", 0);
 	if (s->batch_size < 1 || s->batch_size > TTS_BATCH_MAX)
 		s->batch_size = s->batch_size < 1 ? 1 : TTS_BATCH_MAX;
 	pthread_mutex_init(&s->batch_mu, NULL);
 	s->jb_max = (size_t)s->batch_size;
 	if ((size_t)cfg_concurrency(cfg) < s->jb_max)
 		s->jb_max = (size_t)cfg_concurrency(cfg);
-	s->page_size = (int)cfg_int(cfg, "tts", "page-size", 1000);
+	s->page_size = (int)cfg_int(cfg, "tts", "page-size", 0);
 	if (s->page_size < 1 || s->page_size > 1000)
 		s->page_size = 1000;
 	const char *app = cfg_str(cfg, "tts", "app-id");

@@ -164,6 +164,16 @@ static const struct cmd_opt gateway_key_opts[] = {
 	    "$XDG_STATE_HOME/ttn-lw-migrate/gateway-keys.txt)"),
     OPT_END,
 };
+static const struct cmd_opt watch_opts[] = {
+    OPT_NUM("wait", wait, NULL, "SECONDS",
+	    "Stop watching after SECONDS (default: 3 times the longest uplink interval of the "
+	    "devices, each estimated from the recent uplinks of its export; 15 minutes for a "
+	    "device whose interval is unknown)"),
+    OPT_NUM("interval", interval, NULL, "SECONDS",
+	    "Ask about each device not yet heard at most once per SECONDS (default: its "
+	    "uplink interval; 60 when unknown)"),
+    OPT_END,
+};
 
 const struct opt_group opt_groups[G_NGROUPS] = {
     [G_HELP] = {"Help", help_opts},
@@ -185,6 +195,7 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_RESTORE] = {"Restore", restore_opts},
     [G_GATEWAYS] = {"Gateway export", gateway_opts},
     [G_GATEWAY_KEYS] = {"Gateway keys", gateway_key_opts},
+    [G_WATCH] = {"Watch", watch_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

@@ -72,6 +72,7 @@ struct cli_values {
 	const char *verify_mode; /* response | read-back */
 	bool with_secrets;
 	const char *keys_file;
+	long wait, interval; /* watch: 0 = from the devices' uplink intervals */
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -104,6 +105,7 @@ enum opt_group_id {
 	G_VERSION,
 	G_GATEWAYS,
 	G_GATEWAY_KEYS,
+	G_WATCH,
 	G_NGROUPS
 };
 #define GROUP(g) (1u << (g))

@@ -166,9 +166,8 @@ static const struct cmd_opt gateway_key_opts[] = {
 };
 static const struct cmd_opt watch_opts[] = {
     OPT_NUM("wait", wait, NULL, "SECONDS",
-	    "Stop watching after SECONDS (default: 3 times the longest uplink interval of the "
-	    "devices, each estimated from the recent uplinks of its export; 15 minutes for a "
-	    "device whose interval is unknown)"),
+	    "Watch each device for SECONDS (default: 3 times its uplink interval, estimated "
+	    "from the recent uplinks of its export; 3 times 15 minutes when unknown)"),
     OPT_NUM("interval", interval, NULL, "SECONDS",
 	    "Ask about each device not yet heard at most once per SECONDS (default: its "
 	    "uplink interval; 60 when unknown)"),

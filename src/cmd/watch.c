@@ -33,6 +33,7 @@ struct wdev {
 	double interval; /* estimated uplink interval, 0 unknown */
 	double poll;	 /* seconds between asks */
 	double next;	 /* monotonic time of the next ask */
+	double limit;	 /* seconds it is watched for (--wait, else 3 intervals) */
 	double when;	 /* when heard (epoch), -1 unknown */
 	enum wstate st;
 	char err[480]; /* the last failed ask, or "" */
@@ -147,7 +148,8 @@ static void ask(struct dest *dest, struct wdev *x)
 		}
 	} else {
 		/* The NS answered: its word stands; say why the IS did not. */
-		snprintf(x->err, sizeof x->err, "the destination's Identity Server: %.380s", e.message);
+		snprintf(x->err, sizeof x->err, "the destination's Identity Server: %.380s",
+			 e.message);
 		tts_error_clear(&e);
 	}
 	json_decref(is);
@@ -224,6 +226,7 @@ static void print_json(const struct watch *w, double waited, double limit)
 			      "last_f_cnt_up_destination", fcnt_json(x->dst_fcnt), "heard_at",
 			      x->when < 0 ? json_null() : json_string(t), "uplink_interval_seconds",
 			      x->interval > 0 ? json_real(x->interval) : json_null());
+		json_object_set_new(o, "wait_seconds", json_real(x->limit));
 		if (o && x->st != W_ARRIVED && x->err[0])
 			json_object_set_new(o, "error", json_string(x->err));
 		json_array_append_new(devs, o);
@@ -255,26 +258,30 @@ static void sleep_until(double t)
 	}
 }
 
-static void watch_loop(struct watch *w, struct dest *dest, double deadline, bool show)
+/* Asks about each device not yet heard once per its poll interval, until it
+ * is heard or gone or its own limit has passed. */
+static void watch_loop(struct watch *w, struct dest *dest, double start, bool show)
 {
 	progress_start("watching", show);
 	progress_set_total(w->n);
-	for (;;) {
-		double now = mono();
+	while (!g_interrupted) {
+		double now = mono(), next = -1;
 		for (size_t i = 0; i < w->n && !g_interrupted; i++) {
 			struct wdev *x = &w->v[i];
-			if (x->st != W_NOT_YET || x->next > now)
+			if (x->st != W_NOT_YET || now > start + x->limit)
 				continue;
-			ask(dest, x);
-			x->next = mono() + x->poll;
-			progress_update(count(w, W_ARRIVED), count(w, W_GONE), x->dev);
+			if (x->next <= now) {
+				ask(dest, x);
+				x->next = mono() + x->poll;
+				progress_update(count(w, W_ARRIVED), count(w, W_GONE), x->dev);
+			}
+			/* The last ask falls at the limit, not after it. */
+			double at = x->next < start + x->limit ? x->next : start + x->limit;
+			if (x->st == W_NOT_YET && (next < 0 || at < next))
+				next = at;
 		}
-		if (g_interrupted || count(w, W_NOT_YET) == 0 || mono() >= deadline)
-			break;
-		double next = deadline;
-		for (size_t i = 0; i < w->n; i++)
-			if (w->v[i].st == W_NOT_YET && w->v[i].next < next)
-				next = w->v[i].next;
+		if (next < 0)
+			break; /* every device heard, gone or past its limit */
 		sleep_until(next);
 	}
 	progress_end();
@@ -341,17 +348,20 @@ int cmd_watch(const struct invocation *inv)
 		double iv = x->interval > 0 ? x->interval : FALLBACK_INTERVAL;
 		if (iv > longest)
 			longest = iv;
+		x->limit = cfg.o.wait > 0 ? (double)cfg.o.wait : 3 * iv;
 		x->poll = cfg.o.interval > 0 ? (double)cfg.o.interval
 			  : x->interval > 0  ? x->interval
 					     : FALLBACK_POLL;
 	}
 	double limit = cfg.o.wait > 0 ? (double)cfg.o.wait : 3 * longest;
 	if (w.n == 0)
+		limit = 0;
+	if (w.n == 0)
 		log_info("journal %s: no device of it is at the destination", path);
 	else
 		log_info("watching %zu device%s for up to %.0f s", w.n, w.n == 1 ? "" : "s", limit);
 	double start = mono();
-	watch_loop(&w, dest, start + limit, !cfg.o.quiet && !cfg.o.verbose && !json);
+	watch_loop(&w, dest, start, !cfg.o.quiet && !cfg.o.verbose && !json);
 	double waited = mono() - start;
 	if (json)
 		print_json(&w, waited, limit);

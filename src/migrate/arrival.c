@@ -29,8 +29,10 @@ double arrival_time(const char *s)
 		p++;
 		if (*p < '0' || *p > '9')
 			return -1;
-		for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+		for (; *p >= '0' && *p <= '9'; p++) {
 			t += (*p - '0') * scale;
+			scale /= 10;
+		}
 	}
 	if (*p == 'Z' || *p == 'z')
 		return p[1] ? -1 : t;
@@ -100,20 +102,18 @@ bool arrival_seen(long long exported_fcnt, const json_t *ns, const char *is_last
 	if (when)
 		*when = -1;
 	long long now = arrival_fcnt(ns);
-	bool heard = false;
-	if (now >= 0 && now > exported_fcnt) {
-		heard = true;
-	} else if (latest >= 0 && created >= 0 && latest > created) {
-		heard = true;
-	} else {
+	bool heard =
+	    (now >= 0 && now > exported_fcnt) || (latest >= 0 && created >= 0 && latest > created);
+	double at = latest >= 0 && created >= 0 && latest > created ? latest : -1;
+	if (!heard) {
 		double seen = arrival_time(is_last_seen);
 		double since = is_created ? arrival_time(is_created) : created;
 		if (seen >= 0 && since >= 0 && seen > since) {
 			heard = true;
-			latest = seen;
+			at = seen;
 		}
 	}
 	if (heard && when)
-		*when = latest > created || is_last_seen ? latest : -1;
+		*when = at;
 	return heard;
 }

@@ -84,6 +84,7 @@ static int (*const runners[CMD_NCOMMANDS])(const struct invocation *inv) = {
     [CMD_CHECK] = cmd_check,
     [CMD_CLEAN] = cmd_clean,
     [CMD_STATUS] = cmd_status,
+    [CMD_WATCH] = cmd_watch,
     [CMD_RESUME] = cmd_resume,
     [CMD_RESTORE] = cmd_restore,
     [CMD_HELP] = run_help,

@@ -121,6 +121,24 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "saved source setting that reaching it writes) and exits 1 if there is one.\n"
 	 "status reads only: it works while a run holds the journal.\n",
 	 G(HELP) | G(LOG) | G(JOURNAL) | G(REPORT) | G(STATUS), 0, false},
+    [CMD_WATCH] =
+	{CMD_WATCH, "watch", "watch [--journal FILE] [--wait SECONDS] [--format json] [flags]",
+	 "have the moved devices been heard at the destination?",
+	 "Asks the destination (DEST_TTS_*, as for the run) about every device of the\n"
+	 "migration journal that is there (created, copied, retiring, verified) until\n"
+	 "each has been heard: its Network Server shows a session.last_f_cnt_up above\n"
+	 "the exported one, or a mac_state.recent_uplinks entry received after the\n"
+	 "device was created there, or the Identity Server's last_seen_at is after its\n"
+	 "created_at. Each device not yet heard is asked about at most once per\n"
+	 "--interval, one that was heard no more, each until --wait has passed. Gateways of the\n"
+	 "journal are not watched yet. Prints a table (device, arrived / not yet /\n"
+	 "gone, last FCnt at the source and at the destination, when heard; --format\n"
+	 "json: one JSON document). Exit status 0 only when every device arrived, 1\n"
+	 "otherwise, 130 on Ctrl-C. watch only reads: it sends only GET requests and\n"
+	 "does not take the journal's run lock, so it works beside a running migration.\n"
+	 "--timeout is the limit of each request; --wait the limit of the watch.\n",
+	 G(HELP) | G(LOG) | G(REQUESTS) | G(JOURNAL) | G(FORMAT) | G(WATCH),
+	 SCOPE_DEST | SCOPE_DEST_BARE, false},
     [CMD_RESUME] =
 	{CMD_RESUME, "resume", "resume [--journal FILE] [flags]",
 	 "finish the migration of the journal",

@@ -171,6 +171,15 @@ static const struct cmd_opt coverage_opts[] = {
 		"their gateways at the source (TTS_API_URL); offline without them"),
     OPT_END,
 };
+static const struct cmd_opt watch_opts[] = {
+    OPT_NUM("wait", wait, NULL, "SECONDS",
+	    "Watch each device for SECONDS (default: 3 times its uplink interval, estimated "
+	    "from the recent uplinks of its export; 3 times 15 minutes when unknown)"),
+    OPT_NUM("interval", interval, NULL, "SECONDS",
+	    "Ask about each device not yet heard at most once per SECONDS (default: its "
+	    "uplink interval; 60 when unknown)"),
+    OPT_END,
+};
 
 const struct opt_group opt_groups[G_NGROUPS] = {
     [G_HELP] = {"Help", help_opts},
@@ -193,6 +202,7 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_GATEWAYS] = {"Gateway export", gateway_opts},
     [G_GATEWAY_KEYS] = {"Gateway keys", gateway_key_opts},
     [G_COVERAGE] = {"Coverage", coverage_opts},
+    [G_WATCH] = {"Watch", watch_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

@@ -73,6 +73,7 @@ struct cli_values {
 	bool with_secrets;
 	const char *keys_file;
 	bool coverage;
+	long wait, interval; /* watch: 0 = from the devices' uplink intervals */
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -106,6 +107,7 @@ enum opt_group_id {
 	G_VERSION,
 	G_GATEWAYS,
 	G_GATEWAY_KEYS,
+	G_WATCH,
 	G_NGROUPS
 };
 #define GROUP(g) (1u << (g))

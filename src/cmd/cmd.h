@@ -35,6 +35,7 @@ int cmd_sources(const struct invocation *inv);
 int cmd_import(const struct invocation *inv);
 int cmd_clean(const struct invocation *inv);
 int cmd_status(const struct invocation *inv);
+int cmd_watch(const struct invocation *inv);
 int cmd_resume(const struct invocation *inv);
 int cmd_restore(const struct invocation *inv);
 int cmd_check(const struct invocation *inv);

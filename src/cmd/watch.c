@@ -1,0 +1,384 @@
+/*
+ * `watch`: has every device the journal moved been heard at the destination?
+ * Reads only: GET requests, the journal without the run lock (status's way),
+ * so it can run beside a migration. The decisions are migrate/arrival.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "cmd/run.h"
+#include "core/jsonpath.h"
+#include "dest/dest.h"
+#include "migrate/arrival.h"
+#include "net/tts_api.h"
+#include "net/tts_components.h"
+#include "ui/log.h"
+#include "ui/progress.h"
+#include "ui/stop.h"
+
+#define FALLBACK_INTERVAL 900.0 /* a device's uplink interval when unknown */
+#define FALLBACK_POLL	  60.0	/* the poll interval then */
+
+enum wstate { W_NOT_YET, W_ARRIVED, W_GONE };
+static const char *const wstate_names[] = {"not yet", "arrived", "gone"};
+
+struct wdev {
+	char *app, *dev;  /* the source's ids */
+	char dest_id[80]; /* the destination's */
+	json_t *export;
+	long long src_fcnt, dst_fcnt;
+	double interval; /* estimated uplink interval, 0 unknown */
+	double poll;	 /* seconds between asks */
+	double next;	 /* monotonic time of the next ask */
+	double limit;	 /* seconds it is watched for (--wait, else 3 intervals) */
+	double when;	 /* when heard (epoch), -1 unknown */
+	enum wstate st;
+	char err[480]; /* the last failed ask, or "" */
+};
+
+struct watch {
+	struct wdev *v;
+	size_t n, cap, skipped;
+	long gateways;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool live(enum jstate s)
+{
+	return s == J_CREATED || s == J_VERIFIED || s == J_COPIED || s == J_RETIRING;
+}
+
+static int collect_cb(void *ud, const struct jdevice *d)
+{
+	struct watch *w = ud;
+	if (!live(d->state) || !d->export) {
+		w->skipped++;
+		return 0;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct wdev *v = realloc(w->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		w->v = v;
+		w->cap = cap;
+	}
+	struct wdev *x = &w->v[w->n++];
+	memset(x, 0, sizeof *x);
+	x->app = strdup(d->src_app);
+	x->dev = strdup(d->src_dev);
+	if (d->dest_dev)
+		snprintf(x->dest_id, sizeof x->dest_id, "%s", d->dest_dev);
+	x->export = json_incref(d->export);
+	x->src_fcnt = arrival_fcnt(d->export);
+	x->dst_fcnt = -1;
+	x->interval = arrival_interval(d->export);
+	x->when = -1;
+	return 0;
+}
+
+/* The id the destination knows the device by (as restore finds it). */
+static void find_dest_id(struct dest *dest, const char *prefix, struct wdev *x)
+{
+	if (x->dest_id[0])
+		return;
+	char err[256];
+	json_t *there = json_deep_copy(x->export);
+	if (dest_prepare(dest, there, prefix && *prefix ? prefix : NULL, true, err, sizeof err) ==
+	    0)
+		snprintf(x->dest_id, sizeof x->dest_id, "%s",
+			 json_string_value(jp_get(there, "ids.device_id")));
+	json_decref(there);
+	if (!x->dest_id[0])
+		snprintf(x->dest_id, sizeof x->dest_id, "%s", x->dev);
+}
+
+/* One ask about x: the NS; when it shows nothing new, the IS's last_seen_at. */
+static void ask(struct dest *dest, struct wdev *x)
+{
+	struct tts_api *api = dest_api(dest);
+	const char *app = dest_app_id(dest);
+	struct tts_error e = {0};
+	json_t *mask = json_pack("[s,s]", "session.last_f_cnt_up", "mac_state.recent_uplinks");
+	json_t *ns = NULL;
+	int rc = tts_get_device(api, TTS_NS, app, x->dest_id, mask, &ns, &e);
+	json_decref(mask);
+	if (rc < 0) {
+		if (tts_error_not_found(&e)) {
+			x->st = W_GONE;
+			snprintf(x->err, sizeof x->err,
+				 "not at the destination (its Network Server has no device %s)",
+				 x->dest_id);
+		} else {
+			snprintf(x->err, sizeof x->err, "the destination: %.380s", e.message);
+		}
+		tts_error_clear(&e);
+		return;
+	}
+	x->err[0] = 0;
+	long long f = arrival_fcnt(ns);
+	if (f >= 0)
+		x->dst_fcnt = f;
+	double when;
+	if (arrival_seen(x->src_fcnt, ns, NULL, NULL, &when)) {
+		x->st = W_ARRIVED;
+		x->when = when;
+		json_decref(ns);
+		return;
+	}
+	json_t *is = NULL;
+	mask = json_pack("[s]", "last_seen_at");
+	rc = tts_get_device(api, TTS_IS, app, x->dest_id, mask, &is, &e);
+	json_decref(mask);
+	if (rc == 0) {
+		const char *seen = json_string_value(json_object_get(is, "last_seen_at"));
+		const char *created = json_string_value(json_object_get(is, "created_at"));
+		if (arrival_seen(x->src_fcnt, ns, seen, created, &when)) {
+			x->st = W_ARRIVED;
+			x->when = when;
+		}
+	} else {
+		/* The NS answered: its word stands; say why the IS did not. */
+		snprintf(x->err, sizeof x->err, "the destination's Identity Server: %.380s",
+			 e.message);
+		tts_error_clear(&e);
+	}
+	json_decref(is);
+	json_decref(ns);
+}
+
+static void fmt_time(double t, char *buf, size_t len)
+{
+	if (t < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	time_t s = (time_t)t;
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void fmt_fcnt(long long f, char *buf, size_t len)
+{
+	if (f < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%lld", f);
+}
+
+static size_t count(const struct watch *w, enum wstate s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		n += w->v[i].st == s;
+	return n;
+}
+
+static void print_table(const struct watch *w, double waited)
+{
+	printf("%-40s %-8s %-24s %s\n", "DEVICE", "STATE", "FCNT SOURCE -> DEST", "HEARD");
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wdev *x = &w->v[i];
+		char name[200], a[24], b[24], fc[60], t[40];
+		snprintf(name, sizeof name, "%s/%s", x->app, x->dev);
+		fmt_fcnt(x->src_fcnt, a, sizeof a);
+		fmt_fcnt(x->dst_fcnt, b, sizeof b);
+		snprintf(fc, sizeof fc, "%s -> %s", a, b);
+		fmt_time(x->when, t, sizeof t);
+		printf("%-40s %-8s %-24s %s\n", name, wstate_names[x->st], fc, t);
+		if (x->st != W_ARRIVED && x->err[0])
+			printf("  %s: %s\n", name, x->err);
+	}
+	printf("arrived   %zu of %zu device%s (watched %.0f s)\n", count(w, W_ARRIVED), w->n,
+	       w->n == 1 ? "" : "s", waited);
+	if (w->skipped)
+		printf("skipped   %zu device%s of the journal not at the destination\n", w->skipped,
+		       w->skipped == 1 ? "" : "s");
+	printf("gateways  no gateways in this journal\n");
+}
+
+static json_t *fcnt_json(long long f)
+{
+	return f < 0 ? json_null() : json_integer(f);
+}
+
+static void print_json(const struct watch *w, double waited, double limit)
+{
+	json_t *devs = json_array();
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wdev *x = &w->v[i];
+		char t[40];
+		fmt_time(x->when, t, sizeof t);
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "application_id", x->app,
+			      "device_id", x->dev, "destination_device_id", x->dest_id, "state",
+			      wstate_names[x->st], "last_f_cnt_up_source", fcnt_json(x->src_fcnt),
+			      "last_f_cnt_up_destination", fcnt_json(x->dst_fcnt), "heard_at",
+			      x->when < 0 ? json_null() : json_string(t), "uplink_interval_seconds",
+			      x->interval > 0 ? json_real(x->interval) : json_null());
+		json_object_set_new(o, "wait_seconds", json_real(x->limit));
+		if (o && x->st != W_ARRIVED && x->err[0])
+			json_object_set_new(o, "error", json_string(x->err));
+		json_array_append_new(devs, o);
+	}
+	json_t *doc =
+	    json_pack("{s:o,s:I,s:I,s:I,s:b,s:f,s:f,s:[],s:s}", "devices", devs, "arrived",
+		      (json_int_t)count(w, W_ARRIVED), "total", (json_int_t)w->n, "skipped",
+		      (json_int_t)w->skipped, "complete", count(w, W_ARRIVED) == w->n,
+		      "watched_seconds", waited, "wait_seconds", limit, "gateways", "gateways_note",
+		      "no gateways in this journal");
+	char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(doc);
+}
+
+/* Sleeps until t (monotonic) or a Ctrl-C. */
+static void sleep_until(double t)
+{
+	while (!g_interrupted) {
+		double left = t - mono();
+		if (left <= 0)
+			return;
+		if (left > 0.2)
+			left = 0.2;
+		struct timespec ts = {0, (long)(left * 1e9)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Asks about each device not yet heard once per its poll interval, until it
+ * is heard or gone or its own limit has passed. */
+static void watch_loop(struct watch *w, struct dest *dest, double start, bool show)
+{
+	progress_start("watching", show);
+	progress_set_total(w->n);
+	while (!g_interrupted) {
+		double now = mono(), next = -1;
+		for (size_t i = 0; i < w->n && !g_interrupted; i++) {
+			struct wdev *x = &w->v[i];
+			if (x->st != W_NOT_YET || now > start + x->limit)
+				continue;
+			if (x->next <= now) {
+				ask(dest, x);
+				x->next = mono() + x->poll;
+				progress_update(count(w, W_ARRIVED), count(w, W_GONE), x->dev);
+			}
+			/* The last ask falls at the limit, not after it. */
+			double at = x->next < start + x->limit ? x->next : start + x->limit;
+			if (x->st == W_NOT_YET && (next < 0 || at < next))
+				next = at;
+		}
+		if (next < 0)
+			break; /* every device heard, gone or past its limit */
+		sleep_until(next);
+	}
+	progress_end();
+}
+
+int cmd_watch(const struct invocation *inv)
+{
+	struct config cfg = {0};
+	char e[512];
+	struct journal *j = NULL;
+	struct dest *dest = NULL;
+	struct watch w = {0};
+	char *path = NULL, *prefix = NULL;
+	int rc = EXIT_FAILED;
+	struct opt_scope scopes[] = {{"dest", dest_options, true}};
+	if (inv->nitems) {
+		log_error("watch: takes no arguments (the devices are the journal's)");
+		return EXIT_USAGE;
+	}
+	if (cfg_build(inv->args, scopes, 1, &cfg, e, sizeof e) < 0) {
+		log_error("%s", e);
+		cfg_free(&cfg);
+		return EXIT_USAGE;
+	}
+	run_set_level(&cfg);
+	const char *format = cfg.o.format ? cfg.o.format : "table";
+	bool json = strcmp(format, "json") == 0;
+	if (!json && strcmp(format, "table") != 0) {
+		log_error("--format %s: expected table or json", format);
+		cfg_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (cfg.o.wait < 0 || cfg.o.interval < 0) {
+		log_error("--wait and --interval take a number of seconds");
+		cfg_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (dest_open(&cfg, "dest", NULL, &dest, e, sizeof e) < 0) {
+		log_error("%s", e);
+		cfg_free(&cfg);
+		return EXIT_USAGE;
+	}
+	/* No run lock: a migration may be going on (status's way). */
+	path = migration_journal_path(cfg.o.journal, e, sizeof e);
+	if (!path) {
+		log_error("%s", e);
+		goto done;
+	}
+	if (run_journal_exists(path) < 0)
+		goto done;
+	if (journal_open(path, false, &j, e, sizeof e) < 0) {
+		log_error("%s", e);
+		goto done;
+	}
+	if (journal_each(j, false, true, collect_cb, &w) < 0) {
+		log_error("journal %s: cannot be read: %s", path, journal_errmsg(j));
+		goto done;
+	}
+	prefix = journal_meta_get(j, "prefix");
+	double longest = 0;
+	for (size_t i = 0; i < w.n; i++) {
+		struct wdev *x = &w.v[i];
+		find_dest_id(dest, prefix, x);
+		double iv = x->interval > 0 ? x->interval : FALLBACK_INTERVAL;
+		if (iv > longest)
+			longest = iv;
+		x->limit = cfg.o.wait > 0 ? (double)cfg.o.wait : 3 * iv;
+		x->poll = cfg.o.interval > 0 ? (double)cfg.o.interval
+			  : x->interval > 0  ? x->interval
+					     : FALLBACK_POLL;
+	}
+	double limit = cfg.o.wait > 0 ? (double)cfg.o.wait : 3 * longest;
+	if (w.n == 0)
+		limit = 0;
+	if (w.n == 0)
+		log_info("journal %s: no device of it is at the destination", path);
+	else
+		log_info("watching %zu device%s for up to %.0f s", w.n, w.n == 1 ? "" : "s", limit);
+	double start = mono();
+	watch_loop(&w, dest, start, !cfg.o.quiet && !cfg.o.verbose && !json);
+	double waited = mono() - start;
+	if (json)
+		print_json(&w, waited, limit);
+	else
+		print_table(&w, waited);
+	rc = g_interrupted ? EXIT_INTERRUPTED : count(&w, W_ARRIVED) == w.n ? EXIT_OK : EXIT_FAILED;
+done:
+	for (size_t i = 0; i < w.n; i++) {
+		free(w.v[i].app);
+		free(w.v[i].dev);
+		json_decref(w.v[i].export);
+	}
+	free(w.v);
+	free(prefix);
+	journal_close(j);
+	free(path);
+	dest_close(dest);
+	cfg_free(&cfg);
+	return rc;
+}

@@ -849,13 +849,20 @@ static size_t delete_list_errs(struct source *s, const char *app, const char *co
 	return failed;
 }
 
+/* The pending batch may hold more than a batch: between the add that filled
+ * it and this flush taking it, other workers may have added theirs. So it
+ * goes out in chunks of at most batch_size (<= TTS_BATCH_MAX). */
 static size_t flush_batch(struct source *s, const char *app, struct strlist *ids)
 {
 	const char *list[TTS_BATCH_MAX];
-	size_t n = ids->n;
-	for (size_t i = 0; i < n; i++)
-		list[i] = strlist_get(ids, i);
-	return delete_list(s, app, list, n, true, NULL);
+	size_t chunk = (size_t)s->batch_size, failed = 0;
+	for (size_t at = 0; at < ids->n; at += chunk) {
+		size_t n = ids->n - at < chunk ? ids->n - at : chunk;
+		for (size_t i = 0; i < n; i++)
+			list[i] = strlist_get(ids, at + i);
+		failed += delete_list(s, app, list, n, true, NULL);
+	}
+	return failed;
 }
 
 /* Takes the pending batch out under the lock and deletes it outside. */

@@ -15,14 +15,14 @@ export TTS_APP_API_KEY=$KEY TTS_APP_ID=pace XDG_STATE_HOME="$TMP/state"
 
 # real: 60 a minute, a burst of 2, real waits: the tool learns the bucket's pace
 # from its X-Rate-Limit-* answers and spaces the NS batch deletes (1 s) while
-# the gets go on. 429s: 600 a minute, a burst of 1, no pacing and 10 ms
+# the gets go on. 429s: 1200 a minute, a burst of 1, no pacing and 10 ms
 # waits (TTNM_TEST_NO_SLEEP): many 429s on that class, each retried.
 scenario() { # NAME LIMIT
 start_emu SRC --seed "$TMP/seed.jsonl" --log-max 100000 --rate-limit-class "$CLASS=$2"
 # Real waits here (lib.sh caps them for the other tests): the pacing is the
 # thing under test.
 [ "$1" = real ] && unset TTNM_TEST_NO_SLEEP
-TTS_API_URL=$SRC run_tool tts application pace --tts.delete-source-device --output "$TMP/out.json" --retries 30
+TTS_API_URL=$SRC run_tool tts application pace --tts.delete-source-device --output "$TMP/out.json" --retries 100
 export TTNM_TEST_NO_SLEEP=1
 assert_rc "$1: export with deletes under a tight NS batch-delete limit" 0
 [ "$RC" = 0 ] || cat "$ERR" >&2
@@ -66,5 +66,5 @@ assert_eq "$1: the source is empty" 0 "$(emu_devices "$SRC" | jq '[.is, .ns, .as
 	kill "${T_PIDS[-1]}" 2>/dev/null
 }
 scenario real 60/2
-scenario 429s 600/1
+scenario 429s 1200/1
 t_finish

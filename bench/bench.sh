@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks (not part of the test suite's pass/fail): migrate generated
 # devices with sessions between two emulators with injected latency, and print
-# wall time, devices/s, requests per device, CPU seconds, peak RSS, and the
-# ratio to the sequential floor N × requests-per-device × latency. Then time
-# cleaning a 100,000-device export against jq.
+# wall time, devices/s, requests per device (answered, as the emulators count
+# them), retries per device (429s, 5xx, dropped: counted apart), the minimal
+# count for the operation (bench/requests.sh --minimal), CPU seconds, peak RSS,
+# and the ratio to the sequential floor N × requests-per-device × latency.
+# Then time cleaning a 100,000-device export against jq.
+# "export" is an export with --tts.delete-source-device (requests.sh's
+# export-del).
 #
 #   bench/bench.sh [N...]            default: 1000 10000
+#   BENCH_QUICK=1 bench/bench.sh     1,000 devices at 0 ms only, no clean timing
 #   LATENCIES="0 50" CONCURRENCY=144 RATE=0 SCENARIOS="migrate export" bench/bench.sh 100000
 #   RATE=3000 LATENCIES=0 SCENARIOS=export bench/bench.sh 500     (share of a rate limit used)
 set -euo pipefail
@@ -17,7 +22,13 @@ LATENCIES=${LATENCIES:-"0 50"}
 CONCURRENCY=${CONCURRENCY:-144}
 RATE=${RATE:-0}
 SCENARIOS=${SCENARIOS:-"migrate export"}
+BENCH_QUICK=${BENCH_QUICK:-0}
+if [ "$BENCH_QUICK" = 1 ]; then
+	LATENCIES=0
+	[ $# -gt 0 ] || set -- 1000
+fi
 [ $# -gt 0 ] || set -- 1000 10000
+for t in curl jq; do command -v "$t" >/dev/null || { echo "bench needs $t" >&2; exit 2; }; done
 command -v /usr/bin/time >/dev/null || { echo "bench needs GNU time: apt-get install time" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/ttnm-bench.XXXXXX)
 PIDS=()
@@ -33,20 +44,25 @@ export TTS_APP_ID=bench DEST_TTS_APP_ID=bench XDG_STATE_HOME="$WORK/state"
 start() { # NAME ARGS... → sets EMU_URL and EMU_PID
 	local name=$1
 	shift
+	# The previous run's port file must not be read as this one's: the
+	# redirection below happens later, in the child.
+	rm -f "$WORK/$name.port"
 	"$EMU" --port 0 --quiet --log-max 1000 "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
 	EMU_PID=$!
 	PIDS+=("$EMU_PID")
 	for _ in $(seq 1 2400); do
-		[ -s "$WORK/$name.port" ] && break
+		[ -n "$(head -n1 "$WORK/$name.port" 2>/dev/null)" ] && break
 		sleep 0.05
 	done
-	[ -s "$WORK/$name.port" ] || { echo "emulator $name did not start" >&2; exit 1; }
+	[ -n "$(head -n1 "$WORK/$name.port" 2>/dev/null)" ] || { echo "emulator $name did not start" >&2; exit 1; }
 	EMU_URL="http://127.0.0.1:$(head -n1 "$WORK/$name.port")"
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
-printf '%-8s %8s %7s %9s %9s %8s %8s %9s %10s %9s %8s\n' scenario devices lat_ms wall_s dev/s req/dev cpu_s rss_MiB floor_s vs_floor emu_cpu
+stats() { curl -sf "$1/_emulator/stats"; }
+printf '%-8s %8s %7s %9s %9s %8s %9s %8s %8s %9s %10s %9s %8s\n' scenario devices lat_ms wall_s dev/s \
+	req/dev retry/dev minimal cpu_s rss_MiB floor_s vs_floor emu_cpu
 for n in "$@"; do
 	"$ROOT/tests/fixtures/gen-devices.sh" "$n" bench >"$WORK/seed.jsonl"
 	for lat in $LATENCIES; do
@@ -69,12 +85,18 @@ for n in "$@"; do
 			}
 			c1=$(( $(cpu_ticks "$SRC_PID") + $(cpu_ticks "$DST_PID") ))
 			read -r wall usr sys rss <"$WORK/time"
-			reqs=$(grep -o '[0-9]* requests' "$WORK/err" | tail -n1 | cut -d' ' -f1)
+			# Counted by the servers: answered requests, and the retried ones apart.
+			read -r reqs retries < <(jq -rn --argjson a "$(stats "$SRC")" --argjson b "$(stats "$DST")" \
+				'"\($a.total + $b.total - $a.retryable - $b.retryable) \($a.retryable + $b.retryable)"')
+			op=$sc
+			[ "$sc" = export ] && op=export-del
+			min=$("$ROOT/bench/requests.sh" --minimal "$op" "$n")
 			awk -v sc="$sc" -v n="$n" -v lat="$lat" -v wall="$wall" -v usr="$usr" -v sys="$sys" \
-				-v rss="$rss" -v reqs="${reqs:-0}" -v emu=$((c1 - c0)) -v hz="$hz" 'BEGIN {
+				-v rss="$rss" -v reqs="${reqs:-0}" -v rt="${retries:-0}" -v min="$min" \
+				-v emu=$((c1 - c0)) -v hz="$hz" 'BEGIN {
 				rpd = reqs / n; floor = n * rpd * lat / 1000;
-				printf "%-8s %8d %7d %9.2f %9.0f %8.2f %8.2f %9.1f %10.0f %9s %8.2f\n", sc, n, lat, wall,
-					n / (wall > 0 ? wall : 0.001), rpd, usr + sys, rss / 1024, floor,
+				printf "%-8s %8d %7d %9.2f %9.0f %8.3f %9.3f %8s %8.2f %9.1f %10.0f %9s %8.2f\n", sc, n, lat,
+					wall, n / (wall > 0 ? wall : 0.001), rpd, rt / n, min, usr + sys, rss / 1024, floor,
 					(floor > 0 ? sprintf("%.1fx", floor / wall) : "-"), emu / hz }'
 			if [ "$RATE" -gt 0 ] && [ "$sc" = export ]; then
 				# One server serves every request of an export: past its first
@@ -89,6 +111,7 @@ for n in "$@"; do
 	done
 done
 
+[ "$BENCH_QUICK" = 1 ] && exit 0
 echo
 echo "Cleaning a 100,000-device export (server addresses and ids.dev_addr removed):"
 "$ROOT/tests/fixtures/gen-devices.sh" 100000 bench |

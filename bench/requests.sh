@@ -14,6 +14,7 @@
 #   bench/requests.sh [N]                 default N=200
 #   OPS="export migrate" EMU_ARGS="--throttle-every 7" bench/requests.sh 500
 #   FORMAT=tsv bench/requests.sh          op, done, req/dev, retries/dev, target, minimal
+#   bench/requests.sh --minimal OP N      just the minimal count (for bench/bench.sh)
 #
 # done: devices that ended where the operation puts them (exported, gone from
 # the source, or complete at the destination).
@@ -28,6 +29,7 @@ BUILD=${BUILD:-$ROOT/build}
 BIN="$BUILD/ttn-lw-migrate"
 EMU="$BUILD/tts-emulator"
 N=${1:-200}
+[ "$N" = --minimal ] && N=0
 OPS=${OPS:-"export export-ids export-off export-del import migrate migrate-rb"}
 FORMAT=${FORMAT:-table}
 EMU_ARGS=${EMU_ARGS:-}
@@ -97,6 +99,12 @@ minimal() { # OP N
 		else if (op == "migrate-rb") m = list + 2 + 3 + 4 + 3 + 4 * batch
 		printf "%.3f", m }'
 }
+# bench/bench.sh asks for the minimum only: bench/requests.sh --minimal OP N
+if [ "${1:-}" = --minimal ]; then
+	minimal "$2" "$3"
+	echo
+	exit 0
+fi
 
 "$ROOT/tests/fixtures/gen-devices.sh" "$N" bench >"$WORK/seed.jsonl"
 jq -r .ids.device_id "$WORK/seed.jsonl" >"$WORK/ids.txt"

@@ -10,6 +10,7 @@
 #include "net/http.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -140,18 +141,34 @@ static CURLcode engine_perform(CURL *easy)
 
 /* ---- clients ---------------------------------------------------------------- */
 
+#define PACE_MAX 48 /* route families and buckets per client; more share the last */
+
 struct http_client {
 	struct curl_slist *headers;
 	struct http_opts opts;
 	char *ca_file;
 	char *aws_sigv4, *user, *password;
 	bool no_sleep;
-	/* Pacing from the server's X-Rate-Limit-* headers: requests start no
-	 * earlier than next_at, spaced by spacing_ns while the budget is low. */
+	/* Pacing from the server's X-Rate-Limit-* headers, per bucket: a
+	 * request of a route family (pace_family()) starts no earlier than its
+	 * bucket's next_at, spaced by spacing_ns while that budget is low. A
+	 * family starts with a bucket of its own; a 429 that names its bucket
+	 * (TTS: details[0].attributes.key) moves it to the bucket of that name,
+	 * so families the server counts together are paced together and the
+	 * others not at all. Guarded by pace_mu. */
 	pthread_mutex_t pace_mu;
-	struct timespec next_at;
-	long long spacing_ns;
-	long inflight; /* requests of this client on the wire (guarded by pace_mu) */
+	struct pace_bucket {
+		char key[200];
+		struct timespec next_at;
+		long long spacing_ns;
+	} buckets[PACE_MAX];
+	int nbuckets;
+	struct pace_family {
+		char name[64];
+		int bucket;
+	} families[PACE_MAX];
+	int nfamilies;
+	long inflight; /* requests of this client on the wire */
 };
 
 /*
@@ -373,16 +390,85 @@ bool http_backoff(const struct http_client *c, int n)
 	return stop_sleep_ms(backoff_ms(c, n, -1));
 }
 
-/* Waits for this request's slot when the server said the budget is low. */
-static void pace(struct http_client *c)
+/* A bucket by name, created when new (the last one when the table is full). */
+static int pace_bucket_of(struct http_client *c, const char *key)
+{
+	for (int i = 0; i < c->nbuckets; i++)
+		if (strcmp(c->buckets[i].key, key) == 0)
+			return i;
+	if (c->nbuckets == PACE_MAX)
+		return PACE_MAX - 1;
+	struct pace_bucket *b = &c->buckets[c->nbuckets];
+	memset(b, 0, sizeof *b);
+	snprintf(b->key, sizeof b->key, "%s", key);
+	return c->nbuckets++;
+}
+
+/*
+ * The route family of a request, as TTS's limiter classes go (per gRPC
+ * method, LS pkg/ratelimit/resource.go): the component ("is" unless the path
+ * starts with ns/, as/, js/), the method, and "batch" or the path depth
+ * (list, one device, a device's sub-resource). /api/v3/ns/applications/a/
+ * devices/d is "ns GET 5"; DELETE .../devices/batch is "ns DELETE batch".
+ * Other servers: the method and the path depth.
+ */
+static int pace_family(struct http_client *c, const char *method, const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	const char *api = p ? strstr(p, "/api/v3/") : NULL;
+	const char *comp = "is";
+	if (api) {
+		p = api + strlen("/api/v3");
+		if (strncmp(p, "/ns/", 4) == 0 || strncmp(p, "/as/", 4) == 0 ||
+		    strncmp(p, "/js/", 4) == 0) {
+			comp = p[1] == 'n' ? "ns" : p[1] == 'a' ? "as" : "js";
+			p += 3;
+		}
+	} else if (!p) {
+		p = "/";
+	}
+	int depth = 0;
+	bool batch = false;
+	for (const char *q = p; *q && *q != '?' && *q != '#'; q++)
+		if (*q == '/' && q[1] && q[1] != '?') {
+			depth++;
+			batch = batch || (strncmp(q + 1, "batch", 5) == 0 &&
+					  (q[6] == '\0' || q[6] == '/' || q[6] == '?'));
+		}
+	char name[64];
+	if (batch)
+		snprintf(name, sizeof name, "%s %.10s batch", api ? comp : "-", method);
+	else
+		snprintf(name, sizeof name, "%s %.10s %d", api ? comp : "-", method, depth);
+	pthread_mutex_lock(&c->pace_mu);
+	int f = 0;
+	while (f < c->nfamilies && strcmp(c->families[f].name, name) != 0)
+		f++;
+	if (f == c->nfamilies) {
+		if (f == PACE_MAX) {
+			f = PACE_MAX - 1;
+		} else {
+			snprintf(c->families[f].name, sizeof c->families[f].name, "%s", name);
+			c->families[f].bucket = pace_bucket_of(c, name);
+			c->nfamilies++;
+		}
+	}
+	pthread_mutex_unlock(&c->pace_mu);
+	return f;
+}
+
+/* Waits for this request's slot when the server said its bucket is low. */
+static void pace(struct http_client *c, int fam)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&c->pace_mu);
-	long long start = ts_ns(&c->next_at) > ts_ns(&now) ? ts_ns(&c->next_at) : ts_ns(&now);
-	long long next = start + c->spacing_ns;
-	c->next_at.tv_sec = (time_t)(next / 1000000000LL);
-	c->next_at.tv_nsec = (long)(next % 1000000000LL);
+	struct pace_bucket *b = &c->buckets[c->families[fam].bucket];
+	long long start = ts_ns(&b->next_at) > ts_ns(&now) ? ts_ns(&b->next_at) : ts_ns(&now);
+	long long next = start + b->spacing_ns;
+	b->next_at.tv_sec = (time_t)(next / 1000000000LL);
+	b->next_at.tv_nsec = (long)(next % 1000000000LL);
 	c->inflight++;
 	pthread_mutex_unlock(&c->pace_mu);
 	long long wait_ns = c->no_sleep ? 0 : start - ts_ns(&now);
@@ -391,21 +477,50 @@ static void pace(struct http_client *c)
 		stop_sleep_ms((wait_ns + 999999) / 1000000);
 }
 
+/* The bucket a TTS 429 names (details[0].attributes.key), or "". */
+static void bucket_named(const struct http_response *r, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!r->body || r->len == 0)
+		return;
+	json_t *root = json_loadb(r->body, r->len, 0, NULL);
+	json_t *d = json_array_get(json_object_get(root, "details"), 0);
+	const char *k = json_string_value(json_object_get(json_object_get(d, "attributes"), "key"));
+	if (k && *k)
+		snprintf(out, cap, "%s", k);
+	json_decref(root);
+}
+
 /* After an answer: while few of the window's requests are left, send no faster than the bucket
  * refills (X-Rate-Limit-Limit per minute), so the budget hovers above empty instead of running into
- * 429s; with more left, no spacing (the burst is the server's to give). */
-static void learn_pace(struct http_client *c, const struct sink *s)
+ * 429s; with more left, no spacing (the burst is the server's to give). A 429 also holds the
+ * bucket's next request back for the server's wait, and moves the family to the bucket it names. */
+static void learn_pace(struct http_client *c, int fam, const struct sink *s,
+		       const struct http_response *r, long wait_ms)
 {
-	if (s->rl_limit <= 0 || s->rl_available < 0)
-		return;
+	char named[200] = "";
+	if (r->status == 429)
+		bucket_named(r, named, sizeof named);
 	pthread_mutex_lock(&c->pace_mu);
-	/* "Low": what the requests on the wire could still take, or a fiftieth
-	 * of the window, whichever is more. */
-	long low = s->rl_limit / 50 > c->inflight + 16 ? s->rl_limit / 50 : c->inflight + 16;
-	if (s->rl_available < low)
-		c->spacing_ns = 60LL * 1000000000LL / s->rl_limit;
-	else
-		c->spacing_ns = 0;
+	if (named[0])
+		c->families[fam].bucket = pace_bucket_of(c, named);
+	struct pace_bucket *b = &c->buckets[c->families[fam].bucket];
+	if (r->status == 429 && wait_ms > 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long until = ts_ns(&now) + wait_ms * 1000000LL;
+		if (until > ts_ns(&b->next_at)) {
+			b->next_at.tv_sec = (time_t)(until / 1000000000LL);
+			b->next_at.tv_nsec = (long)(until % 1000000000LL);
+		}
+	}
+	if (s->rl_limit > 0 && s->rl_available >= 0) {
+		/* "Low": what the requests on the wire could still take, or a
+		 * fiftieth of the window, whichever is more. */
+		long low =
+		    s->rl_limit / 50 > c->inflight + 16 ? s->rl_limit / 50 : c->inflight + 16;
+		b->spacing_ns = s->rl_available < low ? 60LL * 1000000000LL / s->rl_limit : 0;
+	}
 	pthread_mutex_unlock(&c->pace_mu);
 }
 
@@ -466,6 +581,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	int max = 1 + (c->opts.retries > 0 ? c->opts.retries : 0);
 	/* Only POST creates here; GET, PUT (Set/Update) and DELETE may repeat. */
 	bool idempotent = strcmp(method, "POST") != 0;
+	int fam = pace_family(c, method, url);
 	for (int n = 1; n <= max; n++) {
 		struct sink sink = {resp, 0, false, -1, -1, -1, -1};
 		char errbuf[CURL_ERROR_SIZE] = "";
@@ -477,7 +593,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		resp->error_type[0] = '\0';
 		resp->maybe_applied = false;
 		resp->attempts = n;
-		pace(c);
+		pace(c, fam);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		CURL *e = make_easy(c, method, url, body, &sink, errbuf);
@@ -507,11 +623,14 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		pthread_mutex_lock(&c->pace_mu);
 		c->inflight--;
 		pthread_mutex_unlock(&c->pace_mu);
-		learn_pace(c, &sink);
 		bool fault = rc == CURLE_OK && c->opts.answer_is_fault &&
 			     c->opts.answer_is_fault(resp->status, resp->body, resp->len);
 		bool again = rc == CURLE_OK ? retryable_status(resp->status) || fault
 					    : (!sink.too_big && retryable_curl(rc));
+		/* The wait a 429 asks for holds back the rest of its bucket too. */
+		long wait429 =
+		    rc == CURLE_OK && resp->status == 429 ? backoff_ms(c, n, resp->rl_retry) : 0;
+		learn_pace(c, fam, &sink, resp, wait429);
 		if (again && !idempotent && !(rc == CURLE_OK && resp->status == 429)) {
 			/* The request reached something that may have acted on it. */
 			resp->maybe_applied = true;
@@ -519,8 +638,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		}
 		if (!again || n == max || run_should_stop())
 			return rc == CURLE_OK ? 0 : -1;
-		long wait =
-		    backoff_ms(c, n, rc == CURLE_OK && resp->status == 429 ? resp->rl_retry : -1);
+		long wait = wait429 > 0 ? wait429 : backoff_ms(c, n, -1);
 		log_debug("retrying %s %s in %ld ms (attempt %d of %d)", method, url, wait, n + 1,
 			  max);
 		if (!stop_sleep_ms(wait))

@@ -18,6 +18,11 @@
  * circuit breaker (ui/stop.h); after that a request is sent at most once
  * more, without waiting, and not retried.
  *
+ * Pacing follows the X-Rate-Limit-* answers per rate-limit bucket: a route
+ * family (component, method, batch or path depth) is paced on its own until a
+ * 429 names the bucket it counts against, so a full bucket for batch deletes
+ * does not slow down the per-device gets.
+ *
  * Requests are logged (method, URL, status, time) at debug level; headers
  * and bodies never are, so no key material reaches the log.
  */

@@ -493,6 +493,45 @@ static void dispatch(struct emu_call *call, enum op op, json_t *ids)
 	}
 }
 
+/* The gRPC method behind a route (LS api/ttn/lorawan/v3/end_device.proto
+ * services), for --rate-limit-class. */
+static void grpc_method(enum op op, enum emu_comp comp, char *out, size_t cap)
+{
+	const char *pre = comp == EMU_NS   ? "Ns"
+			  : comp == EMU_AS ? "As"
+			  : comp == EMU_JS ? "Js"
+					   : "";
+	const char *svc = "EndDeviceRegistry", *m = "Get";
+	switch (op) {
+	case OP_CREATE:
+		m = "Create";
+		break;
+	case OP_LIST:
+	case OP_LIST2:
+		m = "List";
+		break;
+	case OP_BATCH_GET:
+		svc = "EndDeviceBatchRegistry";
+		break;
+	case OP_BATCH_DELETE:
+		svc = "EndDeviceBatchRegistry", m = "Delete";
+		break;
+	case OP_DELETE:
+		m = "Delete";
+		break;
+	case OP_SET:
+	case OP_SET2:
+		m = comp == EMU_IS ? "Update" : "Set";
+		break;
+	case OP_RESET:
+		m = "ResetFactoryDefaults";
+		break;
+	default:
+		break;
+	}
+	snprintf(out, cap, "/ttn.lorawan.v3.%s%s/%s", pre, svc, m);
+}
+
 static void handle(struct emu_call *call, struct route r)
 {
 	json_t *ids = NULL;
@@ -534,6 +573,16 @@ static void handle(struct emu_call *call, struct route r)
 	emu_auth_key_id(call->rq->authorization, key_id, sizeof key_id);
 	if (!emu_ratelimit(call->e, key_id, call->rs))
 		return;
+	if (call->e->cfg.nrl_classes) {
+		char method[96], entity[160];
+		grpc_method(op, call->comp, method, sizeof method);
+		if (needs_dev)
+			snprintf(entity, sizeof entity, "%s.%s", r.app, r.dev ? r.dev : "");
+		else
+			snprintf(entity, sizeof entity, "%s", r.app ? r.app : "");
+		if (!emu_ratelimit_class(call->e, method, entity, key_id, call->rs))
+			return;
+	}
 	if (emu_auth(call->e, call->rq->authorization, call->app, call->rs))
 		return;
 	dispatch(call, op, ids);

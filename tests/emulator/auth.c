@@ -157,9 +157,10 @@ void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned availab
  * A token bucket per key id: capacity N, refilled continuously at N per
  * minute. With take, one token is consumed if there is one; *ok tells.
  */
-static double bucket(struct emu *e, const char *key_id, bool take, bool *ok)
+static double bucket_of(struct emu *e, const char *key_id, double n, double burst, bool take,
+			bool *ok)
 {
-	double n = e->cfg.rate_limit, now = emu_monotonic(), tokens = n;
+	double now = emu_monotonic(), tokens = burst;
 	*ok = true;
 	pthread_mutex_lock(&e->rl_lock);
 	struct emu_bucket *b = NULL;
@@ -173,13 +174,13 @@ static double bucket(struct emu *e, const char *key_id, bool take, bool *ok)
 			e->buckets = nb;
 		if (nb && id) {
 			b = &nb[e->nbuckets++];
-			*b = (struct emu_bucket){id, n, now};
+			*b = (struct emu_bucket){id, burst, now};
 		} else {
 			free(id);
 		}
 	}
 	if (b) {
-		b->tokens = fmin(n, b->tokens + (now - b->last) * n / 60.0);
+		b->tokens = fmin(burst, b->tokens + (now - b->last) * n / 60.0);
 		b->last = now;
 		*ok = b->tokens >= 1.0;
 		if (take && *ok)
@@ -188,6 +189,11 @@ static double bucket(struct emu *e, const char *key_id, bool take, bool *ok)
 	}
 	pthread_mutex_unlock(&e->rl_lock);
 	return tokens;
+}
+
+static double bucket(struct emu *e, const char *key_id, bool take, bool *ok)
+{
+	return bucket_of(e, key_id, e->cfg.rate_limit, e->cfg.rate_limit, take, ok);
 }
 
 static void rate_headers(struct emu_resp *rs, double n, double tokens, bool ok)
@@ -226,6 +232,35 @@ void emu_ratelimit_peek(struct emu *e, const char *key_id, struct emu_resp *rs)
 		return;
 	double tokens = bucket(e, key_id, false, &ok);
 	rate_headers(rs, n, tokens, ok);
+}
+
+bool emu_ratelimit_class(struct emu *e, const char *full_method, const char *entity,
+			 const char *key_id, struct emu_resp *rs)
+{
+	char cls[160], key[512];
+	snprintf(cls, sizeof cls, "grpc:method:%s", full_method);
+	const struct emu_rl_class *rc = NULL;
+	for (size_t i = 0; i < e->cfg.nrl_classes && !rc; i++)
+		if (strcmp(e->cfg.rl_classes[i].name, cls) == 0)
+			rc = &e->cfg.rl_classes[i];
+	if (!rc)
+		return true;
+	/* TTS: "grpc:method:{method}:{entity}[:token:{key id}]" */
+	snprintf(key, sizeof key, "%s:%s%s%s", cls, entity, *key_id ? ":token:" : "", key_id);
+	bool ok;
+	double n = rc->limit, tokens = bucket_of(e, key, n, rc->burst, true, &ok);
+	if (!ok)
+		emu_resp_err(
+		    rs, 8, "pkg/ratelimit", "rate_limit_exceeded",
+		    "rate limit of `{rate}` accesses per minute exceeded for resource `{key}`",
+		    json_pack("{s:I, s:s}", "rate", (json_int_t)n, "key", key));
+	/* The headers of the bucket that decided, as TTS's interceptor sets them. */
+	set_uint_header(rs, "X-Rate-Limit-Limit", (unsigned)n);
+	set_uint_header(rs, "X-Rate-Limit-Available", (unsigned)floor(tokens));
+	set_uint_header(rs, "X-Rate-Limit-Reset", (unsigned)ceil((rc->burst - tokens) * 60.0 / n));
+	set_uint_header(rs, "X-Rate-Limit-Retry",
+			ok ? 0 : (unsigned)ceil((1.0 - tokens) * 60.0 / n));
+	return ok;
 }
 
 void emu_ratelimit_free(struct emu *e)

@@ -56,6 +56,12 @@ struct emu_config {
 	size_t nkeys;
 	unsigned latency_ms;
 	unsigned rate_limit; /* requests per minute per key; 0 = off */
+	/* --rate-limit-class CLASS=N[/BURST]: TTS's per-class limits (§4). */
+	struct emu_rl_class {
+		char *name; /* "grpc:method:/ttn.lorawan.v3.X/Y" */
+		unsigned limit, burst;
+	} * rl_classes;
+	size_t nrl_classes;
 	unsigned fail_every;
 	unsigned fail_status;
 	unsigned throttle_every;
@@ -248,6 +254,11 @@ bool emu_ratelimit(struct emu *e, const char *key_id, struct emu_resp *rs);
 /* The same headers without taking a token (responses that never reached the limiter). */
 void emu_ratelimit_peek(struct emu *e, const char *key_id, struct emu_resp *rs);
 void emu_ratelimit_free(struct emu *e);
+/* The per-class limit of the gRPC method full_method (if one is configured),
+ * bucket per method, entity and key as TTS's grpcMethodResource; false (rs =
+ * 429 naming the bucket) when empty. */
+bool emu_ratelimit_class(struct emu *e, const char *full_method, const char *entity,
+			 const char *key_id, struct emu_resp *rs);
 void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned available, unsigned reset,
 			   unsigned retry, const char *key);
 

@@ -27,6 +27,10 @@ static const struct option_doc {
     {"gateway-limit", "N", "tenant_entity_limit: at most N gateways (default: no limit)"},
     {"latency-ms", "N", "sleep N ms in every API request"},
     {"rate-limit", "N", "requests per minute per key (token bucket); 0 = off"},
+    {"rate-limit-class", "CLASS=N[/B]",
+     "N per minute (burst B, default N) per method, entity and key for the routes\n"
+     "of class CLASS, e.g. grpc:method:/ttn.lorawan.v3.EndDeviceBatchRegistry/Delete;\n"
+     "the 429 names the bucket; repeatable"},
     {"fail-every", "K", "every K-th API request fails with --fail-status"},
     {"fail-status", "S", "HTTP status of those failures (default 503)"},
     {"throttle-every", "K", "every K-th API request answers 429 rate_limit_exceeded"},
@@ -156,6 +160,9 @@ static void free_config(struct emu_config *c)
 		emu_gw_free_key(&c->keys[i]);
 	}
 	free(c->keys);
+	for (size_t i = 0; i < c->nrl_classes; i++)
+		free(c->rl_classes[i].name);
+	free(c->rl_classes);
 	emu_free_list(c->reject_paths);
 	emu_free_list(c->prefixes);
 	for (size_t i = 0; i < c->nfail_routes; i++) {
@@ -258,6 +265,28 @@ static int add_missing_right(struct emu_config *c, const char *spec)
 }
 
 /* "M:SUB:PATH" for --answer-omit: the last ':' starts the path. */
+static int add_rl_class(struct emu_config *c, const char *spec)
+{
+	const char *eq = strrchr(spec, '=');
+	char *end;
+	if (!eq || eq == spec)
+		return -1;
+	unsigned long n = strtoul(eq + 1, &end, 10), b = n;
+	if (*end == '/')
+		b = strtoul(end + 1, &end, 10);
+	if (*end || n == 0 || b == 0 || n > 1000000 || b > 1000000)
+		return -1;
+	struct emu_rl_class *nc = realloc(c->rl_classes, (c->nrl_classes + 1) * sizeof *nc);
+	if (!nc)
+		return -1;
+	c->rl_classes = nc;
+	char *name = strndup(spec, (size_t)(eq - spec));
+	if (!name)
+		return -1;
+	nc[c->nrl_classes++] = (struct emu_rl_class){name, (unsigned)n, (unsigned)b};
+	return 0;
+}
+
 static int add_omit(struct emu_config *c, const char *spec)
 {
 	const char *last = strrchr(spec, ':');
@@ -364,6 +393,8 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 			ok = add_missing_right(c, val) == 0;
 		} else if (!strcmp(name, "fail-route")) {
 			ok = add_fail_route(c, val) == 0;
+		} else if (!strcmp(name, "rate-limit-class")) {
+			ok = add_rl_class(c, val) == 0;
 		} else if (!strcmp(name, "answer-omit")) {
 			ok = add_omit(c, val) == 0;
 		} else if (!strcmp(name, "net-id")) {

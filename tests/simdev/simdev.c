@@ -232,6 +232,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = true;
+		if (!a)
+			break;
 		if (!strcmp(a, "--emu") && v)
 			o.emus[o.nemus++] = v;
 		else if (!strcmp(a, "--gateway") && v)

@@ -265,6 +265,10 @@ void emu_resp_rate_limited(struct emu_resp *rs, unsigned limit, unsigned availab
 /* api.c */
 void emu_api(struct emu *e, const struct emu_req *rq, struct emu_resp *rs);
 
+/* ns_uplink.c: POST /_emulator/gateways/{id}/uplink, GET|DELETE /_emulator/uplinks. */
+bool emu_uplink_admin(struct emu *e, const char *method, const char *url, const char *body,
+		      size_t body_len, struct emu_resp *rs);
+
 /* http.c */
 /* Serves until SIGINT/SIGTERM (which the caller has blocked); 0 on a clean stop. */
 int emu_http_run(struct emu *e);

@@ -431,7 +431,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 
 	struct emu_resp rs = {0};
 	if (!cr->api) {
-		if (!emu_gw_admin(e, method, url, cr->body, cr->len, &rs))
+		if (!emu_uplink_admin(e, method, url, cr->body, cr->len, &rs) &&
+		    !emu_gw_admin(e, method, url, cr->body, cr->len, &rs))
 			admin(e, method, url, &rs);
 	} else {
 		if (e->cfg.latency_ms)

@@ -548,27 +548,13 @@ static int versions(struct conv *x, const json_t *p, const char **mac, const cha
 	const char *v = sget(p, "MacVersion"), *rev = sget(p, "RegParamsRevision");
 	bool a = rev && (strcasecmp(rev, "A") == 0 || strcasecmp(rev, "RP002-1.0.0") == 0),
 	     b = rev && strcasecmp(rev, "B") == 0;
-	*phy = NULL;
 	if (!v)
 		return fail(x, "device profile: LoRaWAN.MacVersion", "missing");
-	if (strcmp(v, "1.0.0") == 0)
-		*mac = "MAC_V1_0", *phy = "TS001_V1_0";
-	else if (strcmp(v, "1.0.1") == 0)
-		*mac = "MAC_V1_0_1", *phy = "TS001_V1_0_1";
-	else if (strcmp(v, "1.0.2") == 0) {
-		*mac = "MAC_V1_0_2";
-		*phy = a ? "RP001_V1_0_2" : b ? "RP001_V1_0_2_REV_B" : NULL;
-	} else if (strcmp(v, "1.0.3") == 0)
-		*mac = "MAC_V1_0_3", *phy = "RP001_V1_0_3_REV_A";
-	else if (strcmp(v, "1.0.4") == 0)
-		*mac = "MAC_V1_0_4", *phy = "RP002_V1_0_4";
-	else if (strcmp(v, "1.1.0") == 0 || strcmp(v, "1.1") == 0) {
-		*mac = "MAC_V1_1";
-		*phy = a ? "RP001_V1_1_REV_A" : b ? "RP001_V1_1_REV_B" : NULL;
-	} else
+	int rc = sb_lorawan_versions(v, a, b, mac, phy);
+	if (rc == -1)
 		return fail(x, "device profile: LoRaWAN.MacVersion",
 			    "not a LoRaWAN version (1.0.0 to 1.0.4, 1.1.0)");
-	if (!*phy)
+	if (rc == -2)
 		return fail(x, "device profile: LoRaWAN.RegParamsRevision",
 			    "must be A or B for LoRaWAN 1.0.2 and 1.1.0");
 	return 0;

@@ -443,3 +443,27 @@ int sb_build(const struct sb_input *in, json_t **session, json_t **mac_state, ch
 	*mac_state = ms;
 	return 0;
 }
+
+int sb_lorawan_versions(const char *v, bool a, bool b, const char **mac, const char **phy)
+{
+	*mac = *phy = NULL;
+	if (!v)
+		return -1;
+	if (strcmp(v, "1.0.0") == 0)
+		*mac = "MAC_V1_0", *phy = "TS001_V1_0";
+	else if (strcmp(v, "1.0.1") == 0)
+		*mac = "MAC_V1_0_1", *phy = "TS001_V1_0_1";
+	else if (strcmp(v, "1.0.2") == 0) {
+		*mac = "MAC_V1_0_2";
+		*phy = a ? "RP001_V1_0_2" : b ? "RP001_V1_0_2_REV_B" : NULL;
+	} else if (strcmp(v, "1.0.3") == 0)
+		*mac = "MAC_V1_0_3", *phy = "RP001_V1_0_3_REV_A";
+	else if (strcmp(v, "1.0.4") == 0)
+		*mac = "MAC_V1_0_4", *phy = "RP002_V1_0_4";
+	else if (strcmp(v, "1.1.0") == 0 || strcmp(v, "1.1") == 0) {
+		*mac = "MAC_V1_1";
+		*phy = a ? "RP001_V1_1_REV_A" : b ? "RP001_V1_1_REV_B" : NULL;
+	} else
+		return -1;
+	return *phy ? 0 : -2;
+}

@@ -52,4 +52,14 @@ int sb_build(const struct sb_input *in, json_t **session, json_t **mac_state, ch
  * data cannot be read: err says why). */
 const char *sb_plan_band(const char *frequency_plan_id, char *err, size_t errlen);
 
+/*
+ * The Things Stack's enum names for a LoRaWAN version as other network
+ * servers write it ("1.0.2", "1.1.0") and a regional parameters revision
+ * (rev_a / rev_b: the source's own spelling of "A" or "B", already decided).
+ * Returns 0; -1 when version is not a LoRaWAN version (1.0.0 to 1.0.4, 1.1);
+ * -2 when the version needs a revision (1.0.2 and 1.1) and none was given.
+ */
+int sb_lorawan_versions(const char *version, bool rev_a, bool rev_b, const char **mac,
+			const char **phy);
+
 #endif

@@ -380,24 +380,10 @@ static int versions(struct conv *x, const char **mac, const char **phy)
 	const char *v = field(x->s, x->r, C_MAC_VERSION);
 	const char *rev = field(x->s, x->r, C_REG_PARAMS);
 	bool a = strcasecmp(rev, "A") == 0, b = strcasecmp(rev, "B") == 0;
-	*phy = NULL;
-	if (strcmp(v, "1.0.0") == 0)
-		*mac = "MAC_V1_0", *phy = "TS001_V1_0";
-	else if (strcmp(v, "1.0.1") == 0)
-		*mac = "MAC_V1_0_1", *phy = "TS001_V1_0_1";
-	else if (strcmp(v, "1.0.2") == 0) {
-		*mac = "MAC_V1_0_2";
-		*phy = a ? "RP001_V1_0_2" : b ? "RP001_V1_0_2_REV_B" : NULL;
-	} else if (strcmp(v, "1.0.3") == 0)
-		*mac = "MAC_V1_0_3", *phy = "RP001_V1_0_3_REV_A";
-	else if (strcmp(v, "1.0.4") == 0)
-		*mac = "MAC_V1_0_4", *phy = "RP002_V1_0_4";
-	else if (strcmp(v, "1.1.0") == 0 || strcmp(v, "1.1") == 0) {
-		*mac = "MAC_V1_1";
-		*phy = a ? "RP001_V1_1_REV_A" : b ? "RP001_V1_1_REV_B" : NULL;
-	} else
+	int rc = sb_lorawan_versions(v, a, b, mac, phy);
+	if (rc == -1)
 		return bad(x, C_MAC_VERSION, "not a LoRaWAN version (1.0.0 to 1.0.4, 1.1.0)");
-	if (!*phy)
+	if (rc == -2)
 		return bad(x, C_REG_PARAMS, "must be A or B for LoRaWAN 1.0.2 and 1.1.0");
 	return 0;
 }

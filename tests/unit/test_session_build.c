@@ -315,12 +315,35 @@ static void test_plan_band(void **state)
 	assert_non_null(strstr(err, "unknown frequency plan"));
 }
 
+/* The version names of other network servers, mapped to TTS's enums. */
+static void test_lorawan_versions(void **state)
+{
+	(void)state;
+	const char *mac, *phy;
+	assert_int_equal(sb_lorawan_versions("1.0.3", false, false, &mac, &phy), 0);
+	assert_string_equal(mac, "MAC_V1_0_3");
+	assert_string_equal(phy, "RP001_V1_0_3_REV_A");
+	assert_int_equal(sb_lorawan_versions("1.0.2", false, true, &mac, &phy), 0);
+	assert_string_equal(phy, "RP001_V1_0_2_REV_B");
+	assert_int_equal(sb_lorawan_versions("1.1", true, false, &mac, &phy), 0);
+	assert_string_equal(mac, "MAC_V1_1");
+	assert_string_equal(phy, "RP001_V1_1_REV_A");
+	/* 1.0.2 and 1.1 need the revision; 1.2 and NULL are no versions. */
+	assert_int_equal(sb_lorawan_versions("1.0.2", false, false, &mac, &phy), -2);
+	assert_int_equal(sb_lorawan_versions("1.2", true, false, &mac, &phy), -1);
+	assert_int_equal(sb_lorawan_versions(NULL, true, false, &mac, &phy), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_eu868),   cmocka_unit_test(test_us915_fsb2),
-	    cmocka_unit_test(test_as923),   cmocka_unit_test(test_session_fields),
-	    cmocka_unit_test(test_refused), cmocka_unit_test(test_plan_band),
+	    cmocka_unit_test(test_eu868),
+	    cmocka_unit_test(test_us915_fsb2),
+	    cmocka_unit_test(test_as923),
+	    cmocka_unit_test(test_session_fields),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_plan_band),
+	    cmocka_unit_test(test_lorawan_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,7 +282,9 @@ static const char *verify(struct MHD_Connection *c, const char *method, struct r
 	int nf = 0;
 	char credc[1200];
 	snprintf(credc, sizeof credc, "%s", cred);
-	for (char *t = strtok(credc, "/"); t && nf < 5; t = strtok(NULL, "/"))
+	/* strtok_r: a thread per connection, and strtok's state is shared. */
+	char *save = NULL;
+	for (char *t = strtok_r(credc, "/", &save); t && nf < 5; t = strtok_r(NULL, "/", &save))
 		f[nf++] = t;
 	if (nf != 5 || strcmp(f[4], "aws4_request") != 0 || strlen(f[1]) != 8) {
 		*msg = "Credential should be scoped to a valid region.";
@@ -306,7 +308,7 @@ static const char *verify(struct MHD_Connection *c, const char *method, struct r
 		return "IncompleteSignatureException";
 	}
 	time_t t = timegm(&tm), now = time(NULL);
-	static char emsg[256];
+	static _Thread_local char emsg[256]; /* *msg outlives this call */
 	if (t < now - 300 || t > now + 300) {
 		char nb[20];
 		struct tm g;
@@ -384,7 +386,8 @@ static const char *verify(struct MHD_Connection *c, const char *method, struct r
 	char shc[1200];
 	snprintf(shc, sizeof shc, "%s", sh);
 	bool bad_names = false;
-	for (char *h = strtok(shc, ";"); h; h = strtok(NULL, ";")) {
+	char *hsave = NULL;
+	for (char *h = strtok_r(shc, ";", &hsave); h; h = strtok_r(NULL, ";", &hsave)) {
 		for (char *p = h; *p; p++)
 			if (isupper((unsigned char)*p))
 				bad_names = true;

@@ -1,7 +1,11 @@
 /* The gRPC / gRPC-web framing of grpcweb.h. */
 #include "sources/grpcweb.h"
 
+#include "net/http.h"
+
+#include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -222,4 +226,156 @@ const char *grpc_code_name(int code)
 	if (code < 0 || code >= (int)(sizeof names / sizeof names[0]))
 		return "UNKNOWN";
 	return names[code];
+}
+
+/* Feeds "line\n" lines to grpc_status_line(). */
+static void status_from_lines(struct grpc_status *st, const char *lines)
+{
+	while (lines && *lines) {
+		size_t n = strcspn(lines, "\n");
+		grpc_status_line(st, lines, n);
+		lines += n;
+		if (*lines)
+			lines++;
+	}
+}
+
+int grpc_interpret(enum grpc_transport t, long http_status, const char *content_type,
+		   const char *captured, const uint8_t *body, size_t len, struct strbuf *out,
+		   struct grpc_status *st)
+{
+	grpc_status_init(st);
+	strbuf_reset(out);
+	/* Headers first: a trailers-only answer carries the status there (and
+	 * in plain gRPC the trailers arrive through the same callback). */
+	status_from_lines(st, captured);
+	if (http_status != 200 && st->code < 0) {
+		st->code = grpc_code_from_http(http_status);
+		snprintf(st->message, sizeof st->message, "HTTP status %ld without grpc-status",
+			 http_status);
+		return st->code;
+	}
+	if (strncasecmp(content_type ? content_type : "", "application/grpc", 16) != 0) {
+		st->code = 2;
+		snprintf(st->message, sizeof st->message,
+			 "not a ChirpStack gRPC endpoint (HTTP %ld, content-type \"%.60s\")",
+			 http_status, content_type ? content_type : "");
+		return st->code;
+	}
+	const uint8_t *msg = NULL;
+	size_t n = 0;
+	char err[160];
+	if (t == GRPC_WEB && st->code >= 0) {
+		/* trailers-only: the body must be empty; the status stands */
+	} else {
+		int rc = t == GRPC_WEB ? grpcweb_split(body, len, &msg, &n, st, err, sizeof err)
+				       : grpc_split(body, len, &msg, &n, err, sizeof err);
+		if (rc < 0) {
+			st->code = 2;
+			str_copy_cut(st->message, sizeof st->message, err);
+			return st->code;
+		}
+	}
+	if (st->code < 0) {
+		st->code = 2;
+		snprintf(st->message, sizeof st->message, "missing grpc-status");
+		return st->code;
+	}
+	if (st->code == 0) {
+		if (!msg) {
+			st->code = 2;
+			snprintf(st->message, sizeof st->message,
+				 "no message in a successful unary answer");
+			return st->code;
+		}
+		strbuf_add(out, msg, n);
+	}
+	return st->code;
+}
+
+struct grpc_conn {
+	struct http_client *http;
+	char *base;
+	enum grpc_transport t;
+};
+
+struct grpc_conn *grpc_conn_new(const char *base_url, const char *api_key, enum grpc_transport t,
+				const char *ca_file, bool insecure, long timeout_s, int retries)
+{
+	struct grpc_conn *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	struct http_opts o = {0};
+	o.bearer = api_key && *api_key ? api_key : NULL;
+	o.ca_file = ca_file;
+	o.insecure = insecure;
+	o.timeout_s = timeout_s;
+	o.retries = retries;
+	o.no_accept_encoding = true;
+	o.capture_prefix = "grpc-";
+	if (t == GRPC_WEB) {
+		o.content_type = "application/grpc-web+proto";
+		o.accept = "application/grpc-web+proto";
+		o.more_headers[0] = "Expect:";
+	} else {
+		o.content_type = "application/grpc";
+		o.accept = "application/grpc";
+		o.more_headers[0] = "te: trailers"; /* lowercase: grpc C-core resets without it */
+		o.h2_prior_knowledge = true;
+	}
+	g->http = http_client_new(&o);
+	g->base = strdup(base_url);
+	g->t = t;
+	if (!g->http || !g->base) {
+		grpc_conn_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void grpc_conn_free(struct grpc_conn *g)
+{
+	if (!g)
+		return;
+	http_client_free(g->http);
+	free(g->base);
+	free(g);
+}
+
+int grpc_call(struct grpc_conn *g, const char *method, const struct strbuf *req, struct strbuf *out,
+	      struct grpc_status *st)
+{
+	struct strbuf url = STRBUF_INIT, frame = STRBUF_INIT;
+	strbuf_addstr(&url, g->base);
+	strbuf_addstr(&url, method);
+	grpc_frame_put(&frame, req->buf, req->len);
+	struct http_response r;
+	/* POST: the HTTP engine sends each on a fresh connection, which also
+	 * keeps libcurl < 8.0.0 from reusing an HTTP/2 stream state after a
+	 * reset (curl #10634). */
+	int rc = http_request_len(g->http, "POST", url.buf, frame.buf, frame.len, &r);
+	grpc_status_init(st);
+	strbuf_reset(out);
+	if (rc < 0) {
+		str_copy_cut(st->message, sizeof st->message, r.transport_error);
+		http_response_free(&r);
+		strbuf_release(&url);
+		strbuf_release(&frame);
+		return -1;
+	}
+	if (g->t == GRPC_PLAIN && r.http_version != CURL_HTTP_VERSION_2_0) {
+		st->code = 14;
+		snprintf(st->message, sizeof st->message,
+			 "the server answered %s over HTTP/1.x: plain gRPC needs HTTP/2 end to end "
+			 "(use --transport grpc-web)",
+			 method);
+		rc = st->code;
+	} else {
+		rc = grpc_interpret(g->t, r.status, r.content_type, r.captured,
+				    (const uint8_t *)r.body, r.len, out, st);
+	}
+	http_response_free(&r);
+	strbuf_release(&url);
+	strbuf_release(&frame);
+	return rc;
 }

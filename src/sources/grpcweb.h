@@ -71,4 +71,37 @@ const char *grpc_code_name(int code);
  * invalid escape is copied as it stands. */
 void grpc_percent_decode(char *dst, size_t cap, const char *src, size_t n);
 
+/* One unary call over the HTTP engine (net/http.h). */
+enum grpc_transport {
+	GRPC_WEB,   /* gRPC-web binary over HTTP/1.1 or HTTP/2 (the default) */
+	GRPC_PLAIN, /* gRPC over HTTP/2: prior knowledge on http://, ALPN on https:// */
+};
+
+/*
+ * Interprets one answer (grpc-transport §1.3 "Response handling"):
+ * http_status and content_type as received, captured = the "grpc-" header
+ * (and, for plain gRPC, trailer) lines, body = the raw body. Returns the
+ * gRPC code (0: the message is in *out) with st->message set; a non-gRPC
+ * answer is code 2 (or the HTTP mapping) with a message saying what came.
+ */
+int grpc_interpret(enum grpc_transport t, long http_status, const char *content_type,
+		   const char *captured, const uint8_t *body, size_t len, struct strbuf *out,
+		   struct grpc_status *st);
+
+struct grpc_conn;
+
+/* base_url: "http://host:port" or "https://host:port", no trailing slash.
+ * The key is kept only in the HTTP engine's header list (wiped on free). */
+struct grpc_conn *grpc_conn_new(const char *base_url, const char *api_key, enum grpc_transport t,
+				const char *ca_file, bool insecure, long timeout_s, int retries);
+void grpc_conn_free(struct grpc_conn *g);
+
+/*
+ * Calls method ("/api.DeviceService/Get") with the serialized request.
+ * Returns the gRPC code (0 with the answer in *out), or -1 when no HTTP
+ * answer arrived (st->message then holds the transport error).
+ */
+int grpc_call(struct grpc_conn *g, const char *method, const struct strbuf *req, struct strbuf *out,
+	      struct grpc_status *st);
+
 #endif

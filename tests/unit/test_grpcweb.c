@@ -191,6 +191,57 @@ static void test_percent_cut(void **state)
 	assert_string_equal(small, "Ab");
 }
 
+static void test_interpret(void **state)
+{
+	(void)state;
+	struct strbuf out = STRBUF_INIT;
+	struct grpc_status st;
+	const char *web = "application/grpc-web+proto";
+	/* gRPC-web success: message from the data frame, status from the 0x80 frame */
+	assert_int_equal(
+	    grpc_interpret(GRPC_WEB, 200, web, NULL, ok_body, sizeof ok_body, &out, &st), 0);
+	assert_int_equal(out.len, 3);
+	assert_memory_equal(out.buf, "\x08\x96\x01", 3);
+	/* trailers-only (status in the headers, empty body) */
+	assert_int_equal(grpc_interpret(GRPC_WEB, 200, web,
+					"grpc-status: 5\ngrpc-message: Object does not exist\n",
+					NULL, 0, &out, &st),
+			 5);
+	assert_string_equal(st.message, "Object does not exist");
+	assert_int_equal(out.len, 0);
+	/* HTTP error without grpc-status: the mapping */
+	assert_int_equal(grpc_interpret(GRPC_WEB, 401, "text/plain", NULL, NULL, 0, &out, &st), 16);
+	assert_int_equal(grpc_interpret(GRPC_WEB, 503, "", NULL, NULL, 0, &out, &st), 14);
+	/* the web UI or a proxy page answering 200 with HTML */
+	assert_int_equal(grpc_interpret(GRPC_WEB, 200, "text/html", NULL, (const uint8_t *)"<html>",
+					6, &out, &st),
+			 2);
+	assert_non_null(strstr(st.message, "not a ChirpStack gRPC endpoint"));
+	/* a data frame but no trailer frame: missing status */
+	assert_int_equal(grpc_interpret(GRPC_WEB, 200, web, NULL, ok_body, 8, &out, &st), 2);
+	assert_string_equal(st.message, "missing grpc-status");
+	assert_int_equal(out.len, 0);
+	/* a truncated body */
+	assert_int_equal(grpc_interpret(GRPC_WEB, 200, web, NULL, ok_body, 6, &out, &st), 2);
+	/* plain gRPC: data frame in the body, status from the trailers */
+	assert_int_equal(grpc_interpret(GRPC_PLAIN, 200, "application/grpc", "grpc-status: 0\n",
+					ok_body, 8, &out, &st),
+			 0);
+	assert_int_equal(out.len, 3);
+	assert_int_equal(
+	    grpc_interpret(GRPC_PLAIN, 200, "application/grpc", NULL, ok_body, 8, &out, &st), 2);
+	assert_int_equal(grpc_interpret(GRPC_PLAIN, 200, "application/grpc",
+					"grpc-status: 16\ngrpc-message: bad%20token\n", NULL, 0,
+					&out, &st),
+			 16);
+	assert_string_equal(st.message, "bad token");
+	/* success without any message is not a unary answer */
+	assert_int_equal(grpc_interpret(GRPC_PLAIN, 200, "application/grpc", "grpc-status: 0\n",
+					NULL, 0, &out, &st),
+			 2);
+	strbuf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(test_grpc_split),
 	    cmocka_unit_test(test_status_lines),
 	    cmocka_unit_test(test_mapping),
+	    cmocka_unit_test(test_interpret),
 	    cmocka_unit_test(test_percent_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

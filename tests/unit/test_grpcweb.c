@@ -8,13 +8,23 @@
  * length) and PROTOCOL-WEB.md (trailer frame: MSB of the flag byte set,
  * payload "name:value\r\n" lines).
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
+
+#include "net/http.h"
 
 #include "sources/grpcweb.h"
 
@@ -242,6 +252,94 @@ static void test_interpret(void **state)
 	strbuf_release(&out);
 }
 
+/* A one-shot loopback HTTP/1.1 server: records the request, sends a canned
+ * gRPC-web answer, closes. */
+struct oneshot {
+	int lfd;
+	char req[4096];
+	size_t reqlen;
+};
+
+static void *serve_once(void *arg)
+{
+	struct oneshot *o = arg;
+	int fd = accept(o->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	size_t need = 0;
+	for (;;) {
+		ssize_t n = read(fd, o->req + o->reqlen, sizeof o->req - 1 - o->reqlen);
+		if (n <= 0)
+			break;
+		o->reqlen += (size_t)n;
+		o->req[o->reqlen] = '\0';
+		char *end = strstr(o->req, "\r\n\r\n");
+		if (end && !need) {
+			char *cl = strcasestr(o->req, "content-length:");
+			need = (size_t)(end + 4 - o->req) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+		}
+		if (need && o->reqlen >= need)
+			break;
+	}
+	char head[256];
+	int hl = snprintf(head, sizeof head,
+			  "HTTP/1.1 200 OK\r\ncontent-type: application/grpc-web+proto\r\n"
+			  "content-length: %zu\r\nconnection: close\r\n\r\n",
+			  sizeof ok_body);
+	(void)!write(fd, head, (size_t)hl);
+	(void)!write(fd, ok_body, sizeof ok_body);
+	close(fd);
+	return NULL;
+}
+
+static void test_call_loopback(void **state)
+{
+	(void)state;
+	static struct oneshot o;
+	o.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(o.lfd >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(o.lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(o.lfd, 1), 0);
+	socklen_t al = sizeof a;
+	getsockname(o.lfd, (struct sockaddr *)&a, &al);
+	pthread_t th;
+	pthread_create(&th, NULL, serve_once, &o);
+	char base[64];
+	snprintf(base, sizeof base, "http://127.0.0.1:%u", ntohs(a.sin_port));
+	struct grpc_conn *g = grpc_conn_new(base, "s3cr3t-k3y", GRPC_WEB, NULL, false, 10, 0);
+	assert_non_null(g);
+	struct strbuf req = STRBUF_INIT, out = STRBUF_INIT;
+	strbuf_add(&req,
+		   "\x0a\x10"
+		   "0102030405060708",
+		   18); /* field 1, 16 bytes */
+	struct grpc_status st;
+	int rc = grpc_call(g, "/api.DeviceService/Get", &req, &out, &st);
+	pthread_join(th, NULL);
+	close(o.lfd);
+	assert_int_equal(rc, 0);
+	assert_int_equal(out.len, 3);
+	assert_memory_equal(out.buf, "\x08\x96\x01", 3);
+	assert_true(strncmp(o.req, "POST /api.DeviceService/Get HTTP/1.1\r\n", 38) == 0);
+	assert_non_null(strcasestr(o.req, "\r\ncontent-type: application/grpc-web+proto\r\n"));
+	assert_non_null(strcasestr(o.req, "\r\naccept: application/grpc-web+proto\r\n"));
+	assert_non_null(strstr(o.req, "\r\nAuthorization: Bearer s3cr3t-k3y\r\n"));
+	assert_null(strcasestr(o.req, "expect:"));
+	assert_null(strcasestr(o.req, "accept-encoding"));
+	/* the body is the 5-byte prefix (length 18) and the request bytes */
+	char *body = strstr(o.req, "\r\n\r\n") + 4;
+	assert_int_equal((size_t)(o.req + o.reqlen - body), 23);
+	assert_memory_equal(body,
+			    "\0\0\0\0\x12\x0a\x10"
+			    "0102030405060708",
+			    23);
+	grpc_conn_free(g);
+	strbuf_release(&req);
+	strbuf_release(&out);
+	http_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(test_status_lines),
 	    cmocka_unit_test(test_mapping),
 	    cmocka_unit_test(test_interpret),
+	    cmocka_unit_test(test_call_loopback),
 	    cmocka_unit_test(test_percent_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,7 @@ struct http_client {
 	struct http_opts opts;
 	char *ca_file;
 	char *aws_sigv4, *user, *password;
+	char *capture_prefix;
 	bool no_sleep;
 	/* Pacing from the server's X-Rate-Limit-* headers, per bucket: a
 	 * request of a route family (pace_family()) starts no earlier than its
@@ -208,8 +209,19 @@ struct http_client *http_client_new(const struct http_opts *opts)
 	if (k && *k)
 		kill_after = strtol(k, NULL, 10);
 	pthread_mutex_init(&c->pace_mu, NULL);
-	c->headers = curl_slist_append(NULL, "Accept: application/json");
-	c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
+	{
+		char h[160];
+		snprintf(h, sizeof h, "Accept: %s",
+			 opts->accept ? opts->accept : "application/json");
+		c->headers = curl_slist_append(NULL, h);
+		snprintf(h, sizeof h, "Content-Type: %s",
+			 opts->content_type ? opts->content_type : "application/json");
+		c->headers = curl_slist_append(c->headers, h);
+		for (int i = 0; i < 4 && opts->more_headers[i]; i++)
+			c->headers = curl_slist_append(c->headers, opts->more_headers[i]);
+		if (opts->capture_prefix)
+			c->capture_prefix = strdup(opts->capture_prefix);
+	}
 	c->headers = curl_slist_append(c->headers, "User-Agent: ttn-lw-migrate/" TTNM_VERSION);
 	if (opts->bearer) {
 		size_t n = strlen(opts->bearer) + 32;
@@ -231,6 +243,9 @@ struct http_client *http_client_new(const struct http_opts *opts)
 	}
 	c->opts.bearer = NULL;
 	c->opts.extra_header = NULL;
+	c->opts.content_type = c->opts.accept = NULL;
+	memset(c->opts.more_headers, 0, sizeof c->opts.more_headers);
+	c->opts.capture_prefix = NULL;
 	c->opts.user = c->opts.password = c->opts.aws_sigv4 = NULL;
 	return c;
 }
@@ -249,6 +264,7 @@ void http_client_free(struct http_client *c)
 	free(c->password);
 	free(c->user);
 	free(c->aws_sigv4);
+	free(c->capture_prefix);
 	free(c);
 }
 
@@ -257,10 +273,13 @@ void http_response_free(struct http_response *resp)
 	free(resp->body);
 	resp->body = NULL;
 	resp->len = 0;
+	free(resp->captured);
+	resp->captured = NULL;
 }
 
 struct sink {
 	struct http_response *resp;
+	const char *capture_prefix;
 	size_t cap;
 	bool too_big;
 	long rl_limit, rl_available, rl_reset; /* -1 when absent */
@@ -297,6 +316,22 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	struct sink *s = ud;
 	struct http_response *r = s->resp;
 	size_t n = size * nmemb;
+	if (s->capture_prefix) {
+		size_t pl = strlen(s->capture_prefix);
+		if (n > pl && n < 8192 && strncasecmp(data, s->capture_prefix, pl) == 0) {
+			size_t old = r->captured ? strlen(r->captured) : 0;
+			char *p = realloc(r->captured, old + n + 2);
+			if (p) {
+				memcpy(p + old, data, n);
+				size_t k = old + n;
+				while (k > old && (p[k - 1] == '\r' || p[k - 1] == '\n'))
+					k--;
+				p[k++] = '\n';
+				p[k] = '\0';
+				r->captured = p;
+			}
+		}
+	}
 	char line[256];
 	if (n >= sizeof line)
 		return n;
@@ -309,6 +344,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	const char *val = colon + 1;
 	while (*val == ' ' || *val == '\t')
 		val++;
+	if (strcasecmp(line, "Content-Type") == 0) {
+		size_t k = strcspn(val, "\r\n");
+		if (k >= sizeof r->content_type)
+			k = sizeof r->content_type - 1;
+		memcpy(r->content_type, val, k);
+		r->content_type[k] = '\0';
+		return n;
+	}
 	if (strcasecmp(line, "x-amzn-ErrorType") == 0) {
 		/* AWS's error code: up to the first ':' */
 		size_t k = strcspn(val, ":\r\n");
@@ -525,7 +568,7 @@ static void learn_pace(struct http_client *c, int fam, const struct sink *s,
 }
 
 static CURL *make_easy(struct http_client *c, const char *method, const char *url, const char *body,
-		       struct sink *sink, char *errbuf)
+		       size_t body_len, struct sink *sink, char *errbuf)
 {
 	CURL *e = curl_easy_init();
 	if (!e)
@@ -546,7 +589,7 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 	}
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)body_len);
 	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
@@ -556,11 +599,15 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+			 (long)(c->opts.h2_prior_knowledge && strncmp(url, "http://", 7) == 0
+				    ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+				    : CURL_HTTP_VERSION_2TLS));
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, c->opts.timeout_s > 0 ? c->opts.timeout_s : 60L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (!c->opts.no_accept_encoding)
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	/* The smallest upload buffer (default 64 KiB per transfer): bodies are
 	 * a few KiB, and a hundred transfers in flight would hold megabytes. */
 	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
@@ -577,13 +624,19 @@ static CURL *make_easy(struct http_client *c, const char *method, const char *ur
 int http_request(struct http_client *c, const char *method, const char *url, const char *body,
 		 struct http_response *resp)
 {
+	return http_request_len(c, method, url, body, body ? strlen(body) : 0, resp);
+}
+
+int http_request_len(struct http_client *c, const char *method, const char *url, const char *body,
+		     size_t body_len, struct http_response *resp)
+{
 	memset(resp, 0, sizeof *resp);
 	int max = 1 + (c->opts.retries > 0 ? c->opts.retries : 0);
 	/* Only POST creates here; GET, PUT (Set/Update) and DELETE may repeat. */
 	bool idempotent = strcmp(method, "POST") != 0;
 	int fam = pace_family(c, method, url);
 	for (int n = 1; n <= max; n++) {
-		struct sink sink = {resp, 0, false, -1, -1, -1, -1};
+		struct sink sink = {resp, c->capture_prefix, 0, false, -1, -1, -1, -1};
 		char errbuf[CURL_ERROR_SIZE] = "";
 		http_response_free(resp);
 		resp->status = 0;
@@ -591,16 +644,19 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		resp->rl_retry = -1;
 		resp->transport_error[0] = '\0';
 		resp->error_type[0] = '\0';
+		resp->content_type[0] = '\0';
+		resp->http_version = 0;
 		resp->maybe_applied = false;
 		resp->attempts = n;
 		pace(c, fam);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		CURL *e = make_easy(c, method, url, body, &sink, errbuf);
+		CURL *e = make_easy(c, method, url, body, body_len, &sink, errbuf);
 		atomic_fetch_add(&requests_sent, 1);
 		CURLcode rc = e ? engine_perform(e) : CURLE_OUT_OF_MEMORY;
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
+			curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &resp->http_version);
 			/* A 429 without Retry-After: Firefly's window reset (ms). */
 			if (resp->status == 429 && resp->rl_retry < 0 && sink.rl_reset_ms >= 0)
 				resp->rl_retry = sink.rl_reset_ms > 3600000

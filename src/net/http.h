@@ -54,6 +54,15 @@ struct http_opts {
 	/* Optional extra request header "Name: value" (e.g. x-amz-security-token),
 	 * held like the bearer header and wiped on free. */
 	const char *extra_header;
+	/* Optional, for APIs that are not JSON (gRPC): sent instead of the
+	 * application/json Content-Type and Accept (NULL: those defaults). */
+	const char *content_type, *accept;
+	const char *more_headers[4]; /* further "Name: value" lines, NULL-ended */
+	bool h2_prior_knowledge;     /* http:// speaks HTTP/2 from the first byte (h2c) */
+	bool no_accept_encoding;     /* do not offer gzip/deflate */
+	/* Response header and trailer lines whose name starts with this prefix
+	 * (case-insensitive, e.g. "grpc-") are kept in resp->captured. */
+	const char *capture_prefix;
 };
 
 struct http_client;
@@ -72,6 +81,9 @@ struct http_response {
 	bool maybe_applied;
 	char transport_error[256]; /* set when status is 0 */
 	char error_type[128];	   /* AWS's x-amzn-ErrorType up to its ':', or "" */
+	char content_type[128];	   /* the answer's Content-Type, or "" */
+	long http_version;	   /* CURLINFO_HTTP_VERSION: 2 for HTTP/1.1, 3 for HTTP/2 */
+	char *captured;		   /* see capture_prefix: the lines, each ending in "\n"; or NULL */
 };
 
 struct http_client *http_client_new(const struct http_opts *opts);
@@ -83,6 +95,10 @@ void http_client_free(struct http_client *c);
 int http_request(struct http_client *c, const char *method, const char *url, const char *body,
 		 struct http_response *resp);
 void http_response_free(struct http_response *resp);
+
+/* As http_request(), with a body of len bytes that may hold NUL bytes. */
+int http_request_len(struct http_client *c, const char *method, const char *url, const char *body,
+		     size_t len, struct http_response *resp);
 
 /* Waits as before retry n+1 of a request (jittered exponential backoff),
  * for callers that repeat a whole operation. Returns false when the wait

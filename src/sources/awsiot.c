@@ -21,7 +21,9 @@
 #include <strings.h>
 
 #include "core/lorawan.h"
+#include "core/strbuf.h"
 #include "net/http.h"
+#include "sources/aws_target.h"
 #include "sources/session_build.h"
 #include "sources/source.h"
 #include "ui/log.h"
@@ -382,27 +384,16 @@ fail:
 
 /* ---- requests ------------------------------------------------------------------------- */
 
-/* Percent-encodes v as SigV4's canonical form wants (only A-Z a-z 0-9 - . _ ~ kept). */
-static void uri_encode(char *d, size_t cap, const char *v)
-{
-	size_t n = strlen(d);
-	for (const unsigned char *p = (const unsigned char *)v; *p && n + 4 < cap; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
-			d[n++] = (char)*p;
-		else
-			n += (size_t)snprintf(d + n, cap - n, "%%%02X", *p);
-	}
-	d[n] = '\0';
-}
-
 /* GET path (already encoded, with its canonical query) and parse the JSON
  * answer. what names the call in messages. */
 static json_t *aws_get(struct source *s, const char *target, const char *what, struct src_err *err)
 {
-	char url[8192];
-	snprintf(url, sizeof url, "%s%s", s->endpoint, target);
+	struct strbuf url = STRBUF_INIT;
+	strbuf_addf(&url, "%s%s", s->endpoint, target);
 	struct http_response r;
-	if (http_request(s->http, "GET", url, NULL, &r) < 0) {
+	int sent = http_request(s->http, "GET", url.buf, NULL, &r);
+	strbuf_release(&url);
+	if (sent < 0) {
 		snprintf(err->msg, sizeof err->msg, "%s: %s: %s", what, s->endpoint,
 			 r.transport_error);
 		http_response_free(&r);
@@ -448,16 +439,19 @@ static int awsiot_list(struct source *s, const char *app_id, src_device_cb cb, v
 	size_t pages = 0, total = 0;
 	int rc = 0;
 	do {
-		char target[4096] = "";
-		snprintf(target, sizeof target, "/wireless-devices?maxResults=%ld", s->page_size);
-		if (token) {
-			strcat(target, "&nextToken=");
-			uri_encode(target, sizeof target, token);
-		}
-		strncat(target, "&wirelessDeviceType=LoRaWAN", sizeof target - strlen(target) - 1);
+		/* The same filters on every page (the Go tool drops the type
+		 * filter after the first, so Sidewalk devices show up). */
+		char max[32];
+		snprintf(max, sizeof max, "%ld", s->page_size);
+		struct aws_param q[] = {
+		    {"maxResults", max}, {"wirelessDeviceType", "LoRaWAN"}, {"nextToken", token}};
+		const char *segs[] = {"wireless-devices"};
+		struct strbuf target = STRBUF_INIT;
+		aws_target(&target, segs, 1, q, token ? 3 : 2);
 		char what[64];
 		snprintf(what, sizeof what, "ListWirelessDevices (page %zu)", pages + 1);
-		json_t *j = aws_get(s, target, what, err);
+		json_t *j = aws_get(s, target.buf, what, err);
+		strbuf_release(&target);
 		free(token);
 		token = NULL;
 		if (!j)
@@ -797,11 +791,14 @@ static int awsiot_export(struct source *s, const char *app_id, const char *dev_i
 			 struct src_err *err)
 {
 	*out = NULL;
-	char target[1024] = "/wireless-devices/", what[128];
-	uri_encode(target, sizeof target, dev_id);
-	strncat(target, "?identifierType=WirelessDeviceId", sizeof target - strlen(target) - 1);
+	char what[128];
+	struct strbuf target = STRBUF_INIT;
+	const char *dsegs[] = {"wireless-devices", dev_id};
+	const struct aws_param dq[] = {{"identifierType", "WirelessDeviceId"}};
+	aws_target(&target, dsegs, 2, dq, 1);
 	snprintf(what, sizeof what, "device %s: GetWirelessDevice", dev_id);
-	json_t *d = aws_get(s, target, what, err);
+	json_t *d = aws_get(s, target.buf, what, err);
+	strbuf_release(&target);
 	if (!d)
 		return -1;
 	const char *id = sget(d, "Id");
@@ -813,10 +810,11 @@ static int awsiot_export(struct source *s, const char *app_id, const char *dev_i
 		json_decref(d);
 		return -1;
 	}
-	snprintf(target, sizeof target, "/device-profiles/");
-	uri_encode(target, sizeof target, prof);
+	const char *psegs[] = {"device-profiles", prof};
+	aws_target(&target, psegs, 2, NULL, 0);
 	snprintf(what, sizeof what, "device %s: GetDeviceProfile %s", dev_id, prof);
-	json_t *p = aws_get(s, target, what, err);
+	json_t *p = aws_get(s, target.buf, what, err);
+	strbuf_release(&target);
 	if (!p) {
 		err->not_found = false; /* the device exists; its profile does not */
 		json_decref(d);

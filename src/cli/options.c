@@ -237,6 +237,12 @@ const char *cfg_str(const struct config *cfg, const char *scope, const char *nam
 	return v->value;
 }
 
+char *cfg_strdup(const struct config *cfg, const char *scope, const char *name)
+{
+	const char *s = cfg_str(cfg, scope, name);
+	return s ? strdup(s) : NULL;
+}
+
 bool cfg_bool(const struct config *cfg, const char *scope, const char *name)
 {
 	const char *s = cfg_str(cfg, scope, name);

@@ -136,6 +136,8 @@ struct config {
  * code reads cfg->o. Missing options read as unset (cfg_int: def). */
 const char *cfg_str(const struct config *cfg, const char *scope, const char *name);
 bool cfg_bool(const struct config *cfg, const char *scope, const char *name);
+/* cfg_str as a string of the caller's (free it); NULL when unset or empty. */
+char *cfg_strdup(const struct config *cfg, const char *scope, const char *name);
 long cfg_int(const struct config *cfg, const char *scope, const char *name, long def);
 enum opt_origin cfg_origin(const struct config *cfg, const char *scope, const char *name);
 

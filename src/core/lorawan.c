@@ -4,7 +4,7 @@
 
 /* ---- Hex and base64 -------------------------------------------------------- */
 
-static int hex_digit(char c)
+int lw_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -118,8 +118,8 @@ int lw_base64_encode(const unsigned char *in, size_t len, char *out, size_t cap)
 static int hex_decode_exact(const char *in, size_t nbytes, unsigned char *buf)
 {
 	for (size_t i = 0; i < nbytes; i++) {
-		int hi = hex_digit(in[2 * i]);
-		int lo = hex_digit(in[2 * i + 1]);
+		int hi = lw_hex_digit(in[2 * i]);
+		int lo = lw_hex_digit(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		buf[i] = (unsigned char)(hi << 4 | lo);
@@ -323,7 +323,7 @@ int lw_netid_parse(const char *hex6, uint32_t *netid)
 		return -1;
 	uint32_t v = 0;
 	for (const char *c = hex6; *c; c++) {
-		int d = hex_digit(*c);
+		int d = lw_hex_digit(*c);
 		if (d < 0)
 			return -1;
 		v = v << 4 | (uint32_t)d;
@@ -380,7 +380,7 @@ int lw_prefix_parse(const char *s, uint32_t *prefix, int *bits)
 		return -1;
 	uint32_t v = 0;
 	for (int i = 0; i < 8; i++) {
-		int d = hex_digit(s[i]);
+		int d = lw_hex_digit(s[i]);
 		if (d < 0)
 			return -1;
 		v = v << 4 | (uint32_t)d;

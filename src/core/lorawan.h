@@ -21,6 +21,9 @@
 #define LW_NETID_LEN   3
 #define LW_KEY_LEN     16
 
+/* The value of one hex digit of either case, or -1. */
+int lw_hex_digit(char c);
+
 /*
  * Normalises an encoded value of exactly nbytes bytes to upper-case hex.
  * Accepts hex of exactly 2*nbytes characters in either case, or base64 (std or

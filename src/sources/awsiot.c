@@ -82,12 +82,6 @@ static void awsiot_close(struct source *s)
 	free(s);
 }
 
-static char *opt(const struct config *cfg, const char *name)
-{
-	const char *v = cfg_str(cfg, "awsiot", name);
-	return v && *v ? strdup(v) : NULL;
-}
-
 static char *env(const char *name)
 {
 	const char *v = getenv(name);
@@ -246,12 +240,12 @@ static int awsiot_open(const struct config *cfg, struct source **out, struct src
 		return -1;
 	}
 	err->config = true;
-	s->app_id = opt(cfg, "app-id");
-	s->fp_id = opt(cfg, "frequency-plan-id");
-	s->fcnt_path = opt(cfg, "frame-counters");
+	s->app_id = cfg_strdup(cfg, "awsiot", "app-id");
+	s->fp_id = cfg_strdup(cfg, "awsiot", "frequency-plan-id");
+	s->fcnt_path = cfg_strdup(cfg, "awsiot", "frame-counters");
 	s->assume_zero = cfg_bool(cfg, "awsiot", "assume-zero-frame-counters");
 	s->page_size = cfg_int(cfg, "awsiot", "page-size", 100);
-	char *profile = opt(cfg, "profile");
+	char *profile = cfg_strdup(cfg, "awsiot", "profile");
 	char *cred_file = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
 	char *conf_file = aws_file("AWS_CONFIG_FILE", "config");
 	char *ak = NULL, *sk = NULL, *tok = NULL;
@@ -309,7 +303,7 @@ static int awsiot_open(const struct config *cfg, struct source **out, struct src
 			 pname, cred_file ? cred_file : "~/.aws/credentials");
 		goto fail;
 	}
-	s->region = opt(cfg, "region");
+	s->region = cfg_strdup(cfg, "awsiot", "region");
 	if (!s->region)
 		s->region = env("AWS_DEFAULT_REGION");
 	ini_get(conf_file, csect, "region", &s->region);
@@ -325,7 +319,7 @@ static int awsiot_open(const struct config *cfg, struct source **out, struct src
 			 s->region);
 		goto fail;
 	}
-	s->endpoint = opt(cfg, "endpoint-url");
+	s->endpoint = cfg_strdup(cfg, "awsiot", "endpoint-url");
 	if (!s->endpoint)
 		s->endpoint = env("AWS_ENDPOINT_URL");
 	if (!s->endpoint) {

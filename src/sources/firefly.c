@@ -168,12 +168,6 @@ static bool loopback(const char *host)
 	return true;
 }
 
-static char *dup_opt(const struct config *cfg, const char *name)
-{
-	const char *v = cfg_str(cfg, "firefly", name);
-	return v && *v ? strdup(v) : NULL;
-}
-
 static int firefly_open(const struct config *cfg, struct source **out, struct src_err *err)
 {
 	*out = NULL;
@@ -184,13 +178,14 @@ static int firefly_open(const struct config *cfg, struct source **out, struct sr
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	err->config = true;
-	s->host = dup_opt(cfg, "host");
-	s->key = dup_opt(cfg, "api-key");
+	s->host = cfg_strdup(cfg, "firefly", "host");
+	s->key = cfg_strdup(cfg, "firefly", "api-key");
 	if (s->key)
 		log_add_secret(s->key);
-	s->app_id = dup_opt(cfg, "app-id");
-	s->fp_id = dup_opt(cfg, "frequency-plan-id");
-	char *je = dup_opt(cfg, "join-eui"), *mv = dup_opt(cfg, "mac-version");
+	s->app_id = cfg_strdup(cfg, "firefly", "app-id");
+	s->fp_id = cfg_strdup(cfg, "firefly", "frequency-plan-id");
+	char *je = cfg_strdup(cfg, "firefly", "join-eui"),
+	     *mv = cfg_strdup(cfg, "firefly", "mac-version");
 	s->all = cfg_bool(cfg, "firefly", "all");
 	s->invalidate = cfg_bool(cfg, "firefly", "invalidate-keys");
 	s->dry_run = cfg->o.dry_run;

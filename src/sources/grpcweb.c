@@ -1,6 +1,8 @@
 /* The gRPC / gRPC-web framing of grpcweb.h. */
 #include "sources/grpcweb.h"
 
+#include "core/lorawan.h"
+
 #include "net/http.h"
 
 #include <curl/curl.h>
@@ -23,24 +25,13 @@ void grpc_frame_put(struct strbuf *sb, const void *msg, size_t n)
 		strbuf_add(sb, msg, n);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void grpc_percent_decode(char *dst, size_t cap, const char *src, size_t n)
 {
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (src[i] == '%' && i + 2 < n && (hi = hexval(src[i + 1])) >= 0 &&
-		    (lo = hexval(src[i + 2])) >= 0) {
+		if (src[i] == '%' && i + 2 < n && (hi = lw_hex_digit(src[i + 1])) >= 0 &&
+		    (lo = lw_hex_digit(src[i + 2])) >= 0) {
 			strbuf_addch(&sb, hi * 16 + lo);
 			i += 2;
 		} else {

@@ -223,12 +223,6 @@ static int index_rows(struct source *s, char *msg, size_t len)
 	return 0;
 }
 
-static char *dup_opt(const struct config *cfg, const char *name)
-{
-	const char *v = cfg_str(cfg, "wanesy", name);
-	return v && *v ? strdup(v) : NULL;
-}
-
 static int wanesy_open(const struct config *cfg, struct source **out, struct src_err *err)
 {
 	*out = NULL;
@@ -238,9 +232,9 @@ static int wanesy_open(const struct config *cfg, struct source **out, struct src
 		return -1;
 	}
 	err->config = true;
-	s->app_id = dup_opt(cfg, "app-id");
-	s->fp_id = dup_opt(cfg, "frequency-plan-id");
-	s->path = dup_opt(cfg, "csv-path");
+	s->app_id = cfg_strdup(cfg, "wanesy", "app-id");
+	s->fp_id = cfg_strdup(cfg, "wanesy", "frequency-plan-id");
+	s->path = cfg_strdup(cfg, "wanesy", "csv-path");
 	s->all = cfg_bool(cfg, "wanesy", "all");
 	char e[600];
 	const char *missing = !s->app_id  ? "an application ID: set APP_ID or --app-id"

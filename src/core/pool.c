@@ -24,8 +24,7 @@ static void *worker(void *arg)
 	}
 }
 
-int pool_run(int nthreads, void *(*next)(void *ud), void (*work)(void *ud, void *item),
-	     void *ud)
+int pool_run(int nthreads, void *(*next)(void *ud), void (*work)(void *ud, void *item), void *ud)
 {
 	struct pool p = {PTHREAD_MUTEX_INITIALIZER, next, work, ud};
 	if (nthreads <= 1) {

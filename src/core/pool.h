@@ -9,7 +9,6 @@
 
 /* next returns the next item, or NULL when there is none (or the run must
  * stop); work processes (and frees) one item. */
-int pool_run(int nthreads, void *(*next)(void *ud), void (*work)(void *ud, void *item),
-	     void *ud);
+int pool_run(int nthreads, void *(*next)(void *ud), void (*work)(void *ud, void *item), void *ud);
 
 #endif

@@ -44,7 +44,6 @@ static const char *const BASE =
 #define F_KEY "E276C2B1A158B29C85996EEEDDDEC551"
 #define KEY3  "0123456789ABCDEF0123456789ABCDEF"
 
-
 static json_t *base(const char *id)
 {
 	json_t *d = parse(BASE);
@@ -355,15 +354,16 @@ static void test_eui_other_applications_unchecked(void **state)
 	(void)state;
 	struct check_opts o;
 	dest_opts(&o);
-	json_t *bad = run_opts(&o, base("dev-1"), with_eui(base("dev-2"), "70B3D57ED0000002"), NULL);
+	json_t *bad =
+	    run_opts(&o, base("dev-1"), with_eui(base("dev-2"), "70B3D57ED0000002"), NULL);
 	/* Once per run, about the run (no device). */
 	size_t n = 0, i;
 	json_t *f;
-	json_array_foreach(bad, i, f) n +=
-	    strcmp(json_string_value(json_object_get(f, "rule")), "eui-other-applications-unchecked") == 0;
+	json_array_foreach(bad, i, f) n += strcmp(json_string_value(json_object_get(f, "rule")),
+						  "eui-other-applications-unchecked") == 0;
 	assert_int_equal(n, 1);
-	assert_true(json_is_null(json_object_get(find_rule(bad, "eui-other-applications-unchecked"),
-						 "device_id")));
+	assert_true(json_is_null(
+	    json_object_get(find_rule(bad, "eui-other-applications-unchecked"), "device_id")));
 	bad_good(bad, run(base("dev-1")), "eui-other-applications-unchecked", "info");
 	check_opts_release(&o);
 }
@@ -557,15 +557,17 @@ static void test_session_keys_missing(void **state)
 	assert_contains(message_of(ef, "session-keys-missing"), "encrypted");
 	bad_good(ef, run(base("k")), "session-keys-missing", "error");
 	/* A zero key is no key (TTS treats it as unset). */
-	bad_good(run(with("k", "session.keys.app_s_key.key", "\"00000000000000000000000000000000\"")),
-		 run(base("k")), "session-keys-missing", "error");
+	bad_good(
+	    run(with("k", "session.keys.app_s_key.key", "\"00000000000000000000000000000000\"")),
+	    run(base("k")), "session-keys-missing", "error");
 }
 
 static void test_session_keys_inconsistent(void **state)
 {
 	(void)state;
 	bad_good(run(with("k", "session.keys.s_nwk_s_int_key", "{\"key\":\"" KEY3 "\"}")),
-		 run(with("k", "session.keys.nwk_s_enc_key", "{\"key\":\"e276c2b1a158b29c85996eeedddec551\"}")),
+		 run(with("k", "session.keys.nwk_s_enc_key",
+			  "{\"key\":\"e276c2b1a158b29c85996eeedddec551\"}")),
 		 "session-keys-inconsistent", "error");
 	/* MAC 1.1 has three different network keys on purpose. */
 	json_t *d = v11("k");
@@ -635,18 +637,20 @@ static void test_channel_count_exceeds_band(void **state)
 	jp_set(good, "mac_state.current_parameters.channels", us);
 	set(good, "mac_state.current_parameters.rx2_frequency", "\"923300000\"");
 	set(good, "mac_state.desired_parameters.rx2_frequency", "\"923300000\"");
-	set(good, "mac_state.desired_parameters.channels", "[{\"uplink_frequency\":\"903900000\"}]");
+	set(good, "mac_state.desired_parameters.channels",
+	    "[{\"uplink_frequency\":\"903900000\"}]");
 	bad_good(run(bad), run(good), "channel-count-exceeds-band", "error");
 }
 
 static void test_channel_outside_band(void **state)
 {
 	(void)state;
-	bad_good(run(with("c", "mac_state.current_parameters.channels",
-			  "[{\"uplink_frequency\":\"903900000\"}]")),
-		 run(with("c", "mac_state.current_parameters.channels",
-			  "[{\"uplink_frequency\":863000000,\"downlink_frequency\":\"870000000\"}]")),
-		 "channel-outside-band", "error");
+	bad_good(
+	    run(with("c", "mac_state.current_parameters.channels",
+		     "[{\"uplink_frequency\":\"903900000\"}]")),
+	    run(with("c", "mac_state.current_parameters.channels",
+		     "[{\"uplink_frequency\":863000000,\"downlink_frequency\":\"870000000\"}]")),
+	    "channel-outside-band", "error");
 	json_t *f = run(with("c", "mac_state.desired_parameters.rx2_frequency", "\"923300000\""));
 	assert_contains(message_of(f, "channel-outside-band"),
 			"mac_state.desired_parameters.rx2_frequency: 923.3 MHz is outside band "
@@ -713,12 +717,13 @@ static void test_devaddr_destination_unknown(void **state)
 	struct check_opts o = {0};
 	o.dest_prefixes = json_pack("[s]", "260B0000/16");
 	/* Once per block: two devices in 260B0000/16 and one in 260D0000/16 give 2. */
-	json_t *bad = run(base("a"), with_eui(base("b"), "70B3D57ED0000002"),
-			  with_eui(with("c", "session.dev_addr", "\"260D0001\""), "70B3D57ED0000003"));
+	json_t *bad =
+	    run(base("a"), with_eui(base("b"), "70B3D57ED0000002"),
+		with_eui(with("c", "session.dev_addr", "\"260D0001\""), "70B3D57ED0000003"));
 	size_t n = 0, i;
 	json_t *f;
-	json_array_foreach(bad, i, f) n +=
-	    strcmp(json_string_value(json_object_get(f, "rule")), "devaddr-destination-unknown") == 0;
+	json_array_foreach(bad, i, f) n += strcmp(json_string_value(json_object_get(f, "rule")),
+						  "devaddr-destination-unknown") == 0;
 	assert_int_equal(n, 2);
 	bad_good(bad, run_opts(&o, base("a"), NULL), "devaddr-destination-unknown", "info");
 	check_opts_release(&o);
@@ -735,9 +740,9 @@ static void test_netid_blocks(void **state)
 		const char *netid, *block;
 		int type;
 	} ex[] = {
-	    {"000013", "26000000/7", 0},  /* The Things Network: 0|010011 = 0x26 >> 1 */
-	    {"000000", "00000000/7", 0},  /* experimental */
-	    {"000001", "02000000/7", 0},  /* experimental */
+	    {"000013", "26000000/7", 0}, /* The Things Network: 0|010011 = 0x26 >> 1 */
+	    {"000000", "00000000/7", 0}, /* experimental */
+	    {"000001", "02000000/7", 0}, /* experimental */
 	    {"00003F", "7E000000/7", 0},  {"200005", "85000000/8", 1},
 	    {"400123", "D2300000/12", 2}, {"60002D", "E05A0000/15", 3},
 	    {"800AB1", "F5588000/17", 4}, {"A00123", "F8246000/19", 5},
@@ -754,12 +759,14 @@ static void test_netid_blocks(void **state)
 			fail_msg("%s: got %08X/%d, want %s", ex[i].netid, (unsigned)prefix, bits,
 				 ex[i].block);
 		/* And back: an address in the block decodes to the type and NwkID. */
-		uint32_t addr = prefix | (want_bits < 32 ? 0x1234u & (0xFFFFFFFFu >> want_bits) : 0);
+		uint32_t addr =
+		    prefix | (want_bits < 32 ? 0x1234u & (0xFFFFFFFFu >> want_bits) : 0);
 		assert_int_equal(lw_devaddr_netid_type(addr), ex[i].type);
 		assert_int_equal(lw_devaddr_nwkid(addr), lw_netid_nwkid(netid));
 		assert_true(lw_devaddr_in_prefix(addr, prefix, bits));
 	}
-	/* Sandbox: 260B2F9D is in ttn-eu1's block and NetID 000013's, 27ABCD01 only in the latter. */
+	/* Sandbox: 260B2F9D is in ttn-eu1's block and NetID 000013's, 27ABCD01 only in the latter.
+	 */
 	uint32_t p;
 	int b;
 	assert_int_equal(lw_prefix_parse("260B0000/16", &p, &b), 0);
@@ -818,8 +825,8 @@ static void test_data_files(void **state)
 	{
 		uint32_t p;
 		int n;
-		assert_int_equal(lw_prefix_parse(json_string_value(json_object_get(b, "prefix")), &p, &n),
-				 0);
+		assert_int_equal(
+		    lw_prefix_parse(json_string_value(json_object_get(b, "prefix")), &p, &n), 0);
 		assert_true(lw_devaddr_in_prefix(p, 0x26000000, 7)); /* all inside 000013 */
 	}
 	json_decref(blocks);
@@ -881,7 +888,8 @@ static void test_rule_table(void **state)
 	size_t n = 0;
 	for (const struct check_rule *r = check_rules; r->id; r++, n++) {
 		assert_non_null(r->summary);
-		assert_true(strcmp(r->severity, "error") == 0 || strcmp(r->severity, "warning") == 0 ||
+		assert_true(strcmp(r->severity, "error") == 0 ||
+			    strcmp(r->severity, "warning") == 0 ||
 			    strcmp(r->severity, "info") == 0);
 		for (const struct check_rule *s = check_rules; s < r; s++)
 			assert_string_not_equal(s->id, r->id);

@@ -12,7 +12,6 @@
 #include "core/jsonpath.h"
 #include "unit.h"
 
-
 static const char *str_at(const json_t *dev, const char *path)
 {
 	return json_string_value(jp_get(dev, path));

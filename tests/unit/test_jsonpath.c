@@ -11,7 +11,6 @@
 #include "core/jsonpath.h"
 #include "unit.h"
 
-
 /* Asserts that v serialises (keys sorted, compact) to the JSON text want. */
 static void assert_json(const json_t *v, const char *want)
 {

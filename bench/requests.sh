@@ -93,10 +93,11 @@ minimal() { # OP N
 		else if (op == "export-del") m = 3 + list + 4 * batch
 		# IS create, JS, NS, AS sets (verified from their answers)
 		else if (op == "import") m = 4
-		# list, NS setting read, freeze, NS, AS, JS gets, 4 creates, 4 batch deletes
-		else if (op == "migrate") m = list + 2 + 3 + 4 + 4 * batch
+		# list, NS get (with the setting the freeze changes), freeze, AS, JS
+		# gets, 4 creates, 4 batch deletes
+		else if (op == "migrate") m = list + 1 + 1 + 2 + 4 + 4 * batch
 		# + NS, AS, JS read back at the destination
-		else if (op == "migrate-rb") m = list + 2 + 3 + 4 + 3 + 4 * batch
+		else if (op == "migrate-rb") m = list + 1 + 1 + 2 + 4 + 3 + 4 * batch
 		printf "%.3f", m }'
 }
 # bench/bench.sh asks for the minimum only: bench/requests.sh --minimal OP N

@@ -1,10 +1,12 @@
 /*
  * The create-first order (two deployments).
  *
- *   pending   read the source's setting that a freeze changes (read-only)
+ *   pending   read the source's setting that a freeze changes, with the
+ *             source's whole NS record (read-only)
  *   freezing  that setting is in the journal; freeze (idempotent)
- *   frozen    the source sends the device nothing; export (the downlink
- *             counters are final), checks, destination lookup
+ *   frozen    the source sends the device nothing; export (the NS record
+ *             read in pending, the other components now; the downlink
+ *             counters skip FCNT_DOWN_MARGIN), checks
  *   creating  the export is in the journal; dest_create (on resume: a device
  *             under the id is ours, a create may have been sent)
  *   copied    at the destination; dest_verify
@@ -22,6 +24,7 @@
  * Every step records its state with a compare-and-set from the state it was
  * read in (migration_move); restore is in restore.c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,42 @@ void migration_thaw(json_t *dev, const json_t *saved, bool frozen)
 			jp_set(dev, path, json_deep_copy(v));
 		else
 			jp_del(dev, path);
+	}
+}
+
+/*
+ * Downlink frame counters skipped at the destination. The NS record is read
+ * once, just before the freeze (freeze_read), and a downlink the source NS
+ * sends between that read and the freeze, or one already on its way when
+ * the freeze lands (it is read after the freeze only on a resume), uses
+ * counters the export does not show. The device rejects a downlink whose
+ * counter it has seen, and accepts any higher one: LoRaWAN 1.0.4 and 1.1
+ * set no limit on the gap, 1.0.0–1.0.3 allow up to MAX_FCNT_GAP (16384).
+ * The window is one round trip, in which a class A device gets at most one
+ * downlink per uplink (RX1 or RX2) and a class C device is duty-cycle and
+ * airtime bound (tens of milliseconds per frame at the fastest rates), so
+ * 32 leaves room for far more downlinks than fit, and costs nothing.
+ * Uplink counters stay as read: the destination accepts any higher one.
+ */
+#define FCNT_DOWN_MARGIN 32
+
+static void skip_downlink_counters(json_t *dev)
+{
+	json_t *session = json_object_get(dev, "session");
+	if (!json_is_object(session))
+		return;
+	/* last_n_f_cnt_down: the NS's (absent is 0, and counted from too);
+	 * last_a_f_cnt_down: the AS's, where it keeps one. Not
+	 * last_conf_f_cnt_down: it names a downlink, it counts nothing. */
+	static const char *const counters[] = {"last_n_f_cnt_down", "last_a_f_cnt_down"};
+	for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+		json_t *v = json_object_get(session, counters[i]);
+		if (!v && i > 0)
+			continue;
+		json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+		if (n < 0 || n > (json_int_t)UINT32_MAX - FCNT_DOWN_MARGIN)
+			continue; /* the import's checks refuse what is out of range */
+		json_object_set_new(session, counters[i], json_integer(n + FCNT_DOWN_MARGIN));
 	}
 }
 
@@ -114,8 +153,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 			state = J_FROZEN;
 			break;
 		case J_FROZEN: {
-			/* Read after the freeze: no downlink can follow it, so the
-			 * downlink counters exported are the last ones used. */
+			/* The NS record was read just before the freeze (or, on a
+			 * resume, is read now); skip_downlink_counters covers the
+			 * downlinks sent since that read. */
 			json_decref(export);
 			export = NULL;
 			if (m->ops->export_device(m->src, app, dev, &export, &se) < 0) {
@@ -129,9 +169,10 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				state = J_REFUSING;
 				break;
 			}
-			/* The export holds the frozen setting: give the destination
-			 * the one the device had. */
+			/* The destination gets the setting the device had (an
+			 * export read after the freeze holds the frozen one). */
 			migration_thaw(export, saved, false);
+			skip_downlink_counters(export);
 			bool refused;
 			json_decref(ready);
 			if (migration_admit(m, app, dev, export, &ready, &refused, err,

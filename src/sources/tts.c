@@ -82,6 +82,12 @@ struct source {
 	json_t *group_of; /* "app/dev" → index in groups, until its group is read */
 	struct ahead_group *groups;
 	size_t ngroups, capgroups;
+	/* Network Server records read by freeze_read, for the export that
+	 * follows the freeze ("app/dev" → device, each taken once, under
+	 * ahead_mu): a create-first migration reads the NS once per device.
+	 * A resume in a new process finds none here and reads the NS again,
+	 * after the freeze, which is as safe. */
+	json_t *ns_ahead;
 	/* The journaled migration's deletes: the devices retiring at the same
 	 * time go in one batch; each worker waits for its batch's outcome. */
 	pthread_mutex_t jb_mu;
@@ -113,6 +119,7 @@ static void tts_close(struct source *s)
 		json_decref(s->mask[c]);
 	pthread_mutex_destroy(&s->mask_mu);
 	json_decref(s->ahead);
+	json_decref(s->ns_ahead);
 	json_decref(s->group_of);
 	for (size_t i = 0; i < s->ngroups; i++) {
 		for (size_t k = 0; s->groups[i].ids && k < s->groups[i].n; k++)
@@ -142,6 +149,7 @@ static int tts_open(const struct config *cfg, struct source **out, struct src_er
 	pthread_mutex_init(&s->jb_mu, NULL);
 	pthread_cond_init(&s->jb_cv, NULL);
 	s->ahead = json_object();
+	s->ns_ahead = json_object();
 	s->group_of = json_object();
 	s->dry_run = cfg->o.dry_run;
 	s->no_session = cfg_bool(cfg, "tts", "no-session");
@@ -260,16 +268,22 @@ static void ahead_put_locked(struct source *s, const char *app, json_t *dev)
 	json_object_set(s->ahead, key, dev);
 }
 
-/* The IS record read ahead for app/dev (a new reference), or NULL. */
-static json_t *ahead_take(struct source *s, const char *app, const char *dev)
+/* The record read ahead for app/dev in held (s->ahead: IS, s->ns_ahead:
+ * NS), a new reference, or NULL. */
+static json_t *held_take(struct source *s, json_t *held, const char *app, const char *dev)
 {
 	char key[160];
 	ahead_key(key, sizeof key, app, dev);
 	pthread_mutex_lock(&s->ahead_mu);
-	json_t *d = json_incref(json_object_get(s->ahead, key));
-	json_object_del(s->ahead, key);
+	json_t *d = json_incref(json_object_get(held, key));
+	json_object_del(held, key);
 	pthread_mutex_unlock(&s->ahead_mu);
 	return d;
+}
+
+static json_t *ahead_take(struct source *s, const char *app, const char *dev)
+{
+	return held_take(s, s->ahead, app, dev);
 }
 
 /* Device exports: the ids the command is about to hand out, in groups of up
@@ -555,7 +569,9 @@ static int tts_export_device(struct source *s, const char *app, const char *dev,
 	bool no_js = false;
 	for (int k = 1; k < TTS_NCOMP; k++) {
 		enum tts_comp c = tts_export_order[k];
-		if (get_component(s, c, app, dev, &part, &e) < 0) {
+		if (c == TTS_NS)
+			part = held_take(s, s->ns_ahead, app, dev);
+		if (!part && get_component(s, c, app, dev, &part, &e) < 0) {
 			if (c == TTS_JS && tts_error_not_found(&e)) {
 				no_js = true; /* decided below, once the NS said supports_join */
 				continue;
@@ -1043,12 +1059,19 @@ static int tts_freeze_read(struct source *s, const char *app, const char *dev, j
 		app = s->app_id;
 	json_t *got = NULL;
 	struct tts_error e = {0};
-	int rc = tts_devreg_find(&s->api, TTS_NS, app, dev, freeze_paths, &got, &e) == 1 ? 0 : -1;
+	/* The whole NS record (its export mask holds mac_settings): the export
+	 * after the freeze takes it instead of reading the NS again. */
+	int rc = get_component(s, TTS_NS, app, dev, &got, &e);
 	if (rc < 0) {
 		describe(err, dev, TTS_NS, &e, "reading the downlink setting from the");
 	} else if ((rc = check_answer(got, TTS_NS, app, dev, NULL, err)) < 0) {
 		/* another device's setting would be put back on this one */
 	} else {
+		char key[160];
+		ahead_key(key, sizeof key, app, dev);
+		pthread_mutex_lock(&s->ahead_mu);
+		json_object_set(s->ns_ahead, key, got);
+		pthread_mutex_unlock(&s->ahead_mu);
 		json_t *d = json_object(), *mask = json_array();
 		jp_copy_paths(d, got, (const char *const[]){"ids", NULL});
 		for (const char *const *p = freeze_paths; *p; p++) {
@@ -1090,8 +1113,11 @@ static int set_freeze_paths(struct source *s, const char *app, const char *dev, 
 static int tts_freeze(struct source *s, const char *app, const char *dev, const json_t *saved,
 		      struct src_err *err)
 {
-	return set_freeze_paths(s, app, dev, saved, json_object_get(saved, "frozen"),
-				"freezing (schedule_downlinks=false) on the", err);
+	int rc = set_freeze_paths(s, app, dev, saved, json_object_get(saved, "frozen"),
+				  "freezing (schedule_downlinks=false) on the", err);
+	if (rc < 0) /* not frozen now: a later export reads the NS afresh */
+		json_decref(held_take(s, s->ns_ahead, app ? app : s->app_id, dev));
+	return rc;
 }
 
 static int tts_unfreeze(struct source *s, const char *app, const char *dev, const json_t *saved,

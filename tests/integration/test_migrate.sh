@@ -9,8 +9,23 @@ export DEST_TTS_APP_ID=cloud-app DEST_TTS_APP_API_KEY=$KEY DEST_TTS_API_URL=$DST
 J="$TMP/migration.db"
 "$BIN" tts application my-app --dry-run >"$TMP/before.json" 2>/dev/null
 
+emu_clear_requests "$SRC"
 run_tool tts application my-app --to-dest --journal "$J" --report "$TMP/report.json"
 assert_rc "migrate application exits 0" 0
+# One NS read per device, before the freeze: the export takes the NS fields
+# from it (the freeze is the only other NS request at the source, besides
+# the batch deletes).
+assert_eq "the source NS is read once per device" '{"GET":4,"PUT":4}' \
+	"$(emu_requests "$SRC" | jq -c '[.[] | select((.path | test("^/api/v3/ns/")) and .method != "DELETE")] | group_by(.method) | map({(.[0].method): length}) | add')"
+# Downlinks the source sent between that read and the freeze are skipped:
+# the destination counts downlinks from 32 past the exported counters.
+want_cnt=$(jq -c -s '[.[] | select(.session) | {id: .ids.device_id, up: .session.last_f_cnt_up, n: ((.session.last_n_f_cnt_down // 0) + 32), a: (if .session.last_a_f_cnt_down then .session.last_a_f_cnt_down + 32 else null end), c: .session.last_conf_f_cnt_down}] | sort_by(.id)' "$TMP/before.json")
+assert_eq "destination NS: downlink counters +32, uplink and confirmed counters as exported" \
+	"$(jq -c 'map(del(.a))' <<<"$want_cnt")" \
+	"$(emu_devices "$DST" | jq -c '[.ns[] | select(.session) | {id: .ids.device_id, up: .session.last_f_cnt_up, n: .session.last_n_f_cnt_down, c: .session.last_conf_f_cnt_down}] | sort_by(.id)')"
+assert_eq "destination AS: application downlink counters +32" \
+	"$(jq -c 'map({id, a})' <<<"$want_cnt")" \
+	"$(emu_devices "$DST" | jq -c '[.as[] | select(.session) | {id: .ids.device_id, a: .session.last_a_f_cnt_down}] | sort_by(.id)')"
 assert_contains "summary line" "$ERR" "migrated (verified) 4, already done 0, failed 0"
 assert_eq "source is empty" 0 "$(emu_devices "$SRC" | jq '[.[][]] | length')"
 assert_eq "destination has the four devices" '["abp-dev","classb-dev","otaa-dev","otaa-nosess"]' \

@@ -67,4 +67,34 @@ assert_eq "$1: the source is empty" 0 "$(emu_devices "$SRC" | jq '[.is, .ns, .as
 }
 scenario real 60/2
 scenario 429s 1200/1
+
+# What tells a pace per bucket from one pace for everything. In the
+# journaled migration the source's deletes go out while other devices are
+# still being read. With the NS batch deletes limited to 120 a minute (one
+# every 0.5 s once the burst of 2 is spent), a pace per bucket spaces only
+# them: between two of them the reads of the next devices go on, dozens of
+# GETs. One shared pace spaces every request alike, so almost every gap holds
+# no GET at all (measured: 7 of 13 gaps with 10 or more GETs per bucket, 8 of
+# 99 with one pace; the one pace also took 9 minutes instead of 8 s).
+# Counted in the log's order, not timed.
+M=300
+"$FIX/gen-devices.sh" "$M" pace >"$TMP/seed-m.jsonl"
+start_emu SRC --seed "$TMP/seed-m.jsonl" --log-max 100000 --rate-limit-class "$CLASS=120/2"
+start_emu DST
+unset TTNM_TEST_NO_SLEEP
+TTS_API_URL=$SRC DEST_TTS_API_URL=$DST DEST_TTS_APP_ID=pace DEST_TTS_APP_API_KEY=$KEY \
+	run_tool tts application pace --to-dest --journal "$TMP/m.db" --retries 100
+export TTNM_TEST_NO_SLEEP=1
+assert_rc "migrate: journaled migration under a tight NS batch-delete limit" 0
+assert_contains "migrate: every device migrated" "$ERR" "migrated (verified) $M, already done 0, failed 0"
+emu_requests "$SRC" >"$TMP/log-m.json"
+GAPS='to_entries as $e
+	| [$e[] | select(.value.method == "DELETE" and .value.status == 200 and (.value.path | test("^/api/v3/ns/.*/devices/batch$"))) | .key] as $d
+	| [$e[] | select(.value.method == "GET") | .key] as $g
+	| [range(1; $d | length) as $i | [$g[] | select(. > $d[$i - 1] and . < $d[$i])] | length]'
+echo "# GETs between consecutive answered NS batch deletes: $(jq -c "$GAPS" "$TMP/log-m.json")"
+assert_jq "migrate: the reads went on between the paced deletes (a third of the gaps hold 10+ GETs)" \
+	"$TMP/log-m.json" ".[0] | $GAPS | length > 2 and ([.[] | select(. >= 10)] | length) * 3 >= length"
+assert_jq "migrate: no 429 on any route (the tool paced the bucket)" "$TMP/log-m.json" \
+	'.[0] | [.[] | select(.status == 429)] | length == 0'
 t_finish

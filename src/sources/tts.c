@@ -219,18 +219,18 @@ static json_t *mask_copy(struct source *s, enum tts_comp c)
 	return m;
 }
 
-static int get_component(struct source *s, enum tts_comp c, const char *app, const char *dev,
-			 json_t **out, struct tts_error *e)
+/*
+ * After a 400 field_mask_paths answer to a read with mask (this request's
+ * copy of component c's mask): drops the refused paths from the copy and
+ * from the shared mask, so that the following devices do not ask again, and
+ * warns once. Another thread may have narrowed the shared mask already: then
+ * only the copy changes and nothing is said. Returns true when the copy
+ * changed (the read is worth retrying with it).
+ */
+static bool narrow_mask(struct source *s, enum tts_comp c, json_t *mask, const struct tts_error *e)
 {
-	json_t *mask = mask_copy(s, c);
-	int rc = tts_get_device(&s->api, c, app, dev, mask, out, e);
-	if (rc == 0 || e->status != 400 || !e->forbidden_paths ||
-	    json_array_size(e->forbidden_paths) == 0)
-		goto done;
-	/* Another thread may have narrowed the shared mask already: drop from
-	 * the copy that was refused, warn only if this thread narrowed it. */
-	if (drop_paths(mask, e->forbidden_paths) == 0)
-		goto done;
+	if (e->status != 400 || !e->forbidden_paths || drop_paths(mask, e->forbidden_paths) == 0)
+		return false;
 	pthread_mutex_lock(&s->mask_mu);
 	size_t dropped = drop_paths(s->mask[c], e->forbidden_paths);
 	pthread_mutex_unlock(&s->mask_mu);
@@ -241,8 +241,16 @@ static int get_component(struct source *s, enum tts_comp c, const char *app, con
 			 tts_comps[c].name, list ? list : "?");
 		free(list);
 	}
-	rc = tts_get_device(&s->api, c, app, dev, mask, out, e);
-done:
+	return true;
+}
+
+static int get_component(struct source *s, enum tts_comp c, const char *app, const char *dev,
+			 json_t **out, struct tts_error *e)
+{
+	json_t *mask = mask_copy(s, c);
+	int rc = tts_get_device(&s->api, c, app, dev, mask, out, e);
+	if (rc < 0 && narrow_mask(s, c, mask, e))
+		rc = tts_get_device(&s->api, c, app, dev, mask, out, e);
 	json_decref(mask);
 	return rc;
 }
@@ -331,17 +339,7 @@ static void read_group(struct source *s, const char *app, char **ids, size_t n,
 	struct tts_error e = {0};
 	json_t *mask = mask_copy(s, TTS_IS), *res = NULL;
 	int rc = tts_batch_get_devices(&s->api, app, (const char *const *)ids, n, mask, &res, &e);
-	if (rc < 0 && e.status == 400 && e.forbidden_paths && drop_paths(mask, e.forbidden_paths)) {
-		pthread_mutex_lock(&s->mask_mu);
-		size_t dropped = drop_paths(s->mask[TTS_IS], e.forbidden_paths);
-		pthread_mutex_unlock(&s->mask_mu);
-		if (dropped) {
-			char *list = tts_join_paths(e.forbidden_paths);
-			log_warn("%s refused field paths %s (a server of another version?): these "
-				 "fields are not exported",
-				 tts_comps[TTS_IS].name, list ? list : "?");
-			free(list);
-		}
+	if (rc < 0 && narrow_mask(s, TTS_IS, mask, &e)) {
 		tts_error_clear(&e);
 		rc = tts_batch_get_devices(&s->api, app, (const char *const *)ids, n, mask, &res,
 					   &e);
@@ -686,19 +684,8 @@ static int tts_list(struct source *s, const char *app, src_device_cb cb, void *u
 	int page = 0, rc = -1, r;
 	for (int round = 0;; round++) {
 		r = tts_devreg_list(&s->api, app, mask, s->page_size, collect_id, &c, &page, &e);
-		if (r != TTS_LIST_FAILED || round == 2 || e.status != 400 || !e.forbidden_paths ||
-		    drop_paths(mask, e.forbidden_paths) == 0)
+		if (r != TTS_LIST_FAILED || round == 2 || !narrow_mask(s, TTS_IS, mask, &e))
 			break;
-		pthread_mutex_lock(&s->mask_mu);
-		size_t dropped = drop_paths(s->mask[TTS_IS], e.forbidden_paths);
-		pthread_mutex_unlock(&s->mask_mu);
-		if (dropped) {
-			char *list = tts_join_paths(e.forbidden_paths);
-			log_warn("%s refused field paths %s (a server of another version?): these "
-				 "fields are not exported",
-				 tts_comps[TTS_IS].name, list ? list : "?");
-			free(list);
-		}
 		json_array_clear(c.ids);
 		tts_error_clear(&e);
 	}

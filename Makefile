@@ -107,6 +107,7 @@ lint:
 	@cppcheck --enable=warning,performance,portability --std=c11 --quiet --inline-suppr \
 		--error-exitcode=1 --suppressions-list=.cppcheck-suppressions -j $(JOBS) \
 		-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DTTNM_VERSION='"lint"' -I src src
+	@$(MAKE) --no-print-directory format-check
 	@echo "lint: clean"
 
 # A few integration scenarios with the tool under valgrind memcheck.

@@ -6,6 +6,7 @@ PKGS="build-essential cmake pkg-config clang libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev jq openssl time"
 PKGS="$PKGS libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format" # make fuzz, valgrind, lint, format
 PKGS="$PKGS nginx-light" # the HTTP/2 test: a TLS + HTTP/2 front for the emulator
+PKGS="$PKGS python3 python3-h2 python3-protobuf" # the ChirpStack emulator (tests/csemu)
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

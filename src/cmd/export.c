@@ -72,6 +72,20 @@ static bool should_stop(struct run *r)
 	return stop;
 }
 
+/*
+ * The application that device items belong to: the source's app-id option.
+ * A source without one whose devices are named by their DevEUI alone
+ * (chirpstack: unique in the whole server) keys them under its own name.
+ */
+static const char *items_app(const struct config *cfg, const struct source_ops *ops)
+{
+	const char *a = cfg_str(cfg, ops->name, "app-id");
+	if (a && *a)
+		return a;
+	return ops->item_device_id && !source_app_id_env(ops) && !ops->all_application ? ops->name
+										       : NULL;
+}
+
 static int migrate_one(struct run *r, const char *app, const char *dev)
 {
 	count(r, &r->total, dev);
@@ -406,7 +420,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	}
 	/* What this run is about goes into the journal before any request, so
 	 * that a run killed at its first request can still be resumed. */
-	const char *default_app = cfg_str(cfg, inv->src->name, "app-id");
+	const char *default_app = items_app(cfg, inv->src);
 	struct strlist given = {0};
 	for (size_t i = 0; i < inv->nitems; i++)
 		if (inv->mode == EXPORT_APPLICATIONS && ids_valid(inv->items[i]))
@@ -465,7 +479,7 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 	struct src_err err = {0};
 	r.concurrency = cfg_concurrency(cfg);
 	r.prefix = cfg->o.dev_id_prefix;
-	r.default_app = cfg_str(cfg, inv->src->name, "app-id");
+	r.default_app = items_app(cfg, inv->src);
 	if (inv->src->open(cfg, &r.src, &err) < 0) {
 		log_error("%s", err.msg);
 		return EXIT_USAGE;
@@ -544,7 +558,7 @@ int cmd_export(const struct invocation *inv)
 		return EXIT_USAGE;
 	}
 	r.retires = inv->src->retires && inv->src->retires(r.src);
-	r.default_app = cfg_str(&cfg, inv->src->name, "app-id");
+	r.default_app = items_app(&cfg, inv->src);
 	/* A run that deletes keeps every export in a backup, whatever stdout
 	 * is: the next `> devices.json` would truncate the only other copy. */
 	bool deletes = inv->src->deletes && inv->src->deletes(r.src);

@@ -370,6 +370,10 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	if (!m->ops->retire_device)
 		log_info("the source is read-only: each device is exported, then created and "
 			 "verified at the destination; nothing changes at the source");
+	else if (!m->ops->freeze_read || !m->ops->freeze || !m->ops->unfreeze)
+		log_info("the source cannot hold a device back while it is copied: each device is "
+			 "exported, retired at the source as its flags say, then created and "
+			 "verified at the destination");
 	else
 		log_info("source and destination are %s: %s",
 			 m->order == ORDER_CREATE_FIRST ? "two deployments" : "one deployment",

@@ -2,6 +2,10 @@
 
 #include <stddef.h>
 
+/* The path lists are laid out by hand, many to a line, so that a table reads
+ * as a table (clang-format would put one path on each line). */
+/* clang-format off */
+
 /* ---- Identity Server ---------------------------------------------------- */
 
 static const char *const is_get[] = {
@@ -159,3 +163,4 @@ const char *const tts_key_paths[] = {
 	"pending_mac_state.queued_join_accept.keys.f_nwk_s_int_key.key",
 	"pending_mac_state.queued_join_accept.keys.s_nwk_s_int_key.key",
 	"pending_mac_state.queued_join_accept.keys.nwk_s_enc_key.key", NULL};
+/* clang-format on */

@@ -32,6 +32,53 @@ static bool get_bool(const struct pb_field *f, bool *v)
 	return true;
 }
 
+/* One map entry {1 key, 2 value} into m; false when malformed. */
+static bool get_entry(const struct pb_field *f, struct cs_map *m)
+{
+	if (f->wt != PB_LEN)
+		return false;
+	struct pb_reader r;
+	struct pb_field g;
+	int rc;
+	const uint8_t *k = NULL, *v = NULL;
+	size_t kn = 0, vn = 0;
+	pb_reader_init(&r, f->data, f->len);
+	while ((rc = pb_next(&r, &g)) > 0) {
+		if (g.num != 1 && g.num != 2)
+			continue;
+		if (g.wt != PB_LEN || memchr(g.data, '\0', g.len))
+			return false;
+		if (g.num == 1) {
+			k = g.data;
+			kn = g.len;
+		} else {
+			v = g.data;
+			vn = g.len;
+		}
+	}
+	if (rc < 0)
+		return false;
+	struct cs_kv *e = NULL;
+	for (size_t i = 0; i < m->n && !e; i++)
+		if (strlen(m->kv[i].key) == kn &&
+		    memcmp(m->kv[i].key, k ? (const void *)k : "", kn) == 0)
+			e = &m->kv[i];
+	if (kn >= sizeof e->key || vn >= sizeof e->value || (!e && m->n == CS_KV_MAX)) {
+		m->overflow = true;
+		return true;
+	}
+	if (!e) {
+		e = &m->kv[m->n++];
+		if (kn)
+			memcpy(e->key, k, kn);
+		e->key[kn] = '\0';
+	}
+	if (vn)
+		memcpy(e->value, v, vn);
+	e->value[vn] = '\0';
+	return true;
+}
+
 /* Finds the sub-message in field num of an envelope (last one wins);
  * *data NULL when absent. */
 static int sub_message(const void *buf, size_t len, uint32_t num, const uint8_t **data, size_t *n)
@@ -86,6 +133,12 @@ int cs_decode_device(const void *buf, size_t len, struct cs_device *d)
 			break;
 		case 7:
 			ok = get_bool(&f, &d->is_disabled);
+			break;
+		case 8:
+			ok = get_entry(&f, &d->variables);
+			break;
+		case 9:
+			ok = get_entry(&f, &d->tags);
 			break;
 		case 10:
 			ok = get_str(&f, d->join_eui, sizeof d->join_eui);
@@ -208,9 +261,40 @@ int cs_decode_activation(const void *buf, size_t len, struct cs_activation *a)
 	return rc;
 }
 
+void cs_profile_free(struct cs_profile *p)
+{
+	free(p->payload_codec_script);
+	p->payload_codec_script = NULL;
+}
+
+/* A string of any length, malloc'd; false when not a string or no memory. */
+static bool get_dup(const struct pb_field *f, char **dst)
+{
+	if (f->wt != PB_LEN || memchr(f->data, '\0', f->len))
+		return false;
+	char *s = malloc(f->len + 1);
+	if (!s)
+		return false;
+	memcpy(s, f->data, f->len);
+	s[f->len] = '\0';
+	free(*dst);
+	*dst = s;
+	return true;
+}
+
+static int decode_profile(const void *buf, size_t len, struct cs_profile *p);
+
 int cs_decode_profile(const void *buf, size_t len, struct cs_profile *p)
 {
 	memset(p, 0, sizeof *p);
+	int rc = decode_profile(buf, len, p);
+	if (rc < 0)
+		cs_profile_free(p);
+	return rc;
+}
+
+static int decode_profile(const void *buf, size_t len, struct cs_profile *p)
+{
 	const uint8_t *m;
 	size_t n;
 	if (sub_message(buf, len, 1, &m, &n) < 0)
@@ -240,6 +324,9 @@ int cs_decode_profile(const void *buf, size_t len, struct cs_profile *p)
 		case 8:
 			ok = get_u32(&f, &p->payload_codec_runtime);
 			break;
+		case 9:
+			ok = get_dup(&f, &p->payload_codec_script);
+			break;
 		case 11:
 			ok = get_u32(&f, &p->uplink_interval);
 			break;
@@ -257,6 +344,9 @@ int cs_decode_profile(const void *buf, size_t len, struct cs_profile *p)
 			break;
 		case 16:
 			ok = get_u32(&f, &p->class_b_timeout);
+			break;
+		case 17:
+			ok = get_u32(&f, &p->class_b_ping_slot_nb_k);
 			break;
 		case 18:
 			ok = get_u32(&f, &p->class_b_ping_slot_dr);
@@ -278,6 +368,12 @@ int cs_decode_profile(const void *buf, size_t len, struct cs_profile *p)
 			break;
 		case 24:
 			ok = get_u32(&f, &p->abp_rx2_freq);
+			break;
+		case 25:
+			ok = get_entry(&f, &p->tags);
+			break;
+		case 53:
+			ok = get_u32(&f, &p->rx1_delay);
 			break;
 		default:
 			break;
@@ -328,6 +424,112 @@ bad:
 	free(out->dev_euis);
 	memset(out, 0, sizeof *out);
 	return -1;
+}
+
+int cs_decode_app_list(const void *buf, size_t len, struct cs_app_page *out)
+{
+	memset(out, 0, sizeof *out);
+	struct pb_reader r;
+	struct pb_field f;
+	int rc;
+	size_t cap = 0;
+	pb_reader_init(&r, buf, len);
+	while ((rc = pb_next(&r, &f)) > 0) {
+		if (f.num == 1 && !get_u32(&f, &out->total_count))
+			goto bad;
+		if (f.num != 2)
+			continue;
+		if (f.wt != PB_LEN)
+			goto bad;
+		struct cs_app_item it;
+		memset(&it, 0, sizeof it);
+		struct pb_reader in;
+		struct pb_field g;
+		int irc;
+		pb_reader_init(&in, f.data, f.len);
+		while ((irc = pb_next(&in, &g)) > 0)
+			if ((g.num == 1 && !get_str(&g, it.id, sizeof it.id)) ||
+			    (g.num == 4 && !get_str(&g, it.name, sizeof it.name)))
+				goto bad;
+		if (irc < 0)
+			goto bad;
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *p = realloc(out->items, cap * sizeof *out->items);
+			if (!p)
+				goto bad;
+			out->items = p;
+		}
+		out->items[out->n++] = it;
+	}
+	if (rc == 0)
+		return 0;
+bad:
+	free(out->items);
+	memset(out, 0, sizeof *out);
+	return -1;
+}
+
+void cs_encode_app_list_request(struct strbuf *sb, const char *tenant_id, const char *search,
+				uint32_t limit, uint32_t offset)
+{
+	if (limit)
+		pb_put_uint(sb, 1, limit);
+	if (offset)
+		pb_put_uint(sb, 2, offset);
+	if (search && *search)
+		pb_put_string(sb, 3, search);
+	if (tenant_id && *tenant_id)
+		pb_put_string(sb, 4, tenant_id);
+}
+
+int cs_encode_update_disabled(struct strbuf *sb, const void *get, size_t len, bool disabled)
+{
+	const uint8_t *m;
+	size_t n;
+	if (sub_message(get, len, 1, &m, &n) < 0 || !m)
+		return -1;
+	struct strbuf dev = STRBUF_INIT;
+	struct pb_reader r;
+	struct pb_field f;
+	int rc;
+	pb_reader_init(&r, m, n);
+	/* Each field's bytes, tag included, are [start, r.p) after pb_next. */
+	const uint8_t *start = r.p;
+	while ((rc = pb_next(&r, &f)) > 0) {
+		if (f.num != 7)
+			strbuf_add(&dev, start, (size_t)(r.p - start));
+		start = r.p;
+	}
+	if (rc < 0) {
+		strbuf_release(&dev);
+		return -1;
+	}
+	if (disabled)
+		pb_put_bool(&dev, 7, true);
+	pb_put_bytes(sb, 1, dev.buf ? dev.buf : "", dev.len);
+	strbuf_release(&dev);
+	return 0;
+}
+
+void cs_encode_activate(struct strbuf *sb, const char *dev_eui, const struct cs_activation *a)
+{
+	struct strbuf m = STRBUF_INIT;
+	pb_put_string(&m, 1, dev_eui);
+	pb_put_string(&m, 2, a->dev_addr);
+	pb_put_string(&m, 3, a->app_s_key);
+	pb_put_string(&m, 4, a->nwk_s_enc_key);
+	if (a->f_cnt_up)
+		pb_put_uint(&m, 5, a->f_cnt_up);
+	if (a->n_f_cnt_down)
+		pb_put_uint(&m, 6, a->n_f_cnt_down);
+	pb_put_string(&m, 8, a->s_nwk_s_int_key);
+	pb_put_string(&m, 9, a->f_nwk_s_int_key);
+	if (a->a_f_cnt_down)
+		pb_put_uint(&m, 10, a->a_f_cnt_down);
+	pb_put_bytes(sb, 1, m.buf ? m.buf : "", m.len);
+	memset(m.buf ? m.buf : (char *)"", 0, m.len);
+	strbuf_release(&m);
 }
 
 void cs_encode_id_request(struct strbuf *sb, const char *id)

@@ -370,3 +370,8 @@ int grpc_call(struct grpc_conn *g, const char *method, const struct strbuf *req,
 	strbuf_release(&frame);
 	return rc;
 }
+
+bool grpc_backoff(const struct grpc_conn *g, int n)
+{
+	return http_backoff(g->http, n);
+}

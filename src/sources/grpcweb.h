@@ -104,4 +104,8 @@ void grpc_conn_free(struct grpc_conn *g);
 int grpc_call(struct grpc_conn *g, const char *method, const struct strbuf *req, struct strbuf *out,
 	      struct grpc_status *st);
 
+/* Waits as before attempt n+1 of a call (the HTTP engine's jittered
+ * backoff); false when cut short by Ctrl-C or SIGTERM. */
+bool grpc_backoff(const struct grpc_conn *g, int n);
+
 #endif

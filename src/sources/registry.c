@@ -10,6 +10,7 @@
 	X(wanesy_source) \
 	X(firefly_source) \
 	X(awsiot_source) \
+	X(chirpstack_source) \
 	/* end of the list */
 /* clang-format on */
 

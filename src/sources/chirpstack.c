@@ -30,6 +30,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/text.h"
 #include "core/jsonpath.h"
 #include "core/lorawan.h"
 #include "core/strbuf.h"
@@ -122,41 +123,6 @@ static void chirpstack_close(struct source *s)
 	free(s);
 }
 
-static bool hex_n(const char *v, size_t n)
-{
-	if (!v || strlen(v) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)v[i]))
-			return false;
-	return true;
-}
-
-static void lower(char *d, const char *s, size_t cap)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < cap; i++)
-		d[i] = (char)tolower((unsigned char)s[i]);
-	d[i] = '\0';
-}
-
-static void upper(char *d, const char *s, size_t cap)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < cap; i++)
-		d[i] = (char)toupper((unsigned char)s[i]);
-	d[i] = '\0';
-}
-
-static bool loopback(const char *host)
-{
-	size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	       (n == 5 && strncmp(host, "[::1]", 5) == 0) ||
-	       (n >= 7 && n <= 15 && strncmp(host, "127.", 4) == 0 &&
-		strspn(host, "0123456789.") >= n);
-}
-
 static bool is_uuid(const char *v)
 {
 	static const char pat[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
@@ -230,7 +196,7 @@ static int chirpstack_open(const struct config *cfg, struct source **out, struct
 		goto fail;
 	}
 	if (je) {
-		if (!hex_n(je, 16)) {
+		if (!text_is_hex(je, 16)) {
 			snprintf(err->msg, sizeof err->msg,
 				 "chirpstack: --join-eui \"%.40s\": not an EUI (16 hex digits)",
 				 je);
@@ -241,7 +207,7 @@ static int chirpstack_open(const struct config *cfg, struct source **out, struct
 			snprintf(err->msg, sizeof err->msg, "out of memory");
 			goto fail;
 		}
-		upper(s->join_eui, je, 17);
+		text_upper(s->join_eui, je, 17);
 	}
 	if (s->tenant && !is_uuid(s->tenant)) {
 		snprintf(err->msg, sizeof err->msg,
@@ -250,7 +216,7 @@ static int chirpstack_open(const struct config *cfg, struct source **out, struct
 	}
 	if (kek) {
 		size_t n = strlen(kek);
-		if ((n != 32 && n != 48 && n != 64) || !hex_n(kek, n)) {
+		if ((n != 32 && n != 48 && n != 64) || !text_is_hex(kek, n)) {
 			snprintf(err->msg, sizeof err->msg,
 				 "chirpstack: --kek: not an AES key (32, 48 or 64 hex digits)");
 			goto fail;
@@ -276,7 +242,7 @@ static int chirpstack_open(const struct config *cfg, struct source **out, struct
 		snprintf(err->msg, sizeof err->msg, "chirpstack: cannot start the HTTP client");
 		goto fail;
 	}
-	if (insecure && !loopback(s->url))
+	if (insecure && !text_loopback_host(s->url))
 		log_warn("chirpstack: --insecure: the API key goes unencrypted to %s", s->url);
 	if (cfg->o.to_dest && !s->export_session)
 		log_warn("chirpstack: without --export-session, OTAA devices are moved without "
@@ -429,7 +395,7 @@ static int chirpstack_list(struct source *s, const char *app_id, src_device_cb c
 {
 	char uuid[40];
 	if (is_uuid(app_id))
-		lower(uuid, app_id, sizeof uuid);
+		text_lower(uuid, app_id, sizeof uuid);
 	else if (app_by_name(s, app_id, uuid, err) < 0)
 		return -1;
 	/* Offset paging as the Go tool does; a device added during the walk may
@@ -457,7 +423,7 @@ static int chirpstack_list(struct source *s, const char *app_id, src_device_cb c
 		}
 		for (size_t i = 0; i < pg.n && rc == 0; i++) {
 			char id[24];
-			if (!hex_n(pg.dev_euis[i], 16)) {
+			if (!text_is_hex(pg.dev_euis[i], 16)) {
 				snprintf(
 				    err->msg, sizeof err->msg,
 				    "chirpstack: DeviceService/List %s: device %zu has no usable "
@@ -466,7 +432,7 @@ static int chirpstack_list(struct source *s, const char *app_id, src_device_cb c
 				rc = -1;
 				break;
 			}
-			lower(id, pg.dev_euis[i], sizeof id);
+			text_lower(id, pg.dev_euis[i], sizeof id);
 			bool dup = false;
 			for (size_t j = 0; j < nseen && !dup; j++)
 				dup = strcmp(seen[j], id) == 0;
@@ -499,12 +465,12 @@ static int chirpstack_list(struct source *s, const char *app_id, src_device_cb c
 static int chirpstack_item_device_id(const char *item, char *out, size_t cap, struct src_err *err)
 {
 	const char *eui = strncasecmp(item, "eui-", 4) == 0 ? item + 4 : item;
-	if (!hex_n(eui, 16) || cap < 17) {
+	if (!text_is_hex(eui, 16) || cap < 17) {
 		snprintf(err->msg, sizeof err->msg,
 			 "device \"%.100s\": not a DevEUI (16 hex digits)", item);
 		return -1;
 	}
-	lower(out, eui, cap);
+	text_lower(out, eui, cap);
 	return 0;
 }
 
@@ -806,16 +772,16 @@ static int root_keys(struct conv *x, bool v11, bool *has)
 		return fail(x, "root keys", "a malformed DeviceService/GetKeys answer");
 	/* ChirpStack keeps a LoRaWAN 1.0.x AppKey in nwk_key. */
 	const char *app = v11 ? k.app_key : k.nwk_key, *nwk = v11 ? k.nwk_key : NULL;
-	if (!hex_n(app, 32) || (v11 && !hex_n(nwk, 32))) {
+	if (!text_is_hex(app, 32) || (v11 && !text_is_hex(nwk, 32))) {
 		memset(&k, 0, sizeof k);
 		return fail(x, v11 ? "root keys (app_key, nwk_key)" : "root keys (nwk_key)",
 			    "not a key of 32 hex digits");
 	}
 	char ak[33], nk[33];
-	upper(ak, app, sizeof ak);
+	text_upper(ak, app, sizeof ak);
 	json_t *rk = json_pack("{s:{s:s}}", "app_key", "key", ak);
 	if (v11) {
-		upper(nk, nwk, sizeof nk);
+		text_upper(nk, nwk, sizeof nk);
 		json_object_set_new(rk, "nwk_key", json_pack("{s:s}", "key", nk));
 	}
 	json_object_set_new(x->dev, "root_keys", rk);
@@ -872,7 +838,7 @@ static int session(struct conv *x, const char *mac, const char *phy, bool otaa, 
 		}
 	} else {
 		snprintf(aps, sizeof aps, "%.32s", a.app_s_key);
-		if (!hex_n(a.app_s_key, 32)) {
+		if (!text_is_hex(a.app_s_key, 32)) {
 			memset(&a, 0, sizeof a);
 			return fail(x, "session.keys.app_s_key", "not a key of 32 hex digits");
 		}
@@ -927,7 +893,7 @@ static int convert(struct source *s, const char *id, const struct cs_device *d,
 		   const struct cs_profile *p, json_t **out, struct src_err *err)
 {
 	struct conv x = {.s = s, .id = id, .d = d, .p = p, .err = err};
-	upper(x.eui, id, sizeof x.eui);
+	text_upper(x.eui, id, sizeof x.eui);
 	x.dev = json_object();
 	x.ms = json_object();
 	const char *mac = NULL, *phy = NULL;
@@ -949,17 +915,17 @@ static int convert(struct source *s, const char *id, const struct cs_device *d,
 		return fail(&x, "application_id", "not an application UUID");
 	char app[64], devid[32], jeui[17] = "";
 	snprintf(app, sizeof app, "chirpstack-%s", last + 1);
-	lower(app, app, sizeof app);
+	text_lower(app, app, sizeof app);
 	snprintf(devid, sizeof devid, "eui-%s", id);
 	if (s->join_eui) {
 		snprintf(jeui, sizeof jeui, "%s", s->join_eui);
-		if (hex_n(d->join_eui, 16) && strcasecmp(d->join_eui, jeui) != 0 &&
+		if (text_is_hex(d->join_eui, 16) && strcasecmp(d->join_eui, jeui) != 0 &&
 		    strcmp(d->join_eui, "0000000000000000") != 0)
 			log_warn("device %s: --join-eui %s differs from its JoinEUI at ChirpStack "
 				 "(%s); exported with %s",
 				 x.eui, jeui, d->join_eui, jeui);
-	} else if (hex_n(d->join_eui, 16)) {
-		upper(jeui, d->join_eui, sizeof jeui);
+	} else if (text_is_hex(d->join_eui, 16)) {
+		text_upper(jeui, d->join_eui, sizeof jeui);
 	}
 	bool otaa = p->supports_otaa;
 	if (otaa && !jeui[0])
@@ -1062,7 +1028,7 @@ static int chirpstack_export(struct source *s, const char *app_id, const char *d
 	const struct cs_profile *p = NULL;
 	if (rc == 0 && !is_uuid(d->device_profile_id)) {
 		char up[17];
-		upper(up, id, sizeof up);
+		text_upper(up, id, sizeof up);
 		rc = bad(err, up, "device_profile_id", "not a device profile UUID");
 	}
 	if (rc == 0 && !(p = get_profile(s, d->device_profile_id, err)))
@@ -1173,18 +1139,18 @@ static bool activation_of(const json_t *device, struct cs_activation *a, struct 
 		k[2] = k[1];
 	if (!k[3])
 		k[3] = k[1];
-	if (!hex_n(addr, 8) || !hex_n(k[0], 32) || !hex_n(k[1], 32) || !hex_n(k[2], 32) ||
-	    !hex_n(k[3], 32)) {
+	if (!text_is_hex(addr, 8) || !text_is_hex(k[0], 32) || !text_is_hex(k[1], 32) ||
+	    !text_is_hex(k[2], 32) || !text_is_hex(k[3], 32)) {
 		snprintf(err->msg, sizeof err->msg,
 			 "chirpstack: the session to put back has no DevAddr or session keys "
 			 "(session.dev_addr, session.keys.*.key)");
 		return false;
 	}
-	lower(a->dev_addr, addr, sizeof a->dev_addr);
-	lower(a->app_s_key, k[0], sizeof a->app_s_key);
-	lower(a->f_nwk_s_int_key, k[1], sizeof a->f_nwk_s_int_key);
-	lower(a->s_nwk_s_int_key, k[2], sizeof a->s_nwk_s_int_key);
-	lower(a->nwk_s_enc_key, k[3], sizeof a->nwk_s_enc_key);
+	text_lower(a->dev_addr, addr, sizeof a->dev_addr);
+	text_lower(a->app_s_key, k[0], sizeof a->app_s_key);
+	text_lower(a->f_nwk_s_int_key, k[1], sizeof a->f_nwk_s_int_key);
+	text_lower(a->s_nwk_s_int_key, k[2], sizeof a->s_nwk_s_int_key);
+	text_lower(a->nwk_s_enc_key, k[3], sizeof a->nwk_s_enc_key);
 	/* The Things Stack counts the last frames seen and sent, ChirpStack the
 	 * next ones (see cs_last_f_cnt_up); 0 uplinks seen: the next is 0. */
 	json_int_t up = json_integer_value(json_object_get(se, "last_f_cnt_up")),
@@ -1210,11 +1176,11 @@ static int chirpstack_put_back(struct src_writer *w, const json_t *device, enum 
 {
 	const char *eui = json_string_value(jp_get(device, "ids.dev_eui"));
 	char id[24];
-	if (!hex_n(eui, 16)) {
+	if (!text_is_hex(eui, 16)) {
 		snprintf(err->msg, sizeof err->msg, "chirpstack: the export has no DevEUI");
 		return -1;
 	}
-	lower(id, eui, sizeof id);
+	text_lower(id, eui, sizeof id);
 	if (how == SRC_PUT_CREATE) {
 		struct cs_activation a;
 		err->msg[0] = '\0';

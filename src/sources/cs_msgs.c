@@ -384,90 +384,87 @@ static int decode_profile(const void *buf, size_t len, struct cs_profile *p)
 	return rc;
 }
 
-int cs_decode_list(const void *buf, size_t len, struct cs_list_page *out)
+/*
+ * A List answer {1 total_count, 2 repeated item}: each item's fields go to
+ * item(ud, field) into a slot of size bytes at the end of *items, which
+ * grows (*n of them). -1 when malformed, an item refused, or no memory.
+ */
+static int decode_page(const void *buf, size_t len, uint32_t *total, void **items, size_t *n,
+		       size_t size, bool (*item)(void *slot, const struct pb_field *g))
 {
-	memset(out, 0, sizeof *out);
 	struct pb_reader r;
 	struct pb_field f;
 	int rc;
 	size_t cap = 0;
 	pb_reader_init(&r, buf, len);
 	while ((rc = pb_next(&r, &f)) > 0) {
-		if (f.num == 1 && !get_u32(&f, &out->total_count))
-			goto bad;
+		if (f.num == 1 && !get_u32(&f, total))
+			return -1;
 		if (f.num != 2)
 			continue;
 		if (f.wt != PB_LEN)
-			goto bad;
-		char eui[24] = "";
+			return -1;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *p = realloc(*items, cap * size);
+			if (!p)
+				return -1;
+			*items = p;
+		}
+		void *slot = (char *)*items + *n * size;
+		memset(slot, 0, size);
 		struct pb_reader in;
 		struct pb_field g;
 		int irc;
 		pb_reader_init(&in, f.data, f.len);
 		while ((irc = pb_next(&in, &g)) > 0)
-			if (g.num == 1 && !get_str(&g, eui, sizeof eui))
-				goto bad;
+			if (!item(slot, &g))
+				return -1;
 		if (irc < 0)
-			goto bad;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			void *p = realloc(out->dev_euis, cap * sizeof *out->dev_euis);
-			if (!p)
-				goto bad;
-			out->dev_euis = p;
-		}
-		memcpy(out->dev_euis[out->n++], eui, sizeof eui);
+			return -1;
+		(*n)++;
 	}
-	if (rc == 0)
-		return 0;
-bad:
-	free(out->dev_euis);
+	return rc;
+}
+
+static bool device_item(void *slot, const struct pb_field *g) /* DeviceListItem {1 dev_eui} */
+{
+	return g->num != 1 || get_str(g, slot, 24);
+}
+
+int cs_decode_list(const void *buf, size_t len, struct cs_list_page *out)
+{
 	memset(out, 0, sizeof *out);
-	return -1;
+	void *items = NULL;
+	if (decode_page(buf, len, &out->total_count, &items, &out->n, sizeof *out->dev_euis,
+			device_item) < 0) {
+		free(items);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	out->dev_euis = items;
+	return 0;
+}
+
+static bool app_item(void *slot, const struct pb_field *g) /* {1 id, 4 name} */
+{
+	struct cs_app_item *it = slot;
+	return (g->num != 1 || get_str(g, it->id, sizeof it->id)) &&
+	       (g->num != 4 || get_str(g, it->name, sizeof it->name));
 }
 
 int cs_decode_app_list(const void *buf, size_t len, struct cs_app_page *out)
 {
 	memset(out, 0, sizeof *out);
-	struct pb_reader r;
-	struct pb_field f;
-	int rc;
-	size_t cap = 0;
-	pb_reader_init(&r, buf, len);
-	while ((rc = pb_next(&r, &f)) > 0) {
-		if (f.num == 1 && !get_u32(&f, &out->total_count))
-			goto bad;
-		if (f.num != 2)
-			continue;
-		if (f.wt != PB_LEN)
-			goto bad;
-		struct cs_app_item it;
-		memset(&it, 0, sizeof it);
-		struct pb_reader in;
-		struct pb_field g;
-		int irc;
-		pb_reader_init(&in, f.data, f.len);
-		while ((irc = pb_next(&in, &g)) > 0)
-			if ((g.num == 1 && !get_str(&g, it.id, sizeof it.id)) ||
-			    (g.num == 4 && !get_str(&g, it.name, sizeof it.name)))
-				goto bad;
-		if (irc < 0)
-			goto bad;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			void *p = realloc(out->items, cap * sizeof *out->items);
-			if (!p)
-				goto bad;
-			out->items = p;
-		}
-		out->items[out->n++] = it;
+	void *items = NULL;
+	if (decode_page(buf, len, &out->total_count, &items, &out->n, sizeof *out->items,
+			app_item) < 0) {
+		free(items);
+		memset(out, 0, sizeof *out);
+		return -1;
 	}
-	if (rc == 0)
-		return 0;
-bad:
-	free(out->items);
-	memset(out, 0, sizeof *out);
-	return -1;
+	out->items = items;
+	return 0;
 }
 
 void cs_encode_app_list_request(struct strbuf *sb, const char *tenant_id, const char *search,

@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "core/text.h"
 #include "core/jsonpath.h"
 #include "core/redact.h"
 #include "io/jsondump.h"
@@ -106,32 +107,6 @@ static void firefly_close(struct source *s)
 	free(s);
 }
 
-static bool hex_n(const char *v, size_t n)
-{
-	if (!v || strlen(v) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)v[i]))
-			return false;
-	return true;
-}
-
-static void lower(char *d, const char *s, size_t cap)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < cap; i++)
-		d[i] = (char)tolower((unsigned char)s[i]);
-	d[i] = '\0';
-}
-
-static void upper(char *d, const char *s, size_t cap)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < cap; i++)
-		d[i] = (char)toupper((unsigned char)s[i]);
-	d[i] = '\0';
-}
-
 /* The Go tool's --mac-version values. */
 static int versions(const char *v, const char **mac, const char **phy)
 {
@@ -151,21 +126,6 @@ static int versions(const char *v, const char **mac, const char **phy)
 			return 0;
 		}
 	return -1;
-}
-
-static bool loopback(const char *host)
-{
-	size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
-	if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
-		return true;
-	if (n == 5 && strncmp(host, "[::1]", 5) == 0)
-		return true;
-	if (n < 7 || n > 15 || strncmp(host, "127.", 4) != 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)host[i]) && host[i] != '.')
-			return false;
-	return true;
 }
 
 static int firefly_open(const struct config *cfg, struct source **out, struct src_err *err)
@@ -211,21 +171,21 @@ static int firefly_open(const struct config *cfg, struct source **out, struct sr
 		goto fail;
 	}
 	bool use_http = cfg_bool(cfg, "firefly", "use-http");
-	if (use_http && !loopback(s->host)) {
+	if (use_http && !text_loopback_host(s->host)) {
 		snprintf(err->msg, sizeof err->msg,
 			 "firefly: --use-http would send the API key unencrypted to %.200s; it is "
 			 "only allowed for a loopback host (testing)",
 			 s->host);
 		goto fail;
 	}
-	if (!hex_n(je, 16)) {
+	if (!text_is_hex(je, 16)) {
 		snprintf(err->msg, sizeof err->msg,
 			 "firefly: --join-eui \"%.40s\": not an EUI (16 hex digits)", je);
 		goto fail;
 	}
 	s->join_eui = malloc(17);
 	if (s->join_eui)
-		upper(s->join_eui, je, 17);
+		text_upper(s->join_eui, je, 17);
 	if (versions(mv, &mac, &phy) < 0) {
 		snprintf(err->msg, sizeof err->msg,
 			 "firefly: --mac-version \"%.40s\": not one of 1.0.0, 1.0.1, 1.0.2a, "
@@ -450,12 +410,12 @@ static int firefly_list(struct source *s, const char *app_id, src_device_cb cb, 
 	{
 		const char *eui = json_string_value(json_object_get(d, "eui"));
 		char id[17];
-		if (!hex_n(eui, 16)) {
+		if (!text_is_hex(eui, 16)) {
 			log_error("firefly: GET devices: device %zu has no usable \"eui\"; skipped",
 				  i + 1);
 			continue;
 		}
-		lower(id, eui, sizeof id);
+		text_lower(id, eui, sizeof id);
 		if (cb(ud, id) < 0) {
 			rc = -1;
 			break;
@@ -472,12 +432,12 @@ static const char *firefly_all_application(const struct source *s)
 
 static int firefly_item_device_id(const char *item, char *out, size_t cap, struct src_err *err)
 {
-	if (!hex_n(item, 16) || cap < 17) {
+	if (!text_is_hex(item, 16) || cap < 17) {
 		snprintf(err->msg, sizeof err->msg,
 			 "device \"%.100s\": not a DevEUI (16 hex digits)", item);
 		return -1;
 	}
-	lower(out, item, cap);
+	text_lower(out, item, cap);
 	return 0;
 }
 
@@ -532,7 +492,7 @@ static int convert(struct source *s, const char *app, const char *id, const json
 		   struct src_err *err)
 {
 	char eui[17];
-	upper(eui, id, sizeof eui);
+	text_upper(eui, id, sizeof eui);
 	const char *got = jstr(d, "eui");
 	if (got && strcasecmp(got, id) != 0)
 		return bad(err, eui, "eui", "the answer is about another device");
@@ -583,14 +543,14 @@ static int convert(struct source *s, const char *app, const char *id, const json
 	}
 	char k[33];
 	if (otaa) {
-		if (!hex_n(ak, 32)) {
+		if (!text_is_hex(ak, 32)) {
 			json_decref(dev);
 			return bad(err, eui, "application_key",
 				   ak ? "not a key (32 hex digits)"
 				      : "missing on an OTAA device (is the API key allowed to "
 					"read keys?)");
 		}
-		upper(k, ak, sizeof k);
+		text_upper(k, ak, sizeof k);
 		json_object_set_new(dev, "root_keys", json_pack("{s:{s:s}}", "app_key", "key", k));
 	}
 	/* A session when Firefly has one (DevAddr and both session keys), and
@@ -614,11 +574,11 @@ static int convert(struct source *s, const char *app, const char *id, const json
 		}
 		memset(a, '0', 8 - al);
 		memcpy(a + 8 - al, addr, al + 1);
-		if (!hex_n(aps, 32) || !hex_n(nwk, 32)) {
+		if (!text_is_hex(aps, 32) || !text_is_hex(nwk, 32)) {
 			json_decref(dev);
 			return bad(err, eui,
-				   hex_n(aps, 32) ? "network_session_key"
-						  : "application_session_key",
+				   text_is_hex(aps, 32) ? "network_session_key"
+							: "application_session_key",
 				   "not a key (32 hex digits)");
 		}
 		json_t *fc = json_object_get(d, "frame_counter");
@@ -688,7 +648,7 @@ static int firefly_export(struct source *s, const char *app_id, const char *dev_
 			  struct src_err *err)
 {
 	*out = NULL;
-	if (!hex_n(dev_id, 16))
+	if (!text_is_hex(dev_id, 16))
 		return firefly_item_device_id(dev_id, (char[17]){0}, 17, err);
 	json_t *ans;
 	if (read_device(s, dev_id, &ans, err) < 0)
@@ -720,24 +680,24 @@ static int put_keys(struct source *s, const char *id, const json_t *exported, in
 	if (counters && json_is_integer(fc))
 		json_object_set_new(d, "frame_counter", json_integer(json_integer_value(fc)));
 	const char *addr = json_string_value(jp_get(exported, "session.dev_addr"));
-	if (counters && hex_n(addr, 8)) {
+	if (counters && text_is_hex(addr, 8)) {
 		char a[9];
-		lower(a, addr, sizeof a);
+		text_lower(a, addr, sizeof a);
 		json_object_set_new(d, "address", json_string(a));
 	}
 	for (size_t i = 0; i < 3; i++) {
 		const char *v = json_string_value(jp_get(exported, key_fields[i][1]));
-		if (!hex_n(v, 32))
+		if (!text_is_hex(v, 32))
 			continue;
 		char k[33];
-		lower(k, v, sizeof k);
+		text_lower(k, v, sizeof k);
 		unsigned last = (unsigned)strtoul(k + 30, NULL, 16);
 		snprintf(k + 30, 3, "%02x", (last + (unsigned)delta) & 0xffu);
 		json_object_set_new(d, key_fields[i][0], json_string(k));
 		memset(k, 0, sizeof k);
 	}
-	if (json_object_size(d) ==
-	    (counters && json_is_integer(fc) ? 1u : 0u) + (counters && hex_n(addr, 8) ? 1u : 0u)) {
+	if (json_object_size(d) == (counters && json_is_integer(fc) ? 1u : 0u) +
+				       (counters && text_is_hex(addr, 8) ? 1u : 0u)) {
 		json_decref(d);
 		return 0; /* no keys: nothing Firefly could serve it with */
 	}
@@ -806,11 +766,11 @@ static int firefly_put_back(struct src_writer *w, const json_t *device, enum src
 {
 	const char *id = json_string_value(jp_get(device, "ids.dev_eui"));
 	char lid[17];
-	if (!hex_n(id, 16)) {
+	if (!text_is_hex(id, 16)) {
 		snprintf(err->msg, sizeof err->msg, "firefly: the export has no DevEUI");
 		return -1;
 	}
-	lower(lid, id, sizeof lid);
+	text_lower(lid, id, sizeof lid);
 	if (how == SRC_PUT_CREATE) {
 		/* Firefly's API as this tool uses it cannot create a device: one
 		 * that is still there (its keys invalidated) gets them back. */

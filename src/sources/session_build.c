@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "check/check.h"
+#include "core/text.h"
 #include "core/lorawan.h"
 #include "sources/session_build.h"
 
@@ -66,16 +67,6 @@ const char *sb_plan_band(const char *frequency_plan_id, char *err, size_t errlen
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
-
-static bool is_hex(const char *s, size_t n)
-{
-	if (!s || strlen(s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
 
 static json_t *u64_str(uint64_t v)
 {
@@ -271,7 +262,7 @@ static int check_keys(const struct sb_input *in, bool v11, char *err, size_t err
 			snprintf(err, errlen, "%s: missing", k[i].name);
 			return -1;
 		}
-		if (!is_hex(k[i].val, 32)) {
+		if (!text_is_hex(k[i].val, 32)) {
 			snprintf(err, errlen, "%s: not a key of 32 hex digits", k[i].name);
 			return -1;
 		}
@@ -356,7 +347,7 @@ int sb_build(const struct sb_input *in, json_t **session, json_t **mac_state, ch
 		return -1;
 	}
 	bool v11 = strcmp(mac, "MAC_V1_1") == 0;
-	if (!is_hex(in->dev_addr, 8)) {
+	if (!text_is_hex(in->dev_addr, 8)) {
 		snprintf(err, errlen, "session.dev_addr: \"%s\" is not 8 hex digits",
 			 in->dev_addr ? in->dev_addr : "");
 		return -1;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
 #include "core/lorawan.h"
 #include "io/gocsv.h"
 #include "sources/session_build.h"
@@ -123,24 +124,6 @@ static void wanesy_close(struct source *s)
 	free(s);
 }
 
-static bool eui_hex(const char *v)
-{
-	if (strlen(v) != 16)
-		return false;
-	for (int i = 0; i < 16; i++)
-		if (!isxdigit((unsigned char)v[i]))
-			return false;
-	return true;
-}
-
-static void lower(char *d, const char *s, size_t cap)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < cap; i++)
-		d[i] = (char)tolower((unsigned char)s[i]);
-	d[i] = '\0';
-}
-
 static struct row *find_row(struct source *s, const char *id)
 {
 	for (size_t i = 0; i < s->nrows; i++)
@@ -202,11 +185,11 @@ static int index_rows(struct source *s, char *msg, size_t len)
 		const struct gocsv_record *r = &s->csv.recs[i];
 		const char *eui = field(s, r, C_DEV_EUI);
 		char id[24];
-		bool bad = !eui_hex(eui) || r->nfields != s->ncols;
+		bool bad = !text_is_hex(eui, 16) || r->nfields != s->ncols;
 		if (bad)
 			snprintf(id, sizeof id, "csv-line-%zu", r->line);
 		else
-			lower(id, eui, sizeof id);
+			text_lower(id, eui, sizeof id);
 		struct row *w = bad ? NULL : find_row(s, id);
 		if (w) {
 			log_warn("%s: line %zu: DevEUI %s again (first on line %zu); the later "
@@ -299,7 +282,7 @@ static const char *wanesy_all_application(const struct source *s)
 
 static int wanesy_item_device_id(const char *item, char *out, size_t cap, struct src_err *err)
 {
-	if (!eui_hex(item)) {
+	if (!text_is_hex(item, 16)) {
 		if (strncmp(item, "csv-line-", 9) == 0 && strlen(item) < cap) {
 			snprintf(out, cap, "%s", item);
 			return 0;
@@ -308,7 +291,7 @@ static int wanesy_item_device_id(const char *item, char *out, size_t cap, struct
 			 item);
 		return -1;
 	}
-	lower(out, item, cap);
+	text_lower(out, item, cap);
 	return 0;
 }
 
@@ -359,14 +342,6 @@ static bool is_key(const char *v)
 		if (!isxdigit((unsigned char)v[i]))
 			return false;
 	return true;
-}
-
-static void upper(char *d, const char *s, size_t cap)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < cap; i++)
-		d[i] = (char)toupper((unsigned char)s[i]);
-	d[i] = '\0';
 }
 
 static int versions(struct conv *x, const char **mac, const char **phy)
@@ -437,7 +412,7 @@ static int convert(struct source *s, const char *app, const struct row *w, json_
 {
 	const struct gocsv_record *r = &s->csv.recs[w->rec];
 	char eui[17];
-	upper(eui, field(s, r, C_DEV_EUI), sizeof eui);
+	text_upper(eui, field(s, r, C_DEV_EUI), sizeof eui);
 	struct conv x = {.s = s, .r = r, .eui = eui, .err = err};
 	if (w->bad_eui) {
 		if (r->nfields != s->ncols) {
@@ -478,7 +453,7 @@ static int convert(struct source *s, const char *app, const struct row *w, json_
 	if (otaa) {
 		json_object_set_new(dev, "supports_join", json_true());
 		const char *je = field(s, r, C_APP_EUI), *ak = field(s, r, C_APP_KEY);
-		if (!eui_hex(je)) {
+		if (!text_is_hex(je, 16)) {
 			json_decref(dev);
 			return bad(&x, C_APP_EUI,
 				   *je ? "not a JoinEUI (16 hex digits)"
@@ -490,9 +465,9 @@ static int convert(struct source *s, const char *app, const struct row *w, json_
 				   *ak ? "not a key (32 hex digits)" : "missing on an OTAA device");
 		}
 		char up[33];
-		upper(up, je, 17);
+		text_upper(up, je, 17);
 		json_object_set_new(ids, "join_eui", json_string(up));
-		upper(up, ak, sizeof up);
+		text_upper(up, ak, sizeof up);
 		json_object_set_new(dev, "root_keys", json_pack("{s:{s:s}}", "app_key", "key", up));
 	}
 

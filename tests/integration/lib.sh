@@ -113,3 +113,19 @@ assert_jq() { # DESC FILE FILTER: the jq filter must print true
 	v=$(jq -e -s "$3" "$2" 2>&1)
 	if [ "$v" == "true" ]; then ok "$1"; else not_ok "$1" "jq -s '$3' gave: $v"; fi
 }
+
+# A test PKI made with openssl, in $PKI ($TMP/pki): P-256 keys, 2 days.
+PKI="$TMP/pki"
+mkca() { # NAME: a CA, $PKI/NAME.pem and .key
+	mkdir -p "$PKI"
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$1" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-keyout "$PKI/$1.key" -out "$PKI/$1.pem" 2>/dev/null
+}
+mkcert() { # NAME SAN CA-NAME: a key and a server certificate for SAN, signed by CA-NAME
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+		-keyout "$PKI/$1.key" -out "$PKI/$1.csr" 2>/dev/null &&
+		printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' "$2" >"$PKI/$1.ext" &&
+		openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/$3.pem" -CAkey "$PKI/$3.key" -CAcreateserial \
+			-days 2 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>/dev/null
+}

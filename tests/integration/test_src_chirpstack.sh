@@ -211,16 +211,7 @@ assert_eq "the same 124 devices as gRPC-web without unknown fields" \
 	"$(jq -cS "$NOISE_ALL" "$TMP/all.jsonl" | sort | sha256sum)" "$(jq -cS "$NOISE_ALL" "$OUT" | sort | sha256sum)"
 
 # ---- TLS: verified; --ca-cert-path adds a CA; HTTP/2 by ALPN ---------------------------------
-PKI="$TMP/pki"
-mkdir -p "$PKI"
-if openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=ca" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	-keyout "$PKI/ca.key" -out "$PKI/ca.pem" 2>/dev/null &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=server" \
-		-keyout "$PKI/server.key" -out "$PKI/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$PKI/server.ext" &&
-	openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
-		-days 2 -extfile "$PKI/server.ext" -out "$PKI/server.pem" 2>/dev/null; then
+if mkca ca && mkcert server IP:127.0.0.1 ca; then
 	start_cs TLS --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
 	TFLAGS=(--api-url "$TLS" --api-key "$CSKEY" --frequency-plan-id EU_863_870_TTN)
 	tls_log() { curl -sf --http1.1 --cacert "$PKI/ca.pem" "https://$TLS/_emulator/requests"; }

@@ -135,16 +135,7 @@ assert_not_contains "no key material in the errors" "$ERR" "60616263646566676869
 assert_eq "the good one is exported" '"0004a30b001c0542"' "$(jq -c .ids.device_id "$OUT")"
 
 # ---- TLS: verified; --ca-cert-path adds a CA ---------------------------------------------
-PKI="$TMP/pki"
-mkdir -p "$PKI"
-if openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=ca" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	-keyout "$PKI/ca.key" -out "$PKI/ca.pem" 2>/dev/null &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=server" \
-		-keyout "$PKI/server.key" -out "$PKI/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$PKI/server.ext" &&
-	openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
-		-days 2 -extfile "$PKI/server.ext" -out "$PKI/server.pem" 2>/dev/null; then
+if mkca ca && mkcert server IP:127.0.0.1 ca; then
 	start_ff TLS --seed "$SEED" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
 	TLSFLAGS=()
 	for f in "${FLAGS[@]/$FF/$TLS}"; do [ "$f" == --use-http ] || TLSFLAGS+=("$f"); done

@@ -6,20 +6,6 @@
 # certificate (SAN IP:127.0.0.1) from a CA made here with openssl.
 . "$(dirname "$0")/lib.sh"
 
-PKI="$TMP/pki"
-mkdir -p "$PKI"
-mkcert() { # NAME SAN CA-NAME: a P-256 key and a certificate for SAN, signed by CA-NAME
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
-		-keyout "$PKI/$1.key" -out "$PKI/$1.csr" 2>/dev/null &&
-		printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' "$2" >"$PKI/$1.ext" &&
-		openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/$3.pem" -CAkey "$PKI/$3.key" -CAcreateserial \
-			-days 2 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>/dev/null
-}
-mkca() { # NAME
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$1" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-		-keyout "$PKI/$1.key" -out "$PKI/$1.pem" 2>/dev/null
-}
 if mkca ca && mkca other-ca && mkcert server IP:127.0.0.1 ca && mkcert wrong-host IP:127.0.0.2 ca; then
 	ok "test PKI made with openssl"
 else

@@ -92,6 +92,7 @@ static int (*const runners[CMD_NCOMMANDS])(const struct invocation *inv) = {
     [CMD_OPTIONS] = run_options,
     [CMD_GATEWAYS] = cmd_gateways_export,
     [CMD_GATEWAYS_IMPORT] = cmd_gateways_import,
+    [CMD_GATEWAYS_SWITCH] = cmd_gateways_switch,
 };
 
 static int usage(const char *msg)
@@ -234,6 +235,26 @@ static int dispatch(struct args *a)
 	bool legacy = false;
 	const struct source_ops *src = source_find(w0);
 	if (src) {
+		bool sw = a->nwords > 2 && strcmp(a->words[1], "gateways") == 0 &&
+			  strcmp(a->words[2], "switch") == 0;
+		if (sw && src->gateways && src->gateways->lns_point) {
+			const struct cmd_spec *g = &cmd_specs[CMD_GATEWAYS_SWITCH];
+			if (help) {
+				cmd_print_help(g, src, false);
+				return EXIT_OK;
+			}
+			static char sname[96];
+			snprintf(sname, sizeof sname, "%s %s", src->name, g->name);
+			int rc = check_flags(a, g, sname, src);
+			if (rc)
+				return rc;
+			inv.src = src;
+			inv.items = a->words + 3;
+			inv.nitems = a->nwords - 3;
+			return cmd_gateways_switch(&inv);
+		}
+		if (sw && src->gateways)
+			return usage("this source's gateways cannot be switched through its CUPS");
 		if (a->nwords > 1 && strcmp(a->words[1], "gateways") == 0 && src->gateways) {
 			const struct cmd_spec *g = &cmd_specs[CMD_GATEWAYS];
 			if (help) {

@@ -50,6 +50,24 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "Server says of its connection (connected, protocol), which import ignores.\n"
 	 "Changes nothing at the source. The key is --api-key (else --app-api-key).\n",
 	 G(HELP) | G(LOG) | G(REQUESTS) | G(OUTPUT) | G(GATEWAYS), SCOPE_SOURCE, false},
+    [CMD_GATEWAYS_SWITCH] =
+	{CMD_GATEWAYS_SWITCH, "gateways switch", "SOURCE gateways switch GATEWAY-ID... [flags]",
+	 "move Basic Station gateways through their CUPS",
+	 "Moves Basic Station gateways that use the source's CUPS to the destination\n"
+	 "without touching them (the documented \"use CUPS to connect to a different LNS\"):\n"
+	 "at the source, gateway_server_address becomes the destination's Gateway Server\n"
+	 "and lbs_lns_secret the destination LNS key (made by `gateways import`), and LINK\n"
+	 "is taken from the source LNS key so that the gateway asks CUPS at once; then it\n"
+	 "waits until the destination's Gateway Server has the gateway connected. Before\n"
+	 "anything changes, each gateway is checked (it uses the source's CUPS, no\n"
+	 "target_cups_uri or target_cups_key, at most 6 attributes besides cups-*, the\n"
+	 "destination has it with its LNS key) and the source's settings are written to\n"
+	 "the switch record (0600). --undo sends a gateway back the same way. The source\n"
+	 "registration and its CUPS key must stay: the gateway keeps asking that CUPS.\n"
+	 "The source key (--api-key) needs SETTINGS_BASIC, SETTINGS_API_KEYS, READ_SECRETS\n"
+	 "and WRITE_SECRETS on the gateways; the destination key READ_SECRETS and\n"
+	 "STATUS_READ.\n",
+	 G(HELP) | G(LOG) | G(REQUESTS) | G(SWITCH), SCOPE_SOURCE | SCOPE_DEST, false},
     [CMD_SOURCES] = {CMD_SOURCES, "sources", "sources", "list the sources",
 		     "Lists the sources this build can export from.\n", G(HELP), 0, false},
     [CMD_IMPORT] =
@@ -540,9 +558,10 @@ void cmd_print_option_list(void)
 		const struct cmd_spec *c = &cmd_specs[i];
 		if (c->id == CMD_TOP)
 			continue;
-		if (c->id == CMD_GATEWAYS) {
+		if (c->id == CMD_GATEWAYS || c->id == CMD_GATEWAYS_SWITCH) {
 			for (const struct source_ops *const *s = source_registry; *s; s++) {
-				if (!(*s)->gateways)
+				if (!(*s)->gateways ||
+				    (c->id == CMD_GATEWAYS_SWITCH && !(*s)->gateways->lns_point))
 					continue;
 				snprintf(words, sizeof words, "%s %s", (*s)->name, c->name);
 				list_command(c, words, *s, false);

@@ -18,7 +18,8 @@ enum cmd_id {
 	CMD_TOP, /* no command: --help, --version */
 	CMD_DEVICE,
 	CMD_APPLICATION,
-	CMD_GATEWAYS, /* SOURCE gateways: the export */
+	CMD_GATEWAYS,	     /* SOURCE gateways: the export */
+	CMD_GATEWAYS_SWITCH, /* SOURCE gateways switch: Procedure A */
 	CMD_SOURCES,
 	CMD_GATEWAYS_IMPORT, /* gateways import */
 	CMD_IMPORT,

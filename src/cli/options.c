@@ -181,6 +181,21 @@ static const struct cmd_opt watch_opts[] = {
     OPT_END,
 };
 
+static const struct cmd_opt switch_opts[] = {
+    OPT_NUM("gateway-timeout", gateway_timeout, "900", "SECONDS",
+	    "Wait up to SECONDS for each gateway to connect to the destination's Gateway Server "
+	    "(0: do not wait)"),
+    OPT_BOOLEAN(0, "plan", plan, "Check every gateway and say what would change; change nothing"),
+    OPT_BOOLEAN(0, "undo", undo,
+		"Put each gateway's LNS settings at the source back as the switch record has "
+		"them, and take LINK from its destination LNS key"),
+    OPT_STR(0, "switch-record", switch_record, "FILE",
+	    "Where each gateway's LNS settings at the source are recorded before they change "
+	    "(mode 0600, it holds keys; default $XDG_STATE_HOME/ttn-lw-migrate/"
+	    "gateway-switch.jsonl)"),
+    OPT_END,
+};
+
 const struct opt_group opt_groups[G_NGROUPS] = {
     [G_HELP] = {"Help", help_opts},
     [G_VERSION] = {"Version", version_opts},
@@ -203,6 +218,7 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_GATEWAY_KEYS] = {"Gateway keys", gateway_key_opts},
     [G_COVERAGE] = {"Coverage", coverage_opts},
     [G_WATCH] = {"Watch", watch_opts},
+    [G_SWITCH] = {"Gateway switch", switch_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

@@ -73,7 +73,10 @@ struct cli_values {
 	bool with_secrets;
 	const char *keys_file;
 	bool coverage;
-	long wait, interval; /* watch: 0 = from the devices' uplink intervals */
+	long wait, interval;  /* watch: 0 = from the devices' uplink intervals */
+	long gateway_timeout; /* gateways switch: seconds to wait for each connection */
+	bool undo, plan;
+	const char *switch_record;
 };
 
 /* One of the tool's options: the description, its short form (-o, -v, ...,
@@ -108,6 +111,7 @@ enum opt_group_id {
 	G_GATEWAYS,
 	G_GATEWAY_KEYS,
 	G_WATCH,
+	G_SWITCH,
 	G_NGROUPS
 };
 #define GROUP(g) (1u << (g))

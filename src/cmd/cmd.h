@@ -41,6 +41,7 @@ int cmd_restore(const struct invocation *inv);
 int cmd_check(const struct invocation *inv);
 int cmd_gateways_export(const struct invocation *inv);
 int cmd_gateways_import(const struct invocation *inv);
+int cmd_gateways_switch(const struct invocation *inv);
 
 /* Writes a JSON report (mode 0600, fsync'ed). */
 int write_report(const char *path, const json_t *report, char *err, size_t errlen);

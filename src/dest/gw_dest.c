@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "core/jsonpath.h"
+#include "core/lorawan.h"
 #include "core/strbuf.h"
 #include "net/tts_config.h"
 #include "net/tts_gateways.h"
@@ -515,4 +517,123 @@ enum gwdest_outcome gwdest_import(struct gw_dest *d, const json_t *body, bool cu
 		++*keys;
 	}
 	return outcome;
+}
+
+/* ---- Procedure A (gateways.md §3.2) ------------------------------------------------ */
+
+static void gw_say(char *err, size_t errlen, const char *id, const char *what,
+		   const struct tgw_error *e)
+{
+	if (e->e.status == 403 && e->e.missing[0])
+		snprintf(err, errlen, "gateway %s: %s at the destination: the key lacks %s", id,
+			 what, e->e.missing);
+	else
+		snprintf(err, errlen, "gateway %s: %s at the destination: %s%s%s", id, what,
+			 e->e.message, e->e.name[0] ? " " : "", e->e.name);
+}
+
+int gwdest_lns_of(struct gw_dest *d, const char *id, char **address, char **key, char *err,
+		  size_t errlen)
+{
+	*address = *key = NULL;
+	json_t *gw = NULL;
+	struct tgw_error e = {0};
+	if (tgw_get(&d->api, id, "gateway_server_address,lbs_lns_secret", &gw, &e) < 0) {
+		/* TTS checks rights before existence: a gateway that is not
+		 * there is one the key has no rights on. */
+		if (e.e.status == 404 || tts_error_is(&e.e, "no_gateway_rights"))
+			snprintf(err, errlen,
+				 "gateway %s: not at the destination (or not the destination "
+				 "account's): import it first (ttn-lw-migrate gateways import)",
+				 id);
+		else
+			gw_say(err, errlen, id, "reading its LNS key", &e);
+		tgw_error_clear(&e);
+		return -1;
+	}
+	const char *addr = json_string_value(json_object_get(gw, "gateway_server_address"));
+	const char *v = json_string_value(jp_get(gw, "lbs_lns_secret.value"));
+	unsigned char buf[1024];
+	size_t n = 0;
+	int rc = -1;
+	if (!addr || !*addr)
+		snprintf(err, errlen, "gateway %s: gateway_server_address: none at the destination",
+			 id);
+	else if (!v || lw_base64_decode(v, buf, sizeof buf - 1, &n) < 0 || n == 0 ||
+		 memchr(buf, '\0', n))
+		snprintf(err, errlen,
+			 "gateway %s: lbs_lns_secret: no LNS key at the destination (gateways "
+			 "import makes one)",
+			 id);
+	else {
+		buf[n] = '\0';
+		*address = strdup(addr);
+		*key = strdup((char *)buf);
+		rc = *address && *key ? 0 : -1;
+	}
+	memset(buf, 0, sizeof buf);
+	if (gw && (v = json_string_value(jp_get(gw, "lbs_lns_secret.value"))))
+		memset((char *)v, 0, strlen(v));
+	json_decref(gw);
+	return rc;
+}
+
+int gwdest_connected(struct gw_dest *d, const char *id, char **since, char *err, size_t errlen)
+{
+	*since = NULL;
+	json_t *st = NULL;
+	struct tgw_error e = {0};
+	int rc = tgw_conn_stats(&d->api, id, &st, &e);
+	if (rc < 0) {
+		gw_say(err, errlen, id, "reading its connection (needs STATUS_READ)", &e);
+		tgw_error_clear(&e);
+		return -1;
+	}
+	tgw_error_clear(&e); /* a 404 not_connected leaves its attributes there */
+	const char *at = json_string_value(json_object_get(st, "connected_at"));
+	if (rc == 1 && at)
+		*since = strdup(at);
+	json_decref(st);
+	return *since ? 1 : 0;
+}
+
+int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errlen)
+{
+	json_t *keys = NULL;
+	struct tgw_error e = {0};
+	if (tgw_key_list(&d->api, id, &keys, &e) < 0) {
+		gw_say(err, errlen, id, "listing its API keys", &e);
+		tgw_error_clear(&e);
+		return -1;
+	}
+	size_t i;
+	json_t *k;
+	int rc = 0;
+	json_array_foreach(keys, i, k)
+	{
+		json_t *r = json_object_get(k, "rights"), *want = json_array();
+		bool link = false;
+		size_t j;
+		json_t *v;
+		json_array_foreach(r, j, v)
+		{
+			if (strcmp(json_string_value(v), "RIGHT_GATEWAY_LINK") == 0)
+				link = true;
+			else
+				json_array_append(want, v);
+		}
+		if (!json_array_size(want))
+			json_array_append_new(want, json_string("RIGHT_GATEWAY_INFO"));
+		const char *kid = json_string_value(json_object_get(k, "id"));
+		if (link && kid && tgw_key_set_rights(&d->api, id, kid, want, &e) < 0) {
+			gw_say(err, errlen, id, "taking LINK from its LNS key", &e);
+			tgw_error_clear(&e);
+			rc = -1;
+		}
+		json_decref(want);
+		if (rc < 0)
+			break;
+	}
+	json_decref(keys);
+	return rc;
 }

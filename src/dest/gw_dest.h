@@ -48,4 +48,21 @@ enum gwdest_outcome { GWD_CREATED, GWD_THERE, GWD_FAILED };
 enum gwdest_outcome gwdest_import(struct gw_dest *d, const json_t *body, bool cups,
 				  gwdest_key_cb cb, void *ud, int *keys, char *err, size_t errlen);
 
+/*
+ * For a gateway moved by its source's CUPS (Procedure A): the destination
+ * gateway's Gateway Server address and its LNS key (lbs_lns_secret, made by
+ * gwdest_import; the key needs READ_SECRETS). *address and *key are malloc'd
+ * (wipe and free the key). -1 with a one-line reason naming the gateway.
+ */
+int gwdest_lns_of(struct gw_dest *d, const char *id, char **address, char **key, char *err,
+		  size_t errlen);
+
+/* Whether the destination's Gateway Server has the gateway connected: 1
+ * with *since its connected_at (malloc'd), 0 not connected, -1 err. */
+int gwdest_connected(struct gw_dest *d, const char *id, char **since, char *err, size_t errlen);
+
+/* Undoing Procedure A: takes LINK from the destination gateway's keys that
+ * have it, so that the gateway drops the destination and asks CUPS again. */
+int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errlen);
+
 #endif

@@ -209,6 +209,19 @@ int tgw_key_list(struct tts_api *api, const char *id, json_t **out, struct tgw_e
 	}
 }
 
+int tgw_key_set_rights(struct tts_api *api, const char *id, const char *key_id,
+		       const json_t *rights, struct tgw_error *err)
+{
+	struct strbuf p = STRBUF_INIT;
+	strbuf_addf(&p, "/gateways/%s/api-keys/%s", id, key_id);
+	json_t *body = json_pack("{s:{s:O},s:{s:[s]}}", "api_key", "rights", rights, "field_mask",
+				 "paths", "rights");
+	int rc = call(api, "PUT", p.buf, body, NULL, NULL, err);
+	json_decref(body);
+	strbuf_release(&p);
+	return rc;
+}
+
 int tgw_rights(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err)
 {
 	struct strbuf p = STRBUF_INIT;

@@ -54,6 +54,11 @@ int tgw_key_create(struct tts_api *api, const char *id, const char *name, const 
 		   json_t **out, struct tgw_error *err);
 /* GET /gateways/{id}/api-keys (metadata only), every page: *out an array. */
 int tgw_key_list(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err);
+/* PUT /gateways/{id}/api-keys/{key_id} {"api_key":{"rights":rights},
+ * "field_mask":{"paths":["rights"]}}: the key's rights become these (TTS
+ * deletes a key given none; callers never do). */
+int tgw_key_set_rights(struct tts_api *api, const char *id, const char *key_id,
+		       const json_t *rights, struct tgw_error *err);
 /* GET /gateways/{id}/rights: *out the caller's rights (an array, maybe empty). */
 int tgw_rights(struct tts_api *api, const char *id, json_t **out, struct tgw_error *err);
 /* GET /gs/gateways/{id}/connection/stats: 1 with *out, 0 when not connected

@@ -66,6 +66,25 @@ struct src_gateway_ops {
 	int (*export_gateway)(struct src_gateways *g, const char *id, json_t **out,
 			      struct src_err *err);
 	void (*close)(struct src_gateways *g);
+
+	/*
+	 * Moving a Basic Station gateway that uses the source's CUPS without
+	 * touching it (gateways.md §3.2, "Procedure A"); NULL when the source has
+	 * no CUPS. lns_read reads, changing nothing, what lns_point changes, as
+	 * {"gateway_server_address", "lbs_lns_secret", "link_keys":[{"id",
+	 * "rights"}]} plus "attributes", "target_cups_uri" and "has_target_cups_key"
+	 * for the preconditions (*state, a new reference: it holds a secret).
+	 * lns_point makes the source's CUPS hand the gateway the LNS at address
+	 * with key, and takes LINK from the keys that had it so that the gateway
+	 * asks CUPS now. lns_restore puts back what state recorded. Both are
+	 * idempotent.
+	 */
+	int (*lns_read)(struct src_gateways *g, const char *id, json_t **state,
+			struct src_err *err);
+	int (*lns_point)(struct src_gateways *g, const char *id, const char *address,
+			 const char *key, const json_t *state, struct src_err *err);
+	int (*lns_restore)(struct src_gateways *g, const char *id, const json_t *state,
+			   struct src_err *err);
 };
 
 struct source_ops {

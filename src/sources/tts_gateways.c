@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lorawan.h"
 #include "core/strbuf.h"
 #include "net/tts_config.h"
 #include "net/tts_gateways.h"
@@ -199,9 +200,169 @@ static int gw_export(struct src_gateways *g, const char *id, json_t **out, struc
 	return 0;
 }
 
+/* ---- Procedure A (gateways.md §3.2) ------------------------------------------------ */
+
+static bool has(const json_t *rights, const char *r)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(rights, i, v)
+	{
+		if (strcmp(json_string_value(v), r) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int gw_lns_read(struct src_gateways *g, const char *id, json_t **state, struct src_err *err)
+{
+	*state = NULL;
+	json_t *gw = NULL, *keys = NULL;
+	struct tgw_error e = {0};
+	if (tgw_get(&g->api, id,
+		    "attributes,gateway_server_address,lbs_lns_secret,target_cups_uri,"
+		    "target_cups_key",
+		    &gw, &e) < 0) {
+		say(err,
+		    e.e.status == 403 ? "reading its LNS settings (needs READ_SECRETS)"
+				      : "reading its LNS settings",
+		    id, &e);
+		tgw_error_clear(&e);
+		return -1;
+	}
+	if (tgw_key_list(&g->api, id, &keys, &e) < 0) {
+		say(err, "listing its API keys (needs SETTINGS_API_KEYS)", id, &e);
+		tgw_error_clear(&e);
+		json_decref(gw);
+		return -1;
+	}
+	json_t *st = json_object(), *link = json_array();
+	const char *addr = json_string_value(json_object_get(gw, "gateway_server_address"));
+	json_object_set_new(st, "gateway_server_address", json_string(addr ? addr : ""));
+	json_t *sec = json_object_get(gw, "lbs_lns_secret");
+	if (json_is_object(sec))
+		json_object_set(st, "lbs_lns_secret", sec);
+	json_t *attrs = json_object_get(gw, "attributes");
+	json_object_set(st, "attributes", json_is_object(attrs) ? attrs : json_object());
+	const char *tcu = json_string_value(json_object_get(gw, "target_cups_uri"));
+	json_object_set_new(st, "target_cups_uri", json_string(tcu ? tcu : ""));
+	json_t *tck = json_object_get(gw, "target_cups_key");
+	json_object_set_new(
+	    st, "has_target_cups_key",
+	    json_boolean(json_is_object(tck) && json_string_value(json_object_get(tck, "value"))));
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k)
+	{
+		json_t *r = json_object_get(k, "rights");
+		if (has(r, "RIGHT_GATEWAY_LINK") || has(r, "RIGHT_GATEWAY_ALL") ||
+		    has(r, "RIGHT_ALL"))
+			json_array_append_new(
+			    link,
+			    json_pack("{s:O,s:O}", "id", json_object_get(k, "id"), "rights", r));
+	}
+	json_object_set_new(st, "link_keys", link);
+	json_decref(gw);
+	json_decref(keys);
+	*state = st;
+	return 0;
+}
+
+static json_t *secret_of(const char *key)
+{
+	/* Secret.value is bytes: base64 of the key, as the Console stores it. */
+	size_t n = strlen(key), cap = 4 * (n / 3 + 1) + 1;
+	char *b = malloc(cap);
+	json_t *s = NULL;
+	if (b && lw_base64_encode((const unsigned char *)key, n, b, cap) == 0)
+		s = json_pack("{s:s}", "value", b);
+	if (b)
+		memset(b, 0, cap);
+	free(b);
+	return s;
+}
+
+/* Sets the gateway's LNS fields; then each recorded LINK key's rights (minus
+ * LINK when take_link, as recorded otherwise). */
+static int set_lns(struct src_gateways *g, const char *id, const char *address, json_t *secret,
+		   const json_t *link_keys, bool take_link, struct src_err *err)
+{
+	struct tgw_error e = {0};
+	json_t *gw = json_pack("{s:s}", "gateway_server_address", address);
+	json_t *paths = json_pack("[s]", "gateway_server_address");
+	if (secret) {
+		json_object_set(gw, "lbs_lns_secret", secret);
+		json_array_append_new(paths, json_string("lbs_lns_secret"));
+	}
+	int rc = tgw_update(&g->api, id, gw, paths, &e);
+	json_decref(gw);
+	json_decref(paths);
+	if (rc < 0) {
+		say(err, "setting its LNS (needs SETTINGS_BASIC and WRITE_SECRETS)", id, &e);
+		tgw_error_clear(&e);
+		return -1;
+	}
+	size_t i;
+	json_t *k;
+	json_array_foreach(link_keys, i, k)
+	{
+		const char *kid = json_string_value(json_object_get(k, "id"));
+		const json_t *r = json_object_get(k, "rights");
+		if (has(r, "RIGHT_GATEWAY_ALL") || has(r, "RIGHT_ALL")) {
+			if (take_link)
+				log_warn(
+				    "gateway %s: API key %s has all rights; LINK is left on it "
+				    "(the gateway asks CUPS only when its LNS connection fails)",
+				    id, kid ? kid : "?");
+			continue;
+		}
+		json_t *want = json_array();
+		size_t j;
+		json_t *v;
+		json_array_foreach(r, j, v)
+		{
+			if (!take_link || strcmp(json_string_value(v), "RIGHT_GATEWAY_LINK") != 0)
+				json_array_append(want, v);
+		}
+		/* Never none: TTS deletes a key given no rights; INFO is harmless. */
+		if (!json_array_size(want))
+			json_array_append_new(want, json_string("RIGHT_GATEWAY_INFO"));
+		rc = kid ? tgw_key_set_rights(&g->api, id, kid, want, &e) : -1;
+		json_decref(want);
+		if (rc < 0) {
+			say(err, take_link ? "taking LINK from its LNS key" : "giving LINK back",
+			    id, &e);
+			tgw_error_clear(&e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int gw_lns_point(struct src_gateways *g, const char *id, const char *address,
+			const char *key, const json_t *state, struct src_err *err)
+{
+	json_t *sec = secret_of(key);
+	int rc = set_lns(g, id, address, sec, json_object_get(state, "link_keys"), true, err);
+	json_decref(sec);
+	return rc;
+}
+
+static int gw_lns_restore(struct src_gateways *g, const char *id, const json_t *state,
+			  struct src_err *err)
+{
+	const char *addr = json_string_value(json_object_get(state, "gateway_server_address"));
+	json_t *sec = json_object_get(state, "lbs_lns_secret");
+	return set_lns(g, id, addr ? addr : "", json_is_object(sec) ? sec : NULL,
+		       json_object_get(state, "link_keys"), false, err);
+}
+
 const struct src_gateway_ops tts_gateway_ops = {
     .open = gw_open,
     .list = gw_list,
     .export_gateway = gw_export,
     .close = gw_close,
+    .lns_read = gw_lns_read,
+    .lns_point = gw_lns_point,
+    .lns_restore = gw_lns_restore,
 };

@@ -93,6 +93,7 @@ struct emu_config {
 	size_t log_max;
 	unsigned gateway_limit;	   /* --gateway-limit: 0 = none */
 	const char *seed_gateways; /* --seed-gateways FILE */
+	bool cups_uri_update;	   /* --cups-uri-update: gcs.basic-station.allow-cups-uri-update */
 };
 
 /* ---- store -------------------------------------------------------------- */
@@ -162,8 +163,10 @@ struct emu_req {
 #define EMU_MAX_HEADERS 12
 struct emu_resp {
 	unsigned status;
-	json_t *body;	  /* owned */
-	const char *text; /* when set: a plain-text body instead of JSON (static) */
+	json_t *body;	    /* owned */
+	const char *text;   /* when set: a plain-text body instead of JSON (static) */
+	unsigned char *bin; /* when set: an application/octet-stream body (owned), e.g. CUPS */
+	size_t bin_len;
 	size_t nheaders;
 	struct {
 		char name[32];

@@ -32,6 +32,7 @@ struct emu_gw {
 	json_t *euis;
 	json_t *keys;
 	json_t *stats;
+	json_t *lns; /* gateway id → the key id its LNS connection used (cups.c) */
 };
 
 /* Who calls: the key's account (or gateway) and the key's rights. */
@@ -73,6 +74,16 @@ void emu_gw_default_bools(json_t *gw);
 /* The admin route's connection update (lock held). */
 int emu_gw_conn_seed(struct emu_gw *g, const char *id, const json_t *conn, char *err,
 		     size_t errcap);
+
+/* cups.c: POST /update-info and /_emulator/lns/EUI; false when the route is
+ * neither. */
+bool emu_cups(struct emu *e, const char *method, const char *url, const char *authorization,
+	      const char *body, size_t len, struct emu_resp *rs);
+/* Ends LNS connections as the Gateway Server does: the one of gateway_id
+ * (its gateway_server_address changed, or it was deleted), and every one
+ * made with key_id (the key lost LINK, or was deleted). Either may be NULL.
+ * Lock held. */
+void emu_lns_drop(struct emu_gw *g, const char *gateway_id, const char *key_id);
 
 /* auth.c */
 int emu_parse_auth(const char *authorization, char *buf, size_t cap, const char **id,

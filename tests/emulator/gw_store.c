@@ -165,6 +165,7 @@ struct emu_gw *emu_gw_new(void)
 	g->euis = json_object();
 	g->keys = json_object();
 	g->stats = json_object();
+	g->lns = json_object();
 	return g;
 }
 
@@ -175,6 +176,7 @@ static void gw_clear(struct emu_gw *g)
 	json_object_clear(g->euis);
 	json_object_clear(g->keys);
 	json_object_clear(g->stats);
+	json_object_clear(g->lns);
 }
 
 void emu_gw_free(struct emu_gw *g)
@@ -187,6 +189,7 @@ void emu_gw_free(struct emu_gw *g)
 	json_decref(g->euis);
 	json_decref(g->keys);
 	json_decref(g->stats);
+	json_decref(g->lns);
 	pthread_rwlock_destroy(&g->lock);
 	free(g);
 }

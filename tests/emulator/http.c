@@ -364,9 +364,18 @@ static bool inject_fault(struct emu *e, unsigned long seq, const char *method, c
 
 static enum MHD_Result respond(struct MHD_Connection *con, struct emu_resp *rs)
 {
-	char *text = rs->text ? strdup(rs->text)
-			      : json_dumps(rs->body, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	size_t n = text ? strlen(text) : 0;
+	char *text = NULL;
+	size_t n = 0;
+	bool bin = rs->bin != NULL;
+	if (bin) {
+		text = (char *)rs->bin; /* handed over to the response */
+		n = rs->bin_len;
+		rs->bin = NULL;
+	} else {
+		text = rs->text ? strdup(rs->text)
+				: json_dumps(rs->body, JSON_COMPACT | JSON_REAL_PRECISION(9));
+		n = text ? strlen(text) : 0;
+	}
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
 	if (!r) {
@@ -376,7 +385,9 @@ static enum MHD_Result respond(struct MHD_Connection *con, struct emu_resp *rs)
 	char rid[37];
 	emu_request_id(rid);
 	MHD_add_response_header(r, "Content-Type",
-				rs->text ? "text/plain; charset=utf-8" : "application/json");
+				bin	   ? "application/octet-stream"
+				: rs->text ? "text/plain; charset=utf-8"
+					   : "application/json");
 	MHD_add_response_header(r, "X-Request-Id", rid);
 	for (size_t i = 0; i < rs->nheaders; i++)
 		MHD_add_response_header(r, rs->headers[i].name, rs->headers[i].value);
@@ -431,7 +442,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 
 	struct emu_resp rs = {0};
 	if (!cr->api) {
-		if (!emu_uplink_admin(e, method, url, cr->body, cr->len, &rs) &&
+		const char *authz = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_AUTHORIZATION);
+		if (!emu_cups(e, method, url, authz, cr->body, cr->len, &rs) &&
+		    !emu_uplink_admin(e, method, url, cr->body, cr->len, &rs) &&
 		    !emu_gw_admin(e, method, url, cr->body, cr->len, &rs))
 			admin(e, method, url, &rs);
 	} else {

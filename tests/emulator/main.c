@@ -25,6 +25,8 @@ static const struct option_doc {
     {"seed-gateways", "FILE",
      "JSON lines {\"gateway\":{...},\"owner\":{\"user_id\":...}[,\"connection\":{...}]}"},
     {"gateway-limit", "N", "tenant_entity_limit: at most N gateways (default: no limit)"},
+    {"cups-uri-update", NULL,
+     "CUPS redirects to target_cups_uri (gcs.basic-station.allow-cups-uri-update; default off)"},
     {"latency-ms", "N", "sleep N ms in every API request"},
     {"rate-limit", "N", "requests per minute per key (token bucket); 0 = off"},
     {"rate-limit-class", "CLASS=N[/B]",
@@ -368,6 +370,8 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 			return 1;
 		} else if (!strcmp(name, "quiet")) {
 			c->quiet = true;
+		} else if (!strcmp(name, "cups-uri-update")) {
+			c->cups_uri_update = true;
 		} else if (!strcmp(name, "host")) {
 			c->host = val;
 		} else if (!strcmp(name, "seed")) {

@@ -1033,6 +1033,12 @@ static void gw_update(struct gcall *c, const char *id)
 	}
 	if (eui_masked && old_eui)
 		json_object_del(g->euis, old_eui);
+	/* The GS drops a gateway whose address changed (TTS >= 3.28.2). */
+	const char *old_addr = json_string_value(json_object_get(stored, "gateway_server_address"));
+	const char *new_addr = json_string_value(json_object_get(req, "gateway_server_address"));
+	if (emu_mask_has(c->mask, "gateway_server_address") &&
+	    !is(old_addr ? old_addr : "", new_addr ? new_addr : ""))
+		emu_lns_drop(g, id, NULL);
 	json_array_foreach(c->mask, i, p)
 	{
 		if (!is(json_string_value(p), "frequency_plan_id"))
@@ -1072,6 +1078,7 @@ static void gw_delete(struct gcall *c, const char *id, bool restore)
 		char now[32];
 		emu_now(now);
 		json_object_set_new(gw, "deleted_at", json_string(now));
+		emu_lns_drop(g, id, NULL);
 		if (eui)
 			json_object_del(g->euis, eui);
 	} else {
@@ -1333,6 +1340,7 @@ static void key_one(struct gcall *c, const char *id, const char *kid, const char
 	}
 	if (del) {
 		json_object_del(g->keys, kid);
+		emu_lns_drop(g, NULL, kid);
 		emu_resp_json(c->rs, 200, json_object());
 		goto out;
 	}
@@ -1359,10 +1367,15 @@ static void key_one(struct gcall *c, const char *id, const char *kid, const char
 			goto out;
 		if (json_array_size(want) == 0) {
 			json_object_del(g->keys, kid); /* empty rights delete the key */
+			emu_lns_drop(g, NULL, kid);
 			emu_resp_json(c->rs, 200, json_object());
 			goto out;
 		}
 		json_object_set(meta, "rights", want);
+		/* Without LINK the key no longer holds its LNS connection. */
+		if (!has_right(want, "RIGHT_GATEWAY_LINK") &&
+		    !has_right(want, "RIGHT_GATEWAY_ALL") && !has_right(want, "RIGHT_ALL"))
+			emu_lns_drop(g, NULL, kid);
 	}
 	if (put) {
 		char now[32];

@@ -101,7 +101,13 @@ int coverage_add(struct coverage *cv, const json_t *dev, const char *where, bool
 	json_t *up;
 	json_array_foreach(jp_get(dev, "mac_state.recent_uplinks"), i, up)
 	{
-		json_array_append_new(ups, uplink_gateways(up));
+		/* An uplink that names no gateway (no rx_metadata) says nothing
+		 * about who heard it: it is not counted either way. */
+		json_t *gws = uplink_gateways(up);
+		if (json_array_size(gws))
+			json_array_append_new(ups, gws);
+		else
+			json_decref(gws);
 	}
 	json_object_set_new(d, "ups", ups);
 	return json_array_append_new(cv->devs, d);

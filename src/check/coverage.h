@@ -23,7 +23,8 @@
  *      coverage-b, with the share);
  *   C  none heard by a movable gateway (error coverage-c: do not move the
  *      session; export with --no-session, or add the gateway);
- *   D  no recent uplinks (warning coverage-d: unknown).
+ *   D  no recent uplinks (warning coverage-d: unknown); an uplink whose
+ *      rx_metadata names no gateway is not counted.
  * The plan is the set of movable gateways that hear the devices of classes
  * A and B. A gateway of the plan that also hears devices that stay behind
  * (class C, or refused by another rule) is warned about (coverage-stay-behind):

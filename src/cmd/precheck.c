@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check/coverage.h"
+#include "check/coverage_fetch.h"
 #include "core/strbuf.h"
 #include "ui/log.h"
 
@@ -30,12 +32,83 @@ int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts
 	return p->checker ? 0 : -1;
 }
 
+void precheck_coverage(struct precheck *p, const struct config *cfg)
+{
+	char why[300];
+	int rc = coverage_source_open(cfg, &p->cov_src, why, sizeof why);
+	p->coverage = true;
+	p->cov_rights = json_object();
+	p->cov_plan = json_array();
+	if (rc < 0) {
+		log_warn("coverage: %s; every gateway counts as movable", why);
+		p->cov_src = NULL;
+	} else if (rc == 0) {
+		log_info("coverage: offline (%s): every gateway that heard a device counts as one "
+			 "you move with it",
+			 why);
+	}
+}
+
+/* The rights lookup, once per gateway (p->mu held). */
+static int cached_rights(void *ctx, const char *gateway_id, json_t **rights, char *err,
+			 size_t errlen)
+{
+	struct precheck *p = ctx;
+	json_t *c = json_object_get(p->cov_rights, gateway_id);
+	if (c) {
+		*rights = json_incref(c);
+		return 0;
+	}
+	int rc = coverage_source_rights(p->cov_src, gateway_id, rights, err, errlen);
+	if (rc == 0)
+		json_object_set(p->cov_rights, gateway_id, *rights);
+	if (rc == -2) {
+		log_warn("coverage: %s; offline from here: every gateway counts as movable", err);
+		coverage_source_close(p->cov_src);
+		p->cov_src = NULL;
+	}
+	return rc;
+}
+
+/* The device's coverage findings, appended to found; the number of errors. */
+static int coverage_device(struct precheck *p, const json_t *dev, const char *where, json_t *found)
+{
+	struct coverage *cv = coverage_new();
+	if (!cv || coverage_add(cv, dev, where, true) < 0) {
+		coverage_free(cv);
+		return 0;
+	}
+	struct coverage_summary sum = {0};
+	int errors = coverage_run(cv, p->cov_src ? cached_rights : NULL, p, found, &sum);
+	p->cov_n[0] += sum.a;
+	p->cov_n[1] += sum.b;
+	p->cov_n[2] += sum.c;
+	p->cov_n[3] += sum.d;
+	if (sum.a + sum.b) { /* classes A and B: their gateways move with them */
+		size_t i, j;
+		json_t *g, *h;
+		json_array_foreach(sum.plan, i, g)
+		{
+			bool have = false;
+			json_array_foreach(p->cov_plan, j, h) have |= json_equal(g, h);
+			if (!have)
+				json_array_append(p->cov_plan, g);
+		}
+	}
+	coverage_summary_release(&sum);
+	coverage_free(cv);
+	return errors;
+}
+
 int precheck_device(struct precheck *p, const json_t *dev, const char *where, char *err,
 		    size_t errlen)
 {
 	json_t *found = json_array();
 	pthread_mutex_lock(&p->mu);
 	int errors = checker_device(p->checker, dev, where, found);
+	/* A device refused by another rule stays behind: not classified. */
+	if (p->coverage && errors == 0)
+		errors += coverage_device(p, dev, where, found);
 	p->devices++;
 	size_t i;
 	json_t *f;
@@ -123,6 +196,21 @@ void precheck_summary(struct precheck *p)
 {
 	const char *rule;
 	json_t *r;
+	if (p->coverage && p->cov_n[0] + p->cov_n[1] + p->cov_n[2] + p->cov_n[3]) {
+		struct strbuf sb = STRBUF_INIT;
+		size_t i;
+		json_t *g;
+		json_array_foreach(p->cov_plan, i, g)
+		{
+			strbuf_addsep(&sb, ", ");
+			strbuf_addstr(&sb, json_string_value(g));
+		}
+		log_info("coverage: A %zu, B %zu, C %zu, D %zu; the gateways that hear the moved "
+			 "devices (move them too: tts gateways switch, gateways import): %s",
+			 p->cov_n[0], p->cov_n[1], p->cov_n[2], p->cov_n[3],
+			 sb.len ? sb.buf : "none");
+		strbuf_release(&sb);
+	}
 	json_object_foreach(p->by_rule, rule, r)
 	{
 		json_t *ex = json_object_get(r, "example");
@@ -141,6 +229,9 @@ void precheck_free(struct precheck *p)
 	if (!p->all)
 		return; /* never initialised */
 	checker_free(p->checker);
+	coverage_source_close(p->cov_src);
+	json_decref(p->cov_rights);
+	json_decref(p->cov_plan);
 	json_decref(p->all);
 	json_decref(p->by_rule);
 	pthread_mutex_destroy(&p->mu);

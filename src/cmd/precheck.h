@@ -15,6 +15,7 @@
 #include "check/check.h"
 
 struct tts_api;
+struct coverage_source;
 
 struct precheck {
 	struct checker *checker;
@@ -24,6 +25,15 @@ struct precheck {
 	json_t *all;	    /* every finding (when keep_all), else none */
 	json_t *by_rule;    /* rule → {"count": n, "example": finding} (warnings) */
 	size_t devices;
+	/* Coverage inside a migration (precheck_coverage): each device's class
+	 * from its recent uplinks and the source key's rights on their gateways,
+	 * each gateway asked once (cov_rights caches the answers); cov_src NULL:
+	 * offline (every gateway counts as movable). */
+	bool coverage;
+	struct coverage_source *cov_src;
+	json_t *cov_rights;
+	json_t *cov_plan; /* the gateways that hear moved devices, first heard first */
+	size_t cov_n[4];  /* devices of classes A, B, C, D */
 };
 
 /* dest may be NULL (offline). cross_device: also the rules across devices
@@ -38,6 +48,16 @@ int precheck_device(struct precheck *p, const json_t *dev, const char *where, ch
 		    size_t errlen);
 
 struct config;
+
+/*
+ * Runs `check --coverage` on every device the migration moves with its
+ * session (check/coverage.h): a class C device (never heard by a gateway the
+ * source key may move) is refused with rule coverage-c (--allow coverage-c
+ * moves it anyway), B and D are warned about. The rights are asked with the
+ * source's TTS_API_KEY (--api-key) at its Identity Server; without them it
+ * is offline and says so once.
+ */
+void precheck_coverage(struct precheck *p, const struct config *cfg);
 
 /* The Console's import fallbacks (--fallback-frequency-plan-id,
  * --fallback-lorawan-version, --fallback-lorawan-phy-version): fills what

@@ -400,6 +400,11 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* A source with gateways records which gateways heard each device:
+	 * a device no movable gateway hears must not be moved with its session
+	 * (Packet Broker routes its DevAddr back to the source). */
+	if (m->ops->gateways)
+		precheck_coverage(&m->pre, cfg);
 	return 0;
 }
 

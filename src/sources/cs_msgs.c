@@ -389,41 +389,54 @@ static int decode_profile(const void *buf, size_t len, struct cs_profile *p)
  * item(ud, field) into a slot of size bytes at the end of *items, which
  * grows (*n of them). -1 when malformed, an item refused, or no memory.
  */
-static int decode_page(const void *buf, size_t len, uint32_t *total, void **items, size_t *n,
+static int decode_page(const void *buf, size_t len, uint32_t *total, void **items, size_t *count,
 		       size_t size, bool (*item)(void *slot, const struct pb_field *g))
 {
 	struct pb_reader r;
 	struct pb_field f;
 	int rc;
-	size_t cap = 0;
+	size_t n = 0, cap = 0;
+	char *all = NULL;
 	pb_reader_init(&r, buf, len);
 	while ((rc = pb_next(&r, &f)) > 0) {
 		if (f.num == 1 && !get_u32(&f, total))
-			return -1;
+			break;
 		if (f.num != 2)
 			continue;
-		if (f.wt != PB_LEN)
-			return -1;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			void *p = realloc(*items, cap * size);
-			if (!p)
-				return -1;
-			*items = p;
+		if (f.wt != PB_LEN) {
+			rc = -1;
+			break;
 		}
-		void *slot = (char *)*items + *n * size;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char *p = realloc(all, cap * size);
+			if (!p) {
+				rc = -1;
+				break;
+			}
+			all = p;
+		}
+		void *slot = all + n * size;
 		memset(slot, 0, size);
 		struct pb_reader in;
 		struct pb_field g;
 		int irc;
 		pb_reader_init(&in, f.data, f.len);
 		while ((irc = pb_next(&in, &g)) > 0)
-			if (!item(slot, &g))
-				return -1;
-		if (irc < 0)
-			return -1;
-		(*n)++;
+			if (!item(slot, &g)) {
+				irc = -1;
+				break;
+			}
+		if (irc < 0) {
+			rc = -1;
+			break;
+		}
+		n++;
 	}
+	if (rc > 0) /* the total_count was no uint32 */
+		rc = -1;
+	*items = all;
+	*count = n;
 	return rc;
 }
 

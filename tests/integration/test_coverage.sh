@@ -161,6 +161,36 @@ TTS_APP_ID=src-app TTS_API_URL="$E" run_tool tts device otaa-session
 assert_rc "export without any key: exit 2" 2
 assert_contains "export without any key: names TTS_API_KEY too" "$ERR" "TTS_API_KEY"
 
+# --- inside --to-dest: class C is not moved with its session (issue 14) -------------------------
+grep -E '"device_id":"dev-(a|c|d)"' "$TMP/devs.jsonl" >"$TMP/mig-seed.jsonl"
+start_emu MS --api-key "$KEY" --seed "$TMP/mig-seed.jsonl" --seed-gateways "$TMP/gws.jsonl" --user-key "$ALICE=alice"
+start_emu MD --api-key "$KEY"
+mig() {
+	TTS_API_URL="$MS" TTS_API_KEY="$ALICE" TTS_APP_ID=source-app TTS_APP_API_KEY="$KEY" \
+		DEST_TTS_API_URL="$MD" DEST_TTS_APP_ID=cloud-app DEST_TTS_APP_API_KEY="$KEY" \
+		run_tool tts application source-app --to-dest --journal "$TMP/cov.db" "$@" </dev/null
+}
+emu_clear_requests "$MS"
+mig
+assert_rc "--to-dest with a class C device: exit 1" 1
+assert_contains "class C: refused, one line naming the rule and how to force it" "$ERR" \
+	"(check coverage-c; --allow coverage-c imports it anyway)"
+assert_contains "class C: the device is named" "$ERR" "dev-c"
+assert_eq "class A and D moved, C not" '["dev-a","dev-d"]' \
+	"$(curl -s -H "Authorization: Bearer $KEY" "$MD/api/v3/applications/cloud-app/devices" | jq -c '[.end_devices[].ids.device_id] | sort')"
+assert_eq "class C: still at the source" 1 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "$MS/api/v3/applications/source-app/devices/dev-c" | grep -c 200)"
+assert_contains "the summary: classes and the gateways to move" "$ERR" \
+	"coverage: A 1, B 0, C 1, D 1; the gateways that hear the moved devices (move them too: tts gateways switch, gateways import): alice-gw-1, alice-gw-2"
+assert_contains "class D: one warning line for them all" "$ERR" "1 device: coverage-d"
+assert_eq "each gateway's rights asked once, at the source" '["alice-gw-1","alice-gw-2","bob-gw","ghost-gw"]' \
+	"$(emu_requests "$MS" | jq -c '[.[] | select(.path | test("^/api/v3/gateways/[^/]+/rights$")) | .path | capture("gateways/(?<g>[^/]+)/rights").g] | sort')"
+no_key_in "--to-dest with coverage"
+mig --allow coverage-c
+assert_rc "--allow coverage-c: exit 0" 0
+assert_eq "--allow coverage-c: the class C device moved too" '["dev-a","dev-c","dev-d"]' \
+	"$(curl -s -H "Authorization: Bearer $KEY" "$MD/api/v3/applications/cloud-app/devices" | jq -c '[.end_devices[].ids.device_id] | sort')"
+
 # --- usage ---------------------------------------------------------------------------------------
 run_tool check --coverage --api-url "ftp://x" --api-key "$ALICE" "$TMP/devs.jsonl"
 assert_rc "a bad source URL: exit 2" 2

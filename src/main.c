@@ -169,6 +169,28 @@ static int check_flags(struct args *a, const struct cmd_spec *c, const char *nam
 	return rc < 0 ? EXIT_USAGE : rc;
 }
 
+/* `SOURCE gateways ...` and `SOURCE gateways switch ...`: the command's help,
+ * its flags checked under its name with the source's scope, then its runner
+ * with the words after the first nwords as items. */
+static int source_command(struct args *a, enum cmd_id id, const struct source_ops *src, int help,
+			  size_t nwords)
+{
+	const struct cmd_spec *c = &cmd_specs[id];
+	if (help) {
+		cmd_print_help(c, src, false);
+		return EXIT_OK;
+	}
+	static char name[96];
+	snprintf(name, sizeof name, "%s %s", src->name, c->name);
+	int rc = check_flags(a, c, name, src);
+	if (rc)
+		return rc;
+	struct invocation inv = {.args = a, .src = src};
+	inv.items = a->words + nwords;
+	inv.nitems = a->nwords - nwords;
+	return runners[id](&inv);
+}
+
 static int dispatch(struct args *a)
 {
 	int help, version, has_source;
@@ -235,42 +257,13 @@ static int dispatch(struct args *a)
 	bool legacy = false;
 	const struct source_ops *src = source_find(w0);
 	if (src) {
-		bool sw = a->nwords > 2 && strcmp(a->words[1], "gateways") == 0 &&
-			  strcmp(a->words[2], "switch") == 0;
-		if (sw && src->gateways && src->gateways->lns_point) {
-			const struct cmd_spec *g = &cmd_specs[CMD_GATEWAYS_SWITCH];
-			if (help) {
-				cmd_print_help(g, src, false);
-				return EXIT_OK;
-			}
-			static char sname[96];
-			snprintf(sname, sizeof sname, "%s %s", src->name, g->name);
-			int rc = check_flags(a, g, sname, src);
-			if (rc)
-				return rc;
-			inv.src = src;
-			inv.items = a->words + 3;
-			inv.nitems = a->nwords - 3;
-			return cmd_gateways_switch(&inv);
-		}
-		if (sw && src->gateways)
+		bool gw = a->nwords > 1 && strcmp(a->words[1], "gateways") == 0 && src->gateways;
+		bool sw = gw && a->nwords > 2 && strcmp(a->words[2], "switch") == 0;
+		if (sw && !src->gateways->lns_point)
 			return usage("this source's gateways cannot be switched through its CUPS");
-		if (a->nwords > 1 && strcmp(a->words[1], "gateways") == 0 && src->gateways) {
-			const struct cmd_spec *g = &cmd_specs[CMD_GATEWAYS];
-			if (help) {
-				cmd_print_help(g, src, false);
-				return EXIT_OK;
-			}
-			static char gname[96];
-			snprintf(gname, sizeof gname, "%s %s", src->name, g->name);
-			int rc = check_flags(a, g, gname, src);
-			if (rc)
-				return rc;
-			inv.src = src;
-			inv.items = a->words + 2;
-			inv.nitems = a->nwords - 2;
-			return cmd_gateways_export(&inv);
-		}
+		if (gw)
+			return source_command(a, sw ? CMD_GATEWAYS_SWITCH : CMD_GATEWAYS, src, help,
+					      sw ? 3 : 2);
 		/* New form: SOURCE device|application ... */
 		mode = a->nwords > 1 ? mode_of(a->words[1]) : -1;
 		if (mode < 0) {

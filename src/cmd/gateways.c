@@ -143,21 +143,6 @@ struct gw_import {
 	size_t total, created, there, failed, keys;
 };
 
-static int write_all(int fd, const char *s)
-{
-	size_t n = strlen(s);
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* One section per gateway in the keys file, the keys as the files a
  * gateway reads (tc.key, cups.key: "Authorization: Bearer KEY" + CRLF). */
 static int save_key(void *ud, const char *gateway_id, enum gwdest_kind kind, const char *key_id,
@@ -195,7 +180,7 @@ static int save_key(void *ud, const char *gateway_id, enum gwdest_kind kind, con
 			    "https://%s:443\n# cups.key (the next line, CRLF-terminated):\n"
 			    "Authorization: Bearer %s\r\n",
 			    key_id, host, key);
-	int rc = write_all(r->keys_fd, sb.buf) < 0 || fsync(r->keys_fd) < 0 ? -1 : 0;
+	int rc = out_write_all(r->keys_fd, sb.buf, sb.len) < 0 || fsync(r->keys_fd) < 0 ? -1 : 0;
 	memset(sb.buf, 0, sb.len);
 	strbuf_release(&sb);
 	if (rc < 0)

@@ -51,20 +51,6 @@ struct sw {
 	size_t total, switched, connected, timed_out, failed, already;
 };
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Appends {"gateway_id","recorded_at","state"} to the record, durably. */
 static int record(const char *path, const char *id, const json_t *state, char *err, size_t errlen)
 {
@@ -82,8 +68,10 @@ static int record(const char *path, const char *id, const json_t *state, char *e
 	int rc = -1;
 	if (s) {
 		size_t n = strlen(s);
-		rc = write_all(fd, s, n) == 0 && write_all(fd, "\n", 1) == 0 && fsync(fd) == 0 ? 0
-											       : -1;
+		rc = out_write_all(fd, s, n) == 0 && out_write_all(fd, "\n", 1) == 0 &&
+			     fsync(fd) == 0
+			 ? 0
+			 : -1;
 		memset(s, 0, n);
 		free(s);
 	}

@@ -27,7 +27,7 @@ void out_guard_std_fds(void)
 	}
 }
 
-static int write_all(int fd, const char *buf, size_t n)
+int out_write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, buf, n);
@@ -256,8 +256,8 @@ static int write_locked(struct out_sink *o, const char *line, char *err, size_t 
 	/* Backup first: if the main write fails, the line is still kept. */
 	if (o->backup_fd >= 0) {
 		off_t size = file_size(o->backup_fd);
-		if (write_all(o->backup_fd, line, n) < 0 || write_all(o->backup_fd, "\n", 1) < 0 ||
-		    fsync(o->backup_fd) < 0) {
+		if (out_write_all(o->backup_fd, line, n) < 0 ||
+		    out_write_all(o->backup_fd, "\n", 1) < 0 || fsync(o->backup_fd) < 0) {
 			snprintf(err, errlen, "writing backup %s: %s", o->backup_path,
 				 strerror(errno));
 			cut_back(o->backup_fd, size);
@@ -274,7 +274,7 @@ static int write_locked(struct out_sink *o, const char *line, char *err, size_t 
 	memcpy(buf, line, n);
 	buf[n] = '\n';
 	off_t size = o->durable ? file_size(o->fd) : -1;
-	int rc = write_all(o->fd, buf, n + 1);
+	int rc = out_write_all(o->fd, buf, n + 1);
 	memset(buf, 0, n + 1);
 	free(buf);
 	if (rc < 0 || (o->durable && !o->batch && fsync(o->fd) < 0)) {

@@ -57,6 +57,9 @@ int out_open(struct out_sink *o, const char *path, enum out_backup backup, char 
  * narrowed to 0600 before anything is written. Returns the fd or -1. */
 int out_open_private(const char *path, int flags, const char *what, char *err, size_t errlen);
 
+/* Writes all n bytes (retrying short writes and EINTR); 0 or -1 (errno). */
+int out_write_all(int fd, const char *buf, size_t n);
+
 /* fsyncs the directory holding path (a new file's name is durable then). */
 int out_fsync_dir_of(const char *path);
 

@@ -610,11 +610,18 @@ struct conv {
 	json_t *dev, *ms; /* the device and its mac_settings */
 };
 
-static int fail(struct conv *x, const char *field, const char *why)
+/* Drops the device being built; -1 (err already says why). */
+static int drop(struct conv *x)
 {
 	json_decref(x->dev);
 	json_decref(x->ms);
 	x->dev = x->ms = NULL;
+	return -1;
+}
+
+static int fail(struct conv *x, const char *field, const char *why)
+{
+	drop(x);
 	return bad(x->err, x->eui, field, why);
 }
 
@@ -757,12 +764,8 @@ static int root_keys(struct conv *x, bool v11, bool *has)
 	*has = false;
 	if (rc < 0) {
 		strbuf_release(&ans);
-		if (!x->err->not_found) {
-			json_decref(x->dev);
-			json_decref(x->ms);
-			x->dev = x->ms = NULL;
-			return -1;
-		}
+		if (!x->err->not_found)
+			return drop(x);
 		x->err->not_found = false;
 		return 0;
 	}
@@ -804,10 +807,7 @@ static int session(struct conv *x, const char *mac, const char *phy, bool otaa, 
 	*has = false;
 	if (rc < 0) {
 		strbuf_release(&ans);
-		json_decref(x->dev);
-		json_decref(x->ms);
-		x->dev = x->ms = NULL;
-		return -1;
+		return drop(x);
 	}
 	rc = cs_decode_activation(ans.buf, ans.len, &a);
 	strbuf_release(&ans);
@@ -877,11 +877,8 @@ static int session(struct conv *x, const char *mac, const char *phy, bool otaa, 
 	memset(&a, 0, sizeof a);
 	memset(aps, 0, sizeof aps);
 	if (rc < 0) {
-		json_decref(x->dev);
-		json_decref(x->ms);
-		x->dev = x->ms = NULL;
 		snprintf(x->err->msg, sizeof x->err->msg, "device %s: %s", x->eui, e);
-		return -1;
+		return drop(x);
 	}
 	json_object_set_new(x->dev, "session", sess);
 	json_object_set_new(x->dev, "mac_state", mst);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: two local emulated The Things Stack deployments ("Sandbox" with
 # an application of devices that have active sessions, "Cloud" empty), then
-# the seed's workflow with ttn-lw-migrate, showing each step.
+# the seed's workflow with ttn-lw-migrate, showing each step; at the end a
+# Basic Station gateway moved through its CUPS and the devices' uplinks heard
+# by the Cloud.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
@@ -78,5 +80,49 @@ run "$BIN" status --journal migration.db
 echo
 echo "A migrated session, read back from the Cloud (keys shortened):"
 curl -s "$CLOUD2/_emulator/devices" | jq -c '.ns[0] | {device: .ids.device_id, dev_addr: .session.dev_addr, f_cnt_up: .session.last_f_cnt_up, f_nwk_s_int_key: (.session.keys.f_nwk_s_int_key.key[0:6] + "..."), channels: (.mac_state.current_parameters.channels | length)}'
+
+say "5. The gateway moves too, and the devices are heard at the destination"
+# A Basic Station gateway on the Sandbox's CUPS (tests/simgw) and devices sending uplinks
+# with their real sessions through it (tests/simdev): the definition of done.
+"$ROOT/tests/fixtures/gen-devices.sh" 3 roof roof >"$WORK/roof.jsonl"
+printf '%s\n' '{"gateway":{"ids":{"gateway_id":"gw-roof","eui":"00800000A00000F1"},"name":"Roof","attributes":{"cups-last-seen":"2026-01-01T00:00:00Z"},"gateway_server_address":"sandbox.example","frequency_plan_ids":["EU_863_870_TTN"],"enforce_duty_cycle":true},"owner":{"user_id":"alice"}}' >"$WORK/roof-gw.jsonl"
+ALICE=NNSXS.ALICE.DEMOSECRET CAROL=NNSXS.CAROL.DEMOSECRET
+start sandbox3 "$WORK/roof.jsonl" --api-key NNSXS.EMULATOR.SECRET --seed-gateways "$WORK/roof-gw.jsonl" --user-key "$ALICE=alice"
+SANDBOX3=$URL
+start cloud3 "" --api-key NNSXS.EMULATOR.SECRET --user-key "$CAROL=carol"
+CLOUD3=$URL
+api() { curl -s -X "$1" -H "Authorization: Bearer $ALICE" "$SANDBOX3/api/v3/gateways/gw-roof$2" -d "$3"; }
+CUPS_KEY=$(api POST /api-keys '{"name":"cups","rights":["RIGHT_GATEWAY_INFO","RIGHT_GATEWAY_SETTINGS_BASIC","RIGHT_GATEWAY_READ_SECRETS"]}' | jq -r .key)
+LNS_KEY=$(api POST /api-keys '{"name":"lns","rights":["RIGHT_GATEWAY_INFO","RIGHT_GATEWAY_LINK"]}' | jq -r .key)
+api PUT "" "{\"gateway\":{\"lbs_lns_secret\":{\"value\":\"$(printf %s "$LNS_KEY" | base64 -w0)\"}},\"field_mask\":{\"paths\":[\"lbs_lns_secret\"]}}" >/dev/null
+"$BUILD/simgw" --eui 00800000A00000F1 --cups "$SANDBOX3" --cups-key "$CUPS_KEY" --lns "sandbox.example=$SANDBOX3" \
+	--lns "cloud.example=$CLOUD3" --seconds 120 --tick-ms 100 >"$WORK/simgw.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+echo "gw-roof (Basic Station, CUPS at the Sandbox): $(jq -r 'select(.event == "connected") | "connected to " + .tc_uri' "$WORK/simgw.log" | tail -n1)"
+export TTS_API_URL=$SANDBOX3 TTS_APP_ID=roof TTS_API_KEY=$ALICE TTS_USER_ID=alice
+export DEST_TTS_API_URL=$CLOUD3 DEST_TTS_APP_ID=roof DEST_TTS_API_KEY=$CAROL DEST_TTS_USER_ID=carol
+uplinks() { # WHEN: one uplink per device through gw-roof; who accepted it
+	"$BIN" tts application roof --dry-run 2>/dev/null >"$WORK/roof-now.jsonl"
+	"$BUILD/simdev" --emu "$SANDBOX3" --emu "$CLOUD3" --gateway gw-roof --count 1 \
+		--f-cnt "$1" "$WORK/roof-now.jsonl" |
+		jq -r --arg s "$SANDBOX3" --arg c "$CLOUD3" '"  " + .device_id + " FCnt " + (.f_cnt | tostring) + ": " +
+			(if (.accepted_by | index($c)) then "heard by the Cloud" elif (.accepted_by | index($s)) then "heard by the Sandbox" else "lost" end)'
+}
+echo "uplinks before the move:"
+uplinks 100
+show() { printf '$ %s\n' "$*"; }
+show "$BIN" tts application roof --to-dest --keep-source --journal roof.db
+"$BIN" tts application roof --to-dest --keep-source --journal roof.db 2>&1 | grep -E 'coverage:|migrated' | cut -c1-200
+echo "(--keep-source: the Sandbox copies stay, frozen; the Cloud copies now serve the devices)"
+run "$BIN" tts gateways gw-roof -o gateways.json 2>/dev/null
+show "$BIN" gateways import gateways.json --dest.gateway-server-address cloud.example
+"$BIN" gateways import gateways.json --dest.gateway-server-address cloud.example 2>&1 | tail -n1 | cut -c1-160
+show "$BIN" tts gateways switch gw-roof --gateway-timeout 30
+"$BIN" tts gateways switch gw-roof --gateway-timeout 30 2>&1 | tail -n2 | cut -c1-160
+echo "uplinks after the move:"
+uplinks 200
+run "$BIN" watch --journal roof.db --wait 5 2>/dev/null | tail -n 6
+
 echo
 echo "Done. Work files are in $WORK"

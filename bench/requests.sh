@@ -134,9 +134,11 @@ run_op() { # OP → prints "op reqs failed"
 	reset_stats "$src"
 	reset_stats "$dst"
 	# shellcheck disable=SC2086
-	if ! TTS_API_URL=$src DEST_TTS_API_URL=$dst "$BIN" "${args[@]}" --quiet $TOOL_ARGS \
-		<"$WORK/ids.txt" >/dev/null 2>"$WORK/err.$op"; then
-		echo "$op: the run failed:" >&2
+	local rc=0
+	TTS_API_URL=$src DEST_TTS_API_URL=$dst "$BIN" "${args[@]}" --quiet $TOOL_ARGS \
+		<"$WORK/ids.txt" >/dev/null 2>"$WORK/err.$op" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "$op: the run failed (exit $rc):" >&2
 		tail -5 "$WORK/err.$op" >&2
 	fi
 	# How many devices ended where the operation puts them.
@@ -146,6 +148,10 @@ run_op() { # OP → prints "op reqs failed"
 	export-del) done=$((N - $(curl -sf "$src/_emulator/devices" | jq '.is | length'))) ;;
 	*) done=$(curl -sf "$dst/_emulator/devices" | jq '[.is, .ns, .as, .js] | map(length) | min') ;;
 	esac
+	if [ "$done" != "$N" ] && [ "$rc" -eq 0 ]; then
+		echo "$op: $done of $N devices done, yet the run exited 0:" >&2
+		tail -5 "$WORK/err.$op" >&2
+	fi
 	jq -n --argjson a "$(stats "$src")" --argjson b "$(stats "$dst")" \
 		'"\($a.total + $b.total - $a.retryable - $b.retryable) \($a.retryable + $b.retryable)"' -r >"$WORK/count"
 	stop_all

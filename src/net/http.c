@@ -423,8 +423,10 @@ static long backoff_ms(const struct http_client *c, int n, long server_wait_s)
 			cap = 8000;
 		ms = cap / 2 + (long)(stop_jitter() % (unsigned long long)(cap / 2 + 1));
 	}
+	/* Tests: short waits, still jittered (1-10 ms), so that the requests a
+	 * 429 held back do not all come again in the same order. */
 	if (c->no_sleep && ms > 10)
-		ms = 10;
+		ms = 1 + (long)(stop_jitter() % 10);
 	return ms;
 }
 

@@ -112,6 +112,6 @@ long http_requests_sent(void);
 void http_shutdown(void);
 
 /* Test hook: when the environment variable TTNM_TEST_NO_SLEEP is set,
- * backoff sleeps are capped at 10 ms so tests of retry paths stay fast. */
+ * backoff sleeps are 1-10 ms (jittered) so tests of retry paths stay fast. */
 
 #endif

@@ -13,6 +13,7 @@ for build in "$@"; do
 	echo "=== $build: unit tests"
 	for t in "$build"/unit/test_*; do
 		[ -x "$t" ] || continue
+		t0=$SECONDS
 		out=$("$t" 2>&1)
 		rc=$?
 		n_ok=$(printf '%s\n' "$out" | grep -c '^\[       OK \]')
@@ -24,7 +25,7 @@ for build in "$@"; do
 			failures+=("$build: $(basename "$t")")
 			printf '%s\n' "$out" | grep -E 'FAILED|ERROR|error|Sanitizer' | head -20
 		fi
-		echo "  $(basename "$t"): $n_ok ok, rc=$rc"
+		echo "  $(basename "$t"): $n_ok ok, rc=$rc, $((SECONDS - t0)) s"
 	done
 	echo "=== $build: integration tests"
 	for t in tests/integration/test_*.sh; do
@@ -33,6 +34,7 @@ for build in "$@"; do
 			continue
 		fi
 		res=$(mktemp)
+		t0=$SECONDS
 		BUILD="$build" RESULTS="$res" bash "$t"
 		rc=$?
 		read -r p f <"$res" || { p=0; f=1; }
@@ -43,7 +45,7 @@ for build in "$@"; do
 			[ "$f" -gt 0 ] || failed=$((failed + 1))
 			failures+=("$build: $(basename "$t")")
 		fi
-		echo "  $(basename "$t"): $p ok, $f failed"
+		echo "  $(basename "$t"): $p ok, $f failed, $((SECONDS - t0)) s"
 	done
 done
 

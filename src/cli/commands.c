@@ -10,7 +10,8 @@
 #define G(x) GROUP(G_##x)
 #define EXPORT_GROUPS                                                                              \
 	(G(HELP) | G(LOG) | G(REQUESTS) | G(OUTPUT) | G(EXPORT) | G(MIGRATE) | G(PREFIX) |         \
-	 G(IMPORT) | G(REPORT) | G(JOURNAL) | G(IDENTITY) | G(FORMAT))
+	 G(IMPORT) | G(REPORT) | G(JOURNAL) | G(IDENTITY) | G(FORMAT) | G(CUTOVER) |               \
+	 G(GATEWAY_WAIT) | G(GATEWAY_KEYS) | G(WATCH))
 
 #define EXPORT_MORE                                                                                \
 	"as The Things Stack JSON, one device per line on standard output, ready for\n"            \
@@ -67,7 +68,8 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "The source key (--api-key) needs SETTINGS_BASIC, SETTINGS_API_KEYS, READ_SECRETS\n"
 	 "and WRITE_SECRETS on the gateways; the destination key READ_SECRETS and\n"
 	 "STATUS_READ.\n",
-	 G(HELP) | G(LOG) | G(REQUESTS) | G(SWITCH), SCOPE_SOURCE | SCOPE_DEST, false},
+	 G(HELP) | G(LOG) | G(REQUESTS) | G(SWITCH) | G(GATEWAY_WAIT), SCOPE_SOURCE | SCOPE_DEST,
+	 false},
     [CMD_SOURCES] = {CMD_SOURCES, "sources", "sources", "list the sources",
 		     "Lists the sources this build can export from.\n", G(HELP), 0, false},
     [CMD_IMPORT] =
@@ -169,7 +171,7 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "second run fails at once, naming the first one's pid. Exit status 0 only when\n"
 	 "every device ended done and every journal write succeeded.\n",
 	 G(HELP) | G(LOG) | G(REQUESTS) | G(JOURNAL) | G(IDENTITY) | G(REPORT) | G(PREFIX) |
-	     G(IMPORT),
+	     G(IMPORT) | G(GATEWAY_WAIT) | G(GATEWAY_KEYS) | G(WATCH),
 	 SCOPE_SOURCE | SCOPE_DEST, false},
     [CMD_RESTORE] =
 	{CMD_RESTORE, "restore",

@@ -181,10 +181,23 @@ static const struct cmd_opt watch_opts[] = {
     OPT_END,
 };
 
-static const struct cmd_opt switch_opts[] = {
+static const struct cmd_opt gateway_wait_opts[] = {
     OPT_NUM("gateway-timeout", gateway_timeout, "900", "SECONDS",
 	    "Wait up to SECONDS for each gateway to connect to the destination's Gateway Server "
 	    "(0: do not wait)"),
+    OPT_END,
+};
+static const struct cmd_opt cutover_opts[] = {
+    OPT_BOOLEAN(0, "with-gateways", with_gateways,
+		"--to-dest: the whole cut-over, in one journal. The devices are frozen at the "
+		"source and created at the destination; the gateways that hear them are "
+		"registered there and switched (CUPS gateways by Procedure A, the others by "
+		"the operator, told what to change); each device is deleted at the source only "
+		"once its gateways are connected at the destination and it has been heard "
+		"there. With --dry-run: the plan, changing nothing"),
+    OPT_END,
+};
+static const struct cmd_opt switch_opts[] = {
     OPT_BOOLEAN(0, "plan", plan, "Check every gateway and say what would change; change nothing"),
     OPT_BOOLEAN(0, "undo", undo,
 		"Put each gateway's LNS settings at the source back as the switch record has "
@@ -219,6 +232,8 @@ const struct opt_group opt_groups[G_NGROUPS] = {
     [G_COVERAGE] = {"Coverage", coverage_opts},
     [G_WATCH] = {"Watch", watch_opts},
     [G_SWITCH] = {"Gateway switch", switch_opts},
+    [G_GATEWAY_WAIT] = {"Gateway wait", gateway_wait_opts},
+    [G_CUTOVER] = {"Cut-over", cutover_opts},
 };
 
 int opt_group_of(const char *name, const struct cmd_opt **out)

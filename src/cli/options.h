@@ -54,7 +54,7 @@ struct cli_values {
 	bool help, version, verbose, quiet;
 	long retries, timeout, concurrency;
 	const char *output;
-	bool dry_run, redact, fail_fast, check, to_dest, keep_source;
+	bool dry_run, redact, fail_fast, check, to_dest, keep_source, with_gateways;
 	const char *source, *frequency_plans_url;
 	const char *journal;
 	bool force_identity;
@@ -112,6 +112,8 @@ enum opt_group_id {
 	G_GATEWAY_KEYS,
 	G_WATCH,
 	G_SWITCH,
+	G_GATEWAY_WAIT,
+	G_CUTOVER,
 	G_NGROUPS
 };
 #define GROUP(g) (1u << (g))

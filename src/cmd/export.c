@@ -14,6 +14,9 @@
 
 #include "cmd/cmd.h"
 #include "cmd/export_ledger.h"
+#include "dest/gw_dest.h"
+#include "dest/gw_switch.h"
+#include "migrate/cutover.h"
 #include "migrate/migrate.h"
 #include "cmd/precheck.h"
 #include "cmd/run.h"
@@ -401,6 +404,107 @@ static void summary(struct run *r, const struct invocation *inv, bool dry_run, b
 		 http_requests_sent(), dry_run ? " (dry run: the source was not changed)" : "");
 }
 
+/* How the cut-over would move gateway id (read only). */
+static void plan_gateway(const struct src_gateway_ops *ops, struct src_gateways *g,
+			 const char *host, const char *id)
+{
+	struct src_err se = {0};
+	json_t *gw = NULL, *st = NULL;
+	char why[160];
+	if (ops->export_gateway(g, id, &gw, &se) < 0) {
+		printf("gateway %s: cannot be read at the source: %s\n", id, se.msg);
+		return;
+	}
+	json_t *inner = json_object_get(gw, "gateway");
+	const json_t *cur = json_is_object(inner) && !json_object_get(gw, "ids") ? inner : gw;
+	const char *how;
+	if (gwdest_uses_cups(cur) && ops->lns_read && ops->lns_read(g, id, &st, &se) == 0) {
+		const char *no = gw_switch_refusal(st, why, sizeof why);
+		how = no ? no : "by the source's CUPS (Procedure A), without touching it";
+	} else if (gwdest_uses_cups(cur)) {
+		how = se.msg[0] ? se.msg : "CUPS, but its settings cannot be read";
+	} else if (gwdest_uses_udp(cur)) {
+		how = "Semtech UDP: you will be told to set server_address on the gateway";
+	} else {
+		how = "you will be told to set its LNS (tc.uri, tc.key) on the gateway";
+	}
+	printf("gateway %s: register at the destination (%s), then switch: %s\n", id, host, how);
+	json_decref(st);
+	json_decref(gw);
+}
+
+/* --to-dest --with-gateways --dry-run: the cut-over's plan; reads only. */
+static int run_plan(const struct invocation *inv, struct config *cfg)
+{
+	char e[512];
+	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
+	struct precheck pre;
+	struct dest *dest = NULL;
+	struct gw_dest *gd = NULL;
+	struct src_err err = {0};
+	struct src_gateways *g = NULL;
+	const struct src_gateway_ops *ops = inv->src->gateways;
+	int rc = EXIT_USAGE;
+	if (!ops) {
+		log_error("--with-gateways: the source has no gateways (only tts has)");
+		return EXIT_USAGE;
+	}
+	r.concurrency = cfg_concurrency(cfg);
+	r.prefix = cfg->o.dev_id_prefix;
+	r.default_app = items_app(cfg, inv->src);
+	if (inv->src->open(cfg, &r.src, &err) < 0) {
+		log_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (inv->src->set_retire_delete)
+		inv->src->set_retire_delete(r.src, false);
+	if (dest_open(cfg, "dest", NULL, &dest, e, sizeof e) < 0 ||
+	    gwdest_open(cfg, &gd, e, sizeof e) < 0 || ops->open(cfg, &g, &err) < 0) {
+		log_error("%s", err.msg[0] ? err.msg : e);
+		goto out;
+	}
+	precheck_init(&pre, r.prefix, cfg->o.force, dest_api(dest), dest_app_id(dest), false);
+	precheck_coverage(&pre, cfg);
+	pre.keep_all = true;
+	r.pre = &pre;
+	progress_start("planning", !cfg->o.quiet && !cfg->o.verbose);
+	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
+	progress_end();
+	size_t refused = 0, i;
+	json_t *f;
+	json_array_foreach(pre.all, i, f)
+	{
+		refused +=
+		    strcmp(json_string_value(json_object_get(f, "severity")), CHECK_ERROR) == 0;
+	}
+	printf("plan: %zu device%s read, %zu refused by a check (they stay where they are); "
+	       "coverage A %zu, B %zu, C %zu, D %zu\n",
+	       pre.devices, pre.devices == 1 ? "" : "s", refused, pre.cov_n[0], pre.cov_n[1],
+	       pre.cov_n[2], pre.cov_n[3]);
+	json_t *gid;
+	json_array_foreach(pre.cov_plan, i, gid)
+	{
+		plan_gateway(ops, g, gwdest_server_address(gd), json_string_value(gid));
+	}
+	if (!json_array_size(pre.cov_plan))
+		printf("gateways: none of the source key's gateways heard these devices\n");
+	printf("then: each device frozen at the source and created at %s; deleted at the "
+	       "source%s once its gateways are connected there and it has been heard\n",
+	       dest_app_id(dest),
+	       cfg->o.keep_source ? " (no: --keep-source leaves it frozen)" : "");
+	precheck_summary(&pre);
+	precheck_free(&pre);
+	log_info("dry run: nothing was changed (%ld requests, all reads)", http_requests_sent());
+	rc = g_interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+out:
+	if (g)
+		ops->close(g);
+	gwdest_close(gd);
+	dest_close(dest);
+	inv->src->close(r.src);
+	return rc;
+}
+
 /* --to-dest: the same items, through the journaled migration. */
 static int run_migration(const struct invocation *inv, struct config *cfg)
 {
@@ -410,10 +514,13 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	r.concurrency = cfg_concurrency(cfg);
 	char *path = NULL;
 	int rc = EXIT_OK;
-	if (cfg->o.dry_run) {
-		log_error("--dry-run and --to-dest do not go together (a dry run changes nothing)");
+	if (cfg->o.dry_run && !cfg->o.with_gateways) {
+		log_error("--dry-run and --to-dest do not go together (a dry run changes nothing; "
+			  "with --with-gateways it prints the cut-over's plan)");
 		return EXIT_USAGE;
 	}
+	if (cfg->o.dry_run)
+		return run_plan(inv, cfg);
 	if (migration_journal(cfg->o.journal, &m.journal, &path, e, sizeof e) < 0) {
 		log_error("%s", e);
 		return EXIT_FAILED;
@@ -451,17 +558,28 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 	progress_start("migrating", !quiet && !verbose);
 	for_each_item(&r, inv, inv->mode == EXPORT_APPLICATIONS);
 	progress_end();
+	struct cutover_summary cs = {0};
+	bool cut_failed = false;
+	if (m.with_gateways && !g_interrupted) {
+		log_info("%s: devices held at the destination %zu (frozen at the source), failed "
+			 "%zu; now their gateways",
+			 inv->src->name, m.held, r.failed);
+		cut_failed = cutover_run(&m, cfg, &cs) < 0;
+		log_info("cut-over: gateways connected at the destination %zu of %zu (failed "
+			 "%zu); devices still held %zu",
+			 cs.connected, cs.gateways, cs.gw_failed, cs.held);
+	}
 	log_info("%s: migrated (verified) %zu, already done %zu, failed %zu, in %.1f s, %ld "
 		 "requests",
 		 inv->src->name, m.done, m.skipped, r.failed, progress_elapsed(),
 		 http_requests_sent());
 	if (cfg->o.report)
 		migration_report(m.journal, cfg->o.report);
-	if (r.failed)
+	if (r.failed || cut_failed)
 		log_info(
 		    "'ttn-lw-migrate status --journal %s' lists the failures; 'resume' retries",
 		    path);
-	rc = g_interrupted ? EXIT_INTERRUPTED : r.failed ? EXIT_FAILED : EXIT_OK;
+	rc = g_interrupted ? EXIT_INTERRUPTED : r.failed || cut_failed ? EXIT_FAILED : EXIT_OK;
 done:
 	migration_close_ends(&m);
 	journal_close(m.journal);

@@ -16,6 +16,7 @@
 #include "core/strlist.h"
 #include "dest/dest.h"
 #include "dest/gw_dest.h"
+#include "dest/gw_keys.h"
 #include "io/jsondump.h"
 #include "io/jsonstream.h"
 #include "io/output.h"
@@ -136,59 +137,9 @@ int cmd_gateways_export(const struct invocation *inv)
 
 struct gw_import {
 	struct gw_dest *dest;
-	int keys_fd;
-	const char *keys_path;
-	const json_t *cur; /* the source gateway being imported */
-	bool header_done;
-	size_t total, created, there, failed, keys;
+	struct gw_keys keys;
+	size_t total, created, there, failed;
 };
-
-/* One section per gateway in the keys file, the keys as the files a
- * gateway reads (tc.key, cups.key: "Authorization: Bearer KEY" + CRLF). */
-static int save_key(void *ud, const char *gateway_id, enum gwdest_kind kind, const char *key_id,
-		    const char *key)
-{
-	struct gw_import *r = ud;
-	struct strbuf sb = STRBUF_INIT;
-	const char *host = gwdest_server_address(r->dest);
-	if (!r->header_done) {
-		char when[32];
-		time_t now = time(NULL);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-		const char *eui =
-		    json_string_value(json_object_get(json_object_get(r->cur, "ids"), "eui"));
-		strbuf_addf(&sb, "\n### gateway %s (EUI %s) at %s, %s, %s\n", gateway_id,
-			    eui ? eui : "none", host, gwdest_account(r->dest), when);
-		if (gwdest_uses_udp(r->cur) && eui)
-			strbuf_addf(
-			    &sb,
-			    "# Semtech UDP: in global_conf.json (or local_conf.json):\n"
-			    "\"gateway_conf\": {\"gateway_ID\": \"%s\", \"server_address\": "
-			    "\"%s\", \"serv_port_up\": 1700, \"serv_port_down\": 1700}\n",
-			    eui ? eui : "", host);
-		r->header_done = true;
-	}
-	if (kind == GWKEY_LNS)
-		strbuf_addf(&sb,
-			    "# LNS API key %s (INFO, LINK; also in lbs_lns_secret); tc.uri: "
-			    "wss://%s:8887\n# tc.key (the next line, CRLF-terminated):\n"
-			    "Authorization: Bearer %s\r\n",
-			    key_id, host, key);
-	else
-		strbuf_addf(&sb,
-			    "# CUPS API key %s (INFO, SETTINGS_BASIC, READ_SECRETS); cups.uri: "
-			    "https://%s:443\n# cups.key (the next line, CRLF-terminated):\n"
-			    "Authorization: Bearer %s\r\n",
-			    key_id, host, key);
-	int rc = out_write_all(r->keys_fd, sb.buf, sb.len) < 0 || fsync(r->keys_fd) < 0 ? -1 : 0;
-	memset(sb.buf, 0, sb.len);
-	strbuf_release(&sb);
-	if (rc < 0)
-		log_error("--keys-file %s: %s", r->keys_path, strerror(errno));
-	else
-		r->keys++;
-	return rc;
-}
 
 static void import_one(struct gw_import *r, json_t *src)
 {
@@ -200,14 +151,12 @@ static void import_one(struct gw_import *r, json_t *src)
 		r->failed++;
 		return;
 	}
-	json_t *inner = json_object_get(src, "gateway");
-	r->cur = json_is_object(inner) && !json_object_get(src, "ids") ? inner : src;
-	r->header_done = false;
+	gw_keys_start(&r->keys, src);
 	const char *id =
 	    json_string_value(json_object_get(json_object_get(body, "ids"), "gateway_id"));
 	int keys = 0;
-	enum gwdest_outcome oc =
-	    gwdest_import(r->dest, body, gwdest_uses_cups(r->cur), save_key, r, &keys, e, sizeof e);
+	enum gwdest_outcome oc = gwdest_import(r->dest, body, gwdest_uses_cups(r->keys.cur),
+					       gw_keys_save, &r->keys, &keys, e, sizeof e);
 	if (oc == GWD_FAILED) {
 		log_error("%s", e);
 		r->failed++;
@@ -264,34 +213,18 @@ int cmd_gateways_import(const struct invocation *inv)
 		return EXIT_USAGE;
 	}
 	log_set_level(cfg.o.verbose ? LOG_DEBUG : cfg.o.quiet ? LOG_ERROR : LOG_INFO);
-	struct gw_import r = {.keys_fd = -1};
+	struct gw_import r = {0};
 	if (gwdest_open(&cfg, &r.dest, e, sizeof e) < 0) {
 		log_error("%s", e);
 		cfg_free(&cfg);
 		return EXIT_USAGE;
 	}
-	char *path = cfg.o.keys_file ? strdup(cfg.o.keys_file) : NULL;
-	if (!path) {
-		char *dir = out_state_dir(e, sizeof e);
-		if (dir) {
-			size_t n = strlen(dir) + 32;
-			path = malloc(n);
-			if (path)
-				snprintf(path, n, "%s/gateway-keys.txt", dir);
-			free(dir);
-		}
-	}
-	if (path)
-		r.keys_fd = out_open_private(path, O_WRONLY | O_CREAT | O_APPEND, "--keys-file", e,
-					     sizeof e);
-	if (r.keys_fd < 0) {
-		log_error("%s", path ? e : e[0] ? e : "no keys file");
-		free(path);
+	if (gw_keys_open(&r.keys, &cfg, r.dest, e, sizeof e) < 0) {
+		log_error("%s", e);
 		gwdest_close(r.dest);
 		cfg_free(&cfg);
 		return EXIT_USAGE;
 	}
-	r.keys_path = path;
 	if (inv->nitems == 0) {
 		if (isatty(STDIN_FILENO))
 			log_info("reading gateways from standard input (Ctrl-D to end)");
@@ -309,17 +242,14 @@ int cmd_gateways_import(const struct invocation *inv)
 		if (fp != stdin)
 			fclose(fp);
 	}
-	close(r.keys_fd);
-	if (r.keys)
-		out_fsync_dir_of(path);
 	log_info("gateways into %s: created %zu, already there %zu, failed %zu of %zu; %zu API "
 		 "keys written to %s; %ld requests",
-		 gwdest_account(r.dest), r.created, r.there, r.failed, r.total, r.keys, path,
-		 http_requests_sent());
+		 gwdest_account(r.dest), r.created, r.there, r.failed, r.total, r.keys.written,
+		 r.keys.path, http_requests_sent());
 	int rc = r.failed ? EXIT_FAILED : EXIT_OK;
 	if (g_interrupted)
 		rc = EXIT_INTERRUPTED;
-	free(path);
+	gw_keys_close(&r.keys);
 	gwdest_close(r.dest);
 	cfg_free(&cfg);
 	return rc;

@@ -35,6 +35,7 @@
 #include "core/strbuf.h"
 #include "dest/dest.h"
 #include "dest/gw_dest.h"
+#include "dest/gw_switch.h"
 #include "io/jsondump.h"
 #include "io/output.h"
 #include "net/http.h"
@@ -111,54 +112,15 @@ static json_t *recorded(const char *path, const char *id, char *err, size_t errl
 	return found;
 }
 
-/* The preconditions of Procedure A; NULL when they hold, else why not. */
-static const char *refusal(const json_t *st, char *why, size_t cap)
-{
-	const json_t *attrs = json_object_get(st, "attributes");
-	if (!json_object_get(attrs, "cups-last-seen"))
-		return "it does not use the source's CUPS (no cups-last-seen attribute): change "
-		       "its LNS on the gateway (the keys file of `gateways import` has tc.key "
-		       "and the server address)";
-	const char *tcu = json_string_value(json_object_get(st, "target_cups_uri"));
-	if ((tcu && *tcu) || json_is_true(json_object_get(st, "has_target_cups_key")))
-		return "target_cups_uri or target_cups_key is set at the source: its CUPS would "
-		       "send no LNS (gateways.md 3.1); clear them first";
-	size_t user = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)attrs, k, v) user += strncmp(k, "cups-", 5) != 0;
-	if (user > 6) {
-		snprintf(why, cap,
-			 "attributes: %zu besides cups-*; CUPS adds 4 and fails above 10 (remove "
-			 "%zu)",
-			 user, user - 6);
-		return why;
-	}
-	return NULL;
-}
-
 /* 1 connected at the destination with a connection newer than before, 0
  * timed out (or interrupted), -1 error. */
 static int wait_connected(struct sw *r, const char *id, const char *before)
 {
 	char e[600];
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		char *since = NULL;
-		int c = gwdest_connected(r->dest, id, &since, e, sizeof e);
-		bool fresh = c == 1 && (!before || lw_time_cmp(since, before) > 0);
-		free(since);
-		if (c < 0) {
-			log_error("%s", e);
-			return -1;
-		}
-		if (fresh)
-			return 1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= r->timeout || !stop_sleep_ms(1000))
-			return 0;
-	}
+	int c = gw_switch_wait(r->dest, id, before, r->timeout, e, sizeof e);
+	if (c < 0)
+		log_error("%s", e);
+	return c;
 }
 
 static void switch_one(struct sw *r, const char *id)
@@ -173,7 +135,7 @@ static void switch_one(struct sw *r, const char *id)
 		r->failed++;
 		return;
 	}
-	const char *no = refusal(st, why, sizeof why);
+	const char *no = gw_switch_refusal(st, why, sizeof why);
 	if (no) {
 		log_error("gateway %s: not switched: %s", id, no);
 		r->failed++;

@@ -100,6 +100,29 @@ static int coverage_device(struct precheck *p, const json_t *dev, const char *wh
 	return errors;
 }
 
+json_t *precheck_device_gateways(struct precheck *p, const json_t *dev)
+{
+	json_t *out = json_array();
+	if (!p->coverage)
+		return out;
+	struct coverage *cv = coverage_new();
+	if (!cv || coverage_add(cv, dev, NULL, true) < 0) {
+		coverage_free(cv);
+		return out;
+	}
+	json_t *found = json_array();
+	struct coverage_summary sum = {0};
+	pthread_mutex_lock(&p->mu);
+	coverage_run(cv, p->cov_src ? cached_rights : NULL, p, found, &sum);
+	pthread_mutex_unlock(&p->mu);
+	if (sum.a + sum.b)
+		json_array_extend(out, sum.plan);
+	coverage_summary_release(&sum);
+	coverage_free(cv);
+	json_decref(found);
+	return out;
+}
+
 int precheck_device(struct precheck *p, const json_t *dev, const char *where, char *err,
 		    size_t errlen)
 {

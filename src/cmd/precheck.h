@@ -47,6 +47,10 @@ int precheck_init(struct precheck *p, const char *prefix, bool force, struct tts
 int precheck_device(struct precheck *p, const json_t *dev, const char *where, char *err,
 		    size_t errlen);
 
+/* The gateways of the plan that heard dev (classes A and B; none for the
+ * others, or without coverage), as a new array of ids. */
+json_t *precheck_device_gateways(struct precheck *p, const json_t *dev);
+
 struct config;
 
 /*

@@ -8,6 +8,7 @@
 #include "cmd/run.h"
 #include "core/pool.h"
 #include "core/strbuf.h"
+#include "migrate/cutover.h"
 #include "net/http.h"
 #include "ui/log.h"
 #include "ui/progress.h"
@@ -91,6 +92,14 @@ int cmd_resume(const struct invocation *inv)
 	progress_end();
 	strlist_free(&f.apps);
 	strlist_free(&f.devs);
+	if (m.with_gateways && !g_interrupted) {
+		struct cutover_summary cs;
+		if (cutover_run(&m, cfg, &cs) < 0)
+			rc = EXIT_FAILED;
+		log_info("cut-over: gateways connected at the destination %zu of %zu (failed "
+			 "%zu); devices still held %zu",
+			 cs.connected, cs.gateways, cs.gw_failed, cs.held);
+	}
 	log_info("resume: verified %zu, failed %zu, in %.1f s, %ld requests", m.done, m.failed,
 		 progress_elapsed(), http_requests_sent());
 	print_summary(jr.j, jr.path);

@@ -102,58 +102,18 @@ static void find_dest_id(struct dest *dest, const char *prefix, struct wdev *x)
 		snprintf(x->dest_id, sizeof x->dest_id, "%s", x->dev);
 }
 
-/* One ask about x: the NS; when it shows nothing new, the IS's last_seen_at. */
+/* One ask about x (arrival_ask). */
 static void ask(struct dest *dest, struct wdev *x)
 {
-	struct tts_api *api = dest_api(dest);
-	const char *app = dest_app_id(dest);
-	struct tts_error e = {0};
-	json_t *mask = json_pack("[s,s]", "session.last_f_cnt_up", "mac_state.recent_uplinks");
-	json_t *ns = NULL;
-	int rc = tts_get_device(api, TTS_NS, app, x->dest_id, mask, &ns, &e);
-	json_decref(mask);
-	if (rc < 0) {
-		if (tts_error_not_found(&e)) {
-			x->st = W_GONE;
-			snprintf(x->err, sizeof x->err,
-				 "not at the destination (its Network Server has no device %s)",
-				 x->dest_id);
-		} else {
-			snprintf(x->err, sizeof x->err, "the destination: %.380s", e.message);
-		}
-		tts_error_clear(&e);
-		return;
-	}
-	x->err[0] = 0;
-	long long f = arrival_fcnt(ns);
-	if (f >= 0)
-		x->dst_fcnt = f;
-	double when;
-	if (arrival_seen(x->src_fcnt, ns, NULL, NULL, &when)) {
+	double when = -1;
+	int rc =
+	    arrival_ask(dest, x->dest_id, x->src_fcnt, &x->dst_fcnt, &when, x->err, sizeof x->err);
+	if (rc == 1) {
 		x->st = W_ARRIVED;
 		x->when = when;
-		json_decref(ns);
-		return;
+	} else if (rc == -1) {
+		x->st = W_GONE;
 	}
-	json_t *is = NULL;
-	mask = json_pack("[s]", "last_seen_at");
-	rc = tts_get_device(api, TTS_IS, app, x->dest_id, mask, &is, &e);
-	json_decref(mask);
-	if (rc == 0) {
-		const char *seen = json_string_value(json_object_get(is, "last_seen_at"));
-		const char *created = json_string_value(json_object_get(is, "created_at"));
-		if (arrival_seen(x->src_fcnt, ns, seen, created, &when)) {
-			x->st = W_ARRIVED;
-			x->when = when;
-		}
-	} else {
-		/* The NS answered: its word stands; say why the IS did not. */
-		snprintf(x->err, sizeof x->err, "the destination's Identity Server: %.380s",
-			 e.message);
-		tts_error_clear(&e);
-	}
-	json_decref(is);
-	json_decref(ns);
 }
 
 static void fmt_time(double t, char *buf, size_t len)

@@ -578,9 +578,9 @@ int gwdest_lns_of(struct gw_dest *d, const char *id, char **address, char **key,
 	return rc;
 }
 
-int gwdest_connected(struct gw_dest *d, const char *id, char **since, char *err, size_t errlen)
+int gwdest_conn_stats(struct gw_dest *d, const char *id, json_t **stats, char *err, size_t errlen)
 {
-	*since = NULL;
+	*stats = NULL;
 	json_t *st = NULL;
 	struct tgw_error e = {0};
 	int rc = tgw_conn_stats(&d->api, id, &st, &e);
@@ -590,11 +590,23 @@ int gwdest_connected(struct gw_dest *d, const char *id, char **since, char *err,
 		return -1;
 	}
 	tgw_error_clear(&e); /* a 404 not_connected leaves its attributes there */
-	const char *at = json_string_value(json_object_get(st, "connected_at"));
-	if (rc == 1 && at)
-		*since = strdup(at);
+	bool up = rc == 1 && json_string_value(json_object_get(st, "connected_at"));
+	if (up)
+		*stats = st;
+	else
+		json_decref(st);
+	return up ? 1 : 0;
+}
+
+int gwdest_connected(struct gw_dest *d, const char *id, char **since, char *err, size_t errlen)
+{
+	json_t *st = NULL;
+	*since = NULL;
+	int rc = gwdest_conn_stats(d, id, &st, err, errlen);
+	if (rc == 1)
+		*since = strdup(json_string_value(json_object_get(st, "connected_at")));
 	json_decref(st);
-	return *since ? 1 : 0;
+	return rc < 0 ? -1 : *since ? 1 : 0;
 }
 
 int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errlen)

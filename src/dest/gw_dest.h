@@ -61,6 +61,10 @@ int gwdest_lns_of(struct gw_dest *d, const char *id, char **address, char **key,
  * with *since its connected_at (malloc'd), 0 not connected, -1 err. */
 int gwdest_connected(struct gw_dest *d, const char *id, char **since, char *err, size_t errlen);
 
+/* The same, with the whole GatewayConnectionStats (*stats, a new reference,
+ * when connected: uplink_count, last_uplink_received_at, protocol...). */
+int gwdest_conn_stats(struct gw_dest *d, const char *id, json_t **stats, char *err, size_t errlen);
+
 /* Undoing Procedure A: takes LINK from the destination gateway's keys that
  * have it, so that the gateway drops the destination and asks CUPS again. */
 int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errlen);

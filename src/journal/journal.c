@@ -1,4 +1,5 @@
 #include "journal/journal.h"
+#include "journal/journal_int.h"
 
 #include "ui/log.h"
 
@@ -14,19 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One connection, shared by the worker threads: every call holds mu, so
- * that statements (and the add_all transaction) never interleave. */
-struct journal {
-	sqlite3 *db;
-	pthread_mutex_t mu;
-	int lock_fd; /* the run lock (flock on PATH.lock), or -1 */
-	bool broken; /* a write failed: see journal_broken */
-	bool in_txn; /* a provisional transaction is open */
-};
-
 static const char *const state_names[J_NSTATES] = {
-    "pending",	"exported", "retired",	"created",  "verified", "restored",  "freezing",   "frozen",
-    "creating", "copied",   "retiring", "refusing", "refused",	"restoring", "reinstating"};
+    "pending",	"exported",  "retired",	    "created", "verified", "restored",
+    "freezing", "frozen",    "creating",    "copied",  "retiring", "refusing",
+    "refused",	"restoring", "reinstating", "held"};
 
 const char *jstate_name(enum jstate s)
 {
@@ -35,7 +27,7 @@ const char *jstate_name(enum jstate s)
 
 bool jstate_create_first(enum jstate s)
 {
-	return s >= J_FREEZING && s <= J_REFUSED;
+	return (s >= J_FREEZING && s <= J_REFUSED) || s == J_HELD;
 }
 
 int jstate_parse(const char *name)
@@ -71,17 +63,24 @@ static const char schema[] = "PRAGMA busy_timeout=5000;"
 			     "CREATE TABLE IF NOT EXISTS applications ("
 			     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 			     " app_id TEXT NOT NULL UNIQUE,"
-			     " listed INTEGER NOT NULL DEFAULT 0);";
+			     " listed INTEGER NOT NULL DEFAULT 0);"
+			     "CREATE TABLE IF NOT EXISTS gateways ("
+			     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+			     " gateway_id TEXT NOT NULL UNIQUE,"
+			     " state TEXT NOT NULL DEFAULT 'planned',"
+			     " protocol TEXT, record TEXT, since TEXT, error TEXT,"
+			     " attempts INTEGER NOT NULL DEFAULT 0, updated_at TEXT);";
 
 /* Journals written before the create-first order lack frozen_from, those
  * before the journaled restore restore and dest_dev, those before schema 1
- * kind. Checked on every open, whatever the schema version says: a column
- * is only ever added. */
+ * kind, those before schema 2 gateways. Checked on every open, whatever the schema version says: a
+ * column is only ever added. */
 static int add_missing_columns(sqlite3 *db)
 {
-	static const char *const cols[] = {"frozen_from", "restore", "dest_dev", "kind"};
+	static const char *const cols[] = {"frozen_from", "restore", "dest_dev", "kind",
+					   "gateways"};
 	static const char *const types[] = {"TEXT", "TEXT", "TEXT",
-					    "TEXT NOT NULL DEFAULT 'device'"};
+					    "TEXT NOT NULL DEFAULT 'device'", "TEXT"};
 	enum { NCOLS = sizeof cols / sizeof *cols };
 	bool has[NCOLS] = {false};
 	sqlite3_stmt *st;
@@ -386,6 +385,11 @@ static int broke(struct journal *j)
 	return -1;
 }
 
+int jnl_broke(struct journal *j)
+{
+	return broke(j);
+}
+
 bool journal_broken(struct journal *j)
 {
 	pthread_mutex_lock(&j->mu);
@@ -458,6 +462,16 @@ static int exec_text_n(struct journal *j, const char *sql, int n, const char *co
 static int exec_text(struct journal *j, const char *sql, int n, const char *const *params)
 {
 	return exec_text_n(j, sql, n, params, NULL);
+}
+
+int jnl_exec(struct journal *j, const char *sql, int n, const char *const *params, int *changed)
+{
+	return exec_text_n(j, sql, n, params, changed);
+}
+
+void jnl_now(char *buf, size_t n)
+{
+	now(buf, n);
 }
 
 static int journal_meta_set_locked(struct journal *j, const char *key, const char *value)
@@ -537,6 +551,7 @@ static void fill(sqlite3_stmt *st, struct jdevice *d, bool with_export)
 	d->attempts = (long)sqlite3_column_int64(st, 5);
 	d->frozen_from = column_json(st, 6);
 	d->dest_dev = column_dup(st, 8);
+	d->gateways = column_json(st, 9);
 }
 
 void jdevice_free(struct jdevice *d)
@@ -548,11 +563,13 @@ void jdevice_free(struct jdevice *d)
 	json_decref(d->export);
 	json_decref(d->frozen_from);
 	json_decref(d->restore);
+	json_decref(d->gateways);
 	memset(d, 0, sizeof *d);
 }
 
 #define DEVICE_COLUMNS                                                                             \
-	"src_app, src_dev, state, error, export, attempts, frozen_from, restore, dest_dev"
+	"src_app, src_dev, state, error, export, attempts, frozen_from, restore, dest_dev, "       \
+	"gateways"
 
 static int journal_get_locked(struct journal *j, const char *app, const char *dev,
 			      struct jdevice *out)
@@ -595,22 +612,57 @@ static int journal_move_locked(struct journal *j, const char *app, const char *d
 	char ts[32];
 	now(ts, sizeof ts);
 	char *ex = dump(w->export), *ff = dump(w->frozen_from), *rs = dump(w->restore);
-	const char *p[] = {app, dev,	     jstate_name(from), jstate_name(to),	ex, ff,
-			   rs,	w->dest_dev, w->error,		w->attempt ? "1" : "0", ts};
+	char *gw = dump(w->gateways);
+	const char *p[] = {app,
+			   dev,
+			   jstate_name(from),
+			   jstate_name(to),
+			   ex,
+			   ff,
+			   rs,
+			   w->dest_dev,
+			   w->error,
+			   gw,
+			   w->attempt ? "1" : "0",
+			   ts};
 	int changed = 0;
-	int rc = exec_text_n(j,
-			     "UPDATE devices SET state = ?4, export = COALESCE(?5, export), "
-			     "frozen_from = COALESCE(?6, frozen_from), "
-			     "restore = COALESCE(?7, restore), dest_dev = COALESCE(?8, dest_dev), "
-			     "error = ?9, attempts = attempts + CAST(?10 AS INTEGER), "
-			     "updated_at = ?11 "
-			     "WHERE src_app = ?1 AND src_dev = ?2 AND state = ?3",
-			     11, p, &changed);
+	/* The device and the gateways it waits for: one transaction (a
+	 * savepoint: it nests inside a provisional one). */
+	bool txn = w->gateways != NULL;
+	int rc =
+	    !txn || sqlite3_exec(j->db, "SAVEPOINT move", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (rc == 0)
+		rc = exec_text_n(
+		    j,
+		    "UPDATE devices SET state = ?4, export = COALESCE(?5, export), "
+		    "frozen_from = COALESCE(?6, frozen_from), "
+		    "restore = COALESCE(?7, restore), dest_dev = COALESCE(?8, dest_dev), "
+		    "error = ?9, gateways = COALESCE(?10, gateways), "
+		    "attempts = attempts + CAST(?11 AS INTEGER), updated_at = ?12 "
+		    "WHERE src_app = ?1 AND src_dev = ?2 AND state = ?3",
+		    12, p, &changed);
+	size_t i;
+	json_t *g;
+	json_array_foreach(w->gateways, i, g)
+	{
+		const char *q[] = {json_string_value(g), ts};
+		if (rc == 0 && changed == 1 && q[0])
+			rc = exec_text(j,
+				       "INSERT OR IGNORE INTO gateways(gateway_id, updated_at) "
+				       "VALUES(?1, ?2)",
+				       2, q);
+	}
 	wipe(ex);
 	wipe(ff);
 	wipe(rs);
-	if (rc < 0)
+	free(gw);
+	if (!txn) {
+		if (rc < 0)
+			return broke(j);
+	} else if (rc < 0 || sqlite3_exec(j->db, "RELEASE move", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(j->db, "ROLLBACK TO move; RELEASE move", NULL, NULL, NULL);
 		return broke(j);
+	}
 	return changed == 1 ? 0 : JOURNAL_CONFLICT;
 }
 
@@ -696,6 +748,7 @@ static const char *row_problem(enum jstate s, bool known, bool has_export, bool 
 	case J_CREATING:
 	case J_COPIED:
 	case J_RETIRING:
+	case J_HELD:
 	case J_VERIFIED:
 		if (!has_export)
 			return "no export in the journal: the step that reached this state writes "

@@ -9,8 +9,11 @@
  *   delete-first (one deployment):
  *     pending → exported → retired → created → verified
  *   create-first (two deployments):
- *     pending → freezing → frozen → creating → copied → [retiring →] verified
+ *     pending → freezing → frozen → creating → copied → [held →] [retiring →] verified
  *                            └──────────┴→ refusing → refused (→ pending, next run)
+ *     held (--with-gateways): verified at the destination, frozen and intact at
+ *     the source, until the gateways it depends on (the devices column
+ *     "gateways") are connected at the destination and it has been heard there
  *   either, by restore (a journaled transaction of its own):
  *     → restoring (what goes back is in the journal; the destination copy
  *                  may be being deleted, by the id recorded in dest_dev)
@@ -54,6 +57,9 @@ enum jstate {
 			* recorded; the destination delete may have been sent */
 	J_REINSTATING, /* deleted at the destination; the put-back at the source
 			* may have been sent */
+	/* create-first, --with-gateways (cut-over) */
+	J_HELD, /* verified at the destination; frozen and intact at the source
+		 * until its gateways connect at the destination and it is heard */
 	J_NSTATES
 };
 
@@ -73,6 +79,7 @@ struct jdevice {
 	json_t *frozen_from; /* create-first: what unfreezing puts back, or NULL */
 	json_t *restore;     /* restore: what goes back to the source, or NULL */
 	char *dest_dev;	     /* the id a create at the destination used, or NULL */
+	json_t *gateways;    /* --with-gateways: the gateway ids it waits for, or NULL */
 	long attempts;
 };
 
@@ -107,11 +114,12 @@ char *journal_meta_get(struct journal *j, const char *key); /* malloc'd or NULL 
 /*
  * The schema version (PRAGMA user_version) this version writes. 0: journals
  * before it (untyped items; the applications a comma-joined meta value with
- * a "listed:APP" key each); 1: items typed (devices.kind, 'device'; the
- * gateway issue adds 'gateway') and the applications a table. journal_open
+ * a "listed:APP" key each); 1: items typed (devices.kind, 'device') and the
+ * applications a table; 2: the cut-over's gateways (journal_gw.c: a table
+ * of their own, with their own states) and devices.gateways. journal_open
  * migrates an older journal in place and refuses a newer one.
  */
-#define JOURNAL_SCHEMA 1
+#define JOURNAL_SCHEMA 2 /* 2: the gateways table and devices.gateways (the cut-over) */
 
 /* The run's applications, in the order they were first recorded: app_add
  * records one (once), app_listed marks its listing complete (resume then
@@ -138,6 +146,9 @@ struct jwrite {
 	const char *dest_dev;
 	const char *error;
 	bool attempt; /* counts as a failed attempt */
+	/* the gateway ids the device waits for (an array): written to the
+	 * device and each added to the gateways table, in one transaction */
+	const json_t *gateways;
 };
 
 /* journal_move: the state changed (by someone else) since it was read. */
@@ -177,5 +188,54 @@ const char *journal_errmsg(struct journal *j);
 typedef void (*journal_check_cb)(void *ud, const char *app, const char *dev, const char *state,
 				 const char *why);
 long journal_check(struct journal *j, journal_check_cb cb, void *ud);
+
+/*
+ * The cut-over's gateways (--with-gateways; journal_gw.c), one row each,
+ * added when the first device that depends on it is held:
+ *
+ *   planned → created → switching → switched → connected
+ *
+ *   planned    some moved device was heard by it; nothing done yet
+ *   created    registered at the destination with its API keys (their
+ *              values written to the keys file, once)
+ *   switching  CUPS (Procedure A): the source's LNS settings are in record
+ *              (they hold a secret); the source may have been changed.
+ *              Other protocols: the operator has been told what to change
+ *   switched   the source hands it the destination (or the operator was
+ *              told); since: its destination connection before, or NULL
+ *   connected  connected at the destination with a connection newer than
+ *              since: its devices may leave the source
+ *   restored   put back (restore): the source's settings as recorded
+ */
+enum gstate { G_PLANNED, G_CREATED, G_SWITCHING, G_SWITCHED, G_CONNECTED, G_RESTORED, G_NSTATES };
+const char *gstate_name(enum gstate s);
+
+struct jgateway {
+	char *id;
+	enum gstate state;
+	char *protocol; /* "cups", "udp" or "other" once created, else NULL */
+	json_t *record; /* the source's LNS settings before the switch, or NULL */
+	char *since;
+	char *error;
+	long attempts;
+};
+void jgateway_free(struct jgateway *g);
+
+struct gwrite {
+	const char *protocol;
+	const json_t *record;
+	const char *since;
+	const char *error;
+	bool attempt;
+};
+/* As journal_move, for gateway id: 0, JOURNAL_CONFLICT or -1. */
+int journal_gw_move(struct journal *j, const char *id, enum gstate from, enum gstate to,
+		    const struct gwrite *w);
+int journal_gw_fail(struct journal *j, const char *id, const char *error);
+/* 1 found, 0 not, -1 error. */
+int journal_gw_get(struct journal *j, const char *id, struct jgateway *out);
+/* Every gateway in the order added; cb must not call the journal. */
+typedef int (*journal_gw_cb)(void *ud, const struct jgateway *g);
+int journal_gw_each(struct journal *j, journal_gw_cb cb, void *ud);
 
 #endif

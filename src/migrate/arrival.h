@@ -32,4 +32,17 @@ long long arrival_fcnt(const json_t *dev);
 bool arrival_seen(long long exported_fcnt, const json_t *ns, const char *is_last_seen,
 		  const char *is_created, double *when);
 
+struct dest;
+
+/*
+ * Asks the destination (arrival_ask.c, the one function here with I/O)
+ * whether device dest_id, exported with FCnt src_fcnt, has been heard: its
+ * NS, and when that shows nothing new, the IS's last_seen_at. Returns 1
+ * heard (*when as arrival_seen), 0 not yet (err says why when an ask
+ * failed, else ""), -1 gone (not at the destination, err says so).
+ * *dst_fcnt gets the destination's FCnt when it answered.
+ */
+int arrival_ask(struct dest *dest, const char *dest_id, long long src_fcnt, long long *dst_fcnt,
+		double *when, char *err, size_t errlen);
+
 #endif

@@ -12,6 +12,10 @@
  *   copied    at the destination; dest_verify
  *   retiring  verified; delete at the source (--keep-source: stays frozen,
  *             straight to verified)
+ *   held      --with-gateways: verified, with the gateways it waits for;
+ *             cutover.c takes it on (retiring, or verified with
+ *             --keep-source) once they are connected at the destination and
+ *             it has been heard there
  *   verified  done
  *   refusing  the destination or the checks refused (error says why);
  *             unfreeze the source
@@ -113,7 +117,7 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 	bool create_sent = state == J_CREATING;
 	struct src_err se = {0};
 	enum jstate from = state; /* the state a refusal was found in */
-	while (state != J_VERIFIED && state != J_REFUSED) {
+	while (state != J_VERIFIED && state != J_REFUSED && state != J_HELD) {
 		/* A refusal is still undone after a stop: the unfreeze is what
 		 * keeps the device working where it was. */
 		if (migration_stopped(m) && state != J_REFUSING)
@@ -248,6 +252,20 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 				fail_frozen(m, app, dev, msg);
 				goto out;
 			}
+			/* --with-gateways: held until its gateways are connected
+			 * at the destination and it is heard there (cutover.c);
+			 * the gateways it waits for go into the journal with it. */
+			if (m->with_gateways) {
+				json_t *gws = precheck_device_gateways(&m->pre, export);
+				int mv = migration_move(m, app, dev, J_COPIED, J_HELD,
+							&(struct jwrite){.gateways = gws},
+							"the verification");
+				json_decref(gws);
+				if (mv < 0)
+					goto out;
+				state = J_HELD;
+				break;
+			}
 			enum jstate next = m->keep_source ? J_VERIFIED : J_RETIRING;
 			if (migration_move(m, app, dev, J_COPIED, next, NULL, "the verification") <
 			    0)
@@ -322,6 +340,9 @@ int migrate_create_first(struct migration *m, const char *app, const char *dev, 
 	}
 	if (state == J_VERIFIED) {
 		migration_bump(m, &m->done);
+		rc = 0;
+	} else if (state == J_HELD) {
+		migration_bump(m, &m->held);
 		rc = 0;
 	}
 out:

@@ -215,6 +215,14 @@ int migrate_device(struct migration *m, const char *app, const char *dev)
 		json_decref(saved);
 		return 0;
 	}
+	if (state == J_HELD) {
+		/* Taken on by the cut-over, once its gateways are connected. */
+		log_debug("device \"%s\": held for its gateways", dev);
+		migration_bump(m, &m->held);
+		json_decref(export);
+		json_decref(saved);
+		return 0;
+	}
 	if (state == J_NSTATES || state == J_RESTORING || state == J_REINSTATING) {
 		json_decref(export);
 		json_decref(saved);
@@ -367,6 +375,19 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 			       err, errlen) < 0)
 		return -1;
 	m->order = choose_order(m);
+	/* --with-gateways: given now, or recorded by the run being resumed. */
+	if ((v = journal_meta_get(m->journal, "with_gateways"))) {
+		m->with_gateways |= strcmp(v, "1") == 0;
+		free(v);
+	}
+	m->with_gateways |= cfg->o.with_gateways;
+	if (m->with_gateways && (!m->ops->gateways || m->order != ORDER_CREATE_FIRST)) {
+		snprintf(err, errlen, "--with-gateways: %s; nothing was changed",
+			 !m->ops->gateways ? "the source has no gateways (only tts has)"
+					   : "source and destination are one deployment: its "
+					     "gateways need not move");
+		return -1;
+	}
 	if (!m->ops->retire_device)
 		log_info("the source is read-only: each device is exported, then created and "
 			 "verified at the destination; nothing changes at the source");
@@ -388,6 +409,7 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	    journal_meta_set(m->journal, "retire", m->keep_source ? "disable" : "delete") < 0 ||
 	    journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "") < 0 ||
 	    journal_meta_set(m->journal, "order", migration_order_name(m->order)) < 0 ||
+	    (m->with_gateways && journal_meta_set(m->journal, "with_gateways", "1") < 0) ||
 	    journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest)) < 0) {
 		snprintf(err, errlen, "journal: cannot record the run's settings: %s",
 			 journal_errmsg(m->journal));

@@ -39,8 +39,9 @@ struct migration {
 	bool read_back;	     /* --verify read-back: read NS, AS, JS back after the create */
 	struct precheck pre; /* the checks, before anything changes at the source */
 	bool force_identity; /* --force-identity: act even on another run's journal */
+	bool with_gateways;  /* --with-gateways: verified devices are held (cutover.c) */
 	pthread_mutex_t mu;  /* guards the counters and stop: devices run on worker threads */
-	size_t done, failed, skipped;
+	size_t done, failed, skipped, held;
 	/* Set when going on would repeat the same failure on every device (a
 	 * key without a right) or the journal cannot be written: no device
 	 * starts a step after it. */

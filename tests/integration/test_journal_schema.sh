@@ -37,7 +37,7 @@ sqlite3 "$J" "INSERT INTO meta VALUES ('applications', 'my-app'), ('listed:my-ap
 assert_eq "old schema: user_version 0 before" 0 "$(sqlite3 "$J" "PRAGMA user_version")"
 run_tool resume --journal "$J"
 assert_rc "old schema: resume exits 0" 0
-assert_eq "old schema: migrated to schema 1" 1 "$(sqlite3 "$J" "PRAGMA user_version")"
+assert_eq "old schema: migrated to schema 2" 2 "$(sqlite3 "$J" "PRAGMA user_version")"
 assert_eq "old schema: the application list is a table, its listing complete" "my-app|1" \
 	"$(sqlite3 "$J" "select app_id, listed from applications order by seq")"
 assert_eq "old schema: the list is gone from meta" 0 \

@@ -1,0 +1,524 @@
+/*
+ * The cut-over (--to-dest --with-gateways, issue 14), after the devices'
+ * steps have left each moved device held (create_first.c): verified at the
+ * destination, frozen and intact at the source. Then:
+ *
+ *   1. gateways (journal.h: planned → created → switching → switched →
+ *      connected), one at a time, each step journaled before the next:
+ *      registered at the destination with their keys (gw_dest.c, the keys
+ *      file written once); switched: a Basic Station gateway that uses the
+ *      source's CUPS by Procedure A (its source settings recorded in the
+ *      journal first), any other one by the operator, told exactly what to
+ *      change; then all of them waited for together (--gateway-timeout) until
+ *      the destination's Gateway Server has each connected;
+ *   2. devices: a held device whose gateways are all connected is watched
+ *      (--wait, else 3 uplink intervals) until the destination has heard it,
+ *      and only then deleted at the source (--keep-source: left frozen).
+ *
+ * Why this order (the issue's, against gateways.md §8's P4 delete-then-
+ * import): from the create on, both networks know the device, only the
+ * destination may send it downlinks (the source is frozen), and whichever
+ * network its gateway is connected to accepts its uplinks. So no uplink is
+ * lost while a gateway moves, and the source copy goes only once an uplink
+ * has proven the destination copy works. A gateway that does not connect
+ * leaves its devices held: nothing is lost, `resume` tries again, `restore`
+ * sends devices and gateways back.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/jsonpath.h"
+#include "core/pool.h"
+#include "core/strbuf.h"
+#include "core/strlist.h"
+#include "dest/gw_dest.h"
+#include "dest/gw_keys.h"
+#include "dest/gw_switch.h"
+#include "migrate/arrival.h"
+#include "migrate/cutover.h"
+#include "ui/log.h"
+#include "ui/progress.h"
+#include "ui/stop.h"
+
+#define FALLBACK_INTERVAL 900.0 /* a device's uplink interval when unknown */
+
+struct cut {
+	struct migration *m;
+	const struct config *cfg;
+	const struct src_gateway_ops *ops;
+	struct src_gateways *src;
+	struct gw_dest *dest;
+	struct gw_keys keys;
+	bool keys_open;
+	size_t gw_total, gw_connected, gw_failed;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int gw_fail(struct cut *c, const char *id, const char *msg)
+{
+	log_error("gateway %s: %s; its devices stay frozen at the source and live at the "
+		  "destination ('ttn-lw-migrate resume' tries again, 'restore' sends them back)",
+		  id, msg);
+	journal_gw_fail(c->m->journal, id, msg);
+	c->gw_failed++;
+	return -1;
+}
+
+static int gw_move(struct cut *c, const char *id, enum gstate from, enum gstate to,
+		   const struct gwrite *w)
+{
+	int rc = journal_gw_move(c->m->journal, id, from, to, w);
+	if (rc == 0)
+		return 0;
+	log_error("gateway %s: journal: cannot record %s (%s)", id, gstate_name(to),
+		  rc == JOURNAL_CONFLICT ? "changed by another process" : "write failed");
+	migration_stop(c->m, "the journal cannot be written");
+	c->gw_failed++;
+	return -1;
+}
+
+/* planned → created: registered at the destination, with its keys. */
+static int gw_create(struct cut *c, const char *id)
+{
+	struct src_err se = {0};
+	char e[768];
+	json_t *gw = NULL;
+	if (c->ops->export_gateway(c->src, id, &gw, &se) < 0)
+		return gw_fail(c, id, se.msg);
+	json_t *body = gwdest_prepare(c->dest, gw, e, sizeof e);
+	if (!body) {
+		json_decref(gw);
+		return gw_fail(c, id, e);
+	}
+	gw_keys_start(&c->keys, gw);
+	const json_t *cur = c->keys.cur;
+	const char *proto = gwdest_uses_cups(cur) ? "cups" : gwdest_uses_udp(cur) ? "udp" : "other";
+	int keys = 0;
+	enum gwdest_outcome oc = gwdest_import(c->dest, body, strcmp(proto, "cups") == 0,
+					       gw_keys_save, &c->keys, &keys, e, sizeof e);
+	json_decref(body);
+	json_decref(gw);
+	if (oc == GWD_FAILED)
+		return gw_fail(c, id, e);
+	log_info("gateway %s: %s under %s, %d API key%s written to %s", id,
+		 oc == GWD_CREATED ? "created" : "already there", gwdest_account(c->dest), keys,
+		 keys == 1 ? "" : "s", c->keys.path);
+	return gw_move(c, id, G_PLANNED, G_CREATED, &(struct gwrite){.protocol = proto});
+}
+
+/* What the operator changes on a gateway the tool cannot switch. */
+static void instruct(struct cut *c, const char *id, const char *proto, const char *why)
+{
+	const char *host = gwdest_server_address(c->dest);
+	if (strcmp(proto, "udp") == 0)
+		printf("gateway %s (Semtech UDP): on the gateway, set server_address to %s, "
+		       "serv_port_up and serv_port_down to 1700 (global_conf.json or "
+		       "local_conf.json; %s has the lines), then restart its packet forwarder\n",
+		       id, host, c->keys.path);
+	else
+		printf("gateway %s%s%s: on the gateway, set its LNS to wss://%s:8887 (tc.uri) with "
+		       "the LNS key of %s (tc.key), then restart it\n",
+		       id, why ? ", not by CUPS: " : "", why ? why : "", host, c->keys.path);
+	fflush(stdout);
+}
+
+/* created → switching → switched. */
+static int gw_switch(struct cut *c, const struct jgateway *g)
+{
+	struct src_err se = {0};
+	char e[768], why[160];
+	const char *id = g->id;
+	const char *proto = g->protocol ? g->protocol : "other";
+	json_t *st = g->record ? json_incref(g->record) : NULL;
+	const char *refused = NULL;
+	int rc = -1;
+	char *addr = NULL, *key = NULL;
+	if (g->state == G_CREATED) {
+		char *before = NULL;
+		if (gwdest_connected(c->dest, id, &before, e, sizeof e) < 0) {
+			rc = gw_fail(c, id, e);
+			goto out;
+		}
+		if (strcmp(proto, "cups") == 0 && c->ops->lns_read) {
+			if (c->ops->lns_read(c->src, id, &st, &se) < 0) {
+				free(before);
+				rc = gw_fail(c, id, se.msg);
+				goto out;
+			}
+			refused = gw_switch_refusal(st, why, sizeof why);
+		}
+		/* What the source had goes to disk before it changes. */
+		int mv = gw_move(c, id, G_CREATED, G_SWITCHING,
+				 &(struct gwrite){.record = refused ? NULL : st,
+						  .since = before ? before : "",
+						  .protocol = refused ? "other" : NULL});
+		free(before);
+		if (mv < 0)
+			goto out;
+		if (refused) {
+			json_decref(st);
+			st = NULL;
+			proto = "other";
+		}
+	}
+	if (st && strcmp(proto, "cups") == 0) {
+		if (gwdest_lns_of(c->dest, id, &addr, &key, e, sizeof e) < 0) {
+			rc = gw_fail(c, id, e);
+			goto out;
+		}
+		log_add_secret(key);
+		if (c->ops->lns_point(c->src, id, addr, key, st, &se) < 0) {
+			rc = gw_fail(c, id, se.msg);
+			goto out;
+		}
+		log_info("gateway %s: the source's CUPS now hands it %s (Procedure A)", id, addr);
+	} else {
+		instruct(c, id, proto, refused);
+	}
+	rc = gw_move(c, id, G_SWITCHING, G_SWITCHED, NULL);
+out:
+	if (key)
+		memset(key, 0, strlen(key));
+	free(key);
+	free(addr);
+	json_decref(st);
+	return rc;
+}
+
+struct gwlist {
+	struct strlist ids;
+};
+
+static int gw_collect(void *ud, const struct jgateway *g)
+{
+	return strlist_add(&((struct gwlist *)ud)->ids, g->id);
+}
+
+/* switched → connected, all of them together, up to --gateway-timeout. */
+static void gw_wait_all(struct cut *c, const struct strlist *ids)
+{
+	long timeout = c->cfg->o.gateway_timeout;
+	double end = mono() + (double)timeout;
+	size_t n = ids->n;
+	bool *done = calloc(n ? n : 1, sizeof *done);
+	size_t left = 0;
+	if (!done)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct jgateway g;
+		if (journal_gw_get(c->m->journal, strlist_get(ids, i), &g) == 1) {
+			done[i] = g.state != G_SWITCHED;
+			jgateway_free(&g);
+		} else {
+			done[i] = true;
+		}
+		left += !done[i];
+	}
+	if (left)
+		log_info("waiting up to %ld s for %zu gateway%s to connect to the destination's "
+			 "Gateway Server",
+			 timeout, left, left == 1 ? "" : "s");
+	while (left && !migration_stopped(c->m)) {
+		for (size_t i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			const char *id = strlist_get(ids, i);
+			struct jgateway g;
+			char e[600];
+			if (journal_gw_get(c->m->journal, id, &g) != 1)
+				continue;
+			int r = gw_switch_connected(c->dest, id, g.since, e, sizeof e);
+			jgateway_free(&g);
+			if (r < 0) {
+				log_warn("%s", e);
+				continue;
+			}
+			if (r == 1) {
+				if (gw_move(c, id, G_SWITCHED, G_CONNECTED, NULL) == 0)
+					log_info(
+					    "gateway %s: connected to the destination's Gateway "
+					    "Server",
+					    id);
+				done[i] = true;
+				left--;
+			}
+		}
+		if (!left || mono() >= end || !stop_sleep_ms(1000))
+			break;
+	}
+	for (size_t i = 0; i < n && !g_interrupted; i++) {
+		if (done[i])
+			continue;
+		char msg[300];
+		snprintf(msg, sizeof msg, "not connected to the destination after %ld s", timeout);
+		gw_fail(c, strlist_get(ids, i), msg);
+	}
+	free(done);
+}
+
+static int gw_phase(struct cut *c)
+{
+	struct gwlist l = {0};
+	if (journal_gw_each(c->m->journal, gw_collect, &l) < 0) {
+		log_error("journal: cannot read the gateways: %s", journal_errmsg(c->m->journal));
+		return -1;
+	}
+	c->gw_total = l.ids.n;
+	if (l.ids.n == 0)
+		log_info("cut-over: no gateway of the source key heard the moved devices (none to "
+			 "move)");
+	for (size_t i = 0; i < l.ids.n && !migration_stopped(c->m); i++) {
+		const char *id = strlist_get(&l.ids, i);
+		struct jgateway g;
+		if (journal_gw_get(c->m->journal, id, &g) != 1)
+			continue;
+		if (g.state == G_PLANNED && gw_create(c, id) == 0) {
+			jgateway_free(&g);
+			if (journal_gw_get(c->m->journal, id, &g) != 1)
+				continue;
+		}
+		if (g.state == G_CREATED || g.state == G_SWITCHING)
+			gw_switch(c, &g);
+		jgateway_free(&g);
+	}
+	if (!migration_stopped(c->m))
+		gw_wait_all(c, &l.ids);
+	for (size_t i = 0; i < l.ids.n; i++) {
+		struct jgateway g;
+		if (journal_gw_get(c->m->journal, strlist_get(&l.ids, i), &g) == 1) {
+			c->gw_connected += g.state == G_CONNECTED;
+			jgateway_free(&g);
+		}
+	}
+	strlist_free(&l.ids);
+	return 0;
+}
+
+/* ---- the held devices ----------------------------------------------------- */
+
+struct held {
+	char *app, *dev, *dest_id;
+	json_t *export, *gateways;
+	long long fcnt;
+	double limit, poll, next;
+	int st; /* 0 watching, 1 heard, -1 given up, 2 waits for a gateway */
+	char err[480];
+};
+
+struct heldlist {
+	struct held *v;
+	size_t n, cap;
+};
+
+static int held_collect(void *ud, const struct jdevice *d)
+{
+	struct heldlist *l = ud;
+	if (d->state != J_HELD || !d->export)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct held *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	struct held *h = &l->v[l->n++];
+	memset(h, 0, sizeof *h);
+	h->app = strdup(d->src_app);
+	h->dev = strdup(d->src_dev);
+	h->dest_id = strdup(d->dest_dev ? d->dest_dev : d->src_dev);
+	h->export = json_incref(d->export);
+	h->gateways = d->gateways ? json_incref(d->gateways) : json_array();
+	h->fcnt = arrival_fcnt(d->export);
+	return 0;
+}
+
+/* The first gateway of h that is not connected at the destination, or NULL. */
+static const char *waits_for(struct cut *c, const struct held *h)
+{
+	size_t i;
+	json_t *g;
+	json_array_foreach(h->gateways, i, g)
+	{
+		struct jgateway jg;
+		const char *id = json_string_value(g);
+		if (!id || journal_gw_get(c->m->journal, id, &jg) != 1)
+			return id ? id : "?";
+		bool up = jg.state == G_CONNECTED;
+		jgateway_free(&jg);
+		if (!up)
+			return id;
+	}
+	return NULL;
+}
+
+/* Heard at the destination: the source copy goes (or stays frozen). */
+static void release(struct cut *c, struct held *h)
+{
+	struct migration *m = c->m;
+	if (m->keep_source) {
+		if (migration_move(m, h->app, h->dev, J_HELD, J_VERIFIED, NULL,
+				   "the arrival at the destination") == 0)
+			migration_bump(m, &m->done);
+		return;
+	}
+	if (migration_move(m, h->app, h->dev, J_HELD, J_RETIRING, NULL,
+			   "the arrival at the destination") < 0)
+		return;
+	/* The create-first order's own last step: the delete at the source. */
+	migrate_create_first(m, h->app, h->dev, J_RETIRING, json_incref(h->export), NULL);
+}
+
+static void dev_phase(struct cut *c, size_t *held_left)
+{
+	struct migration *m = c->m;
+	struct heldlist l = {0};
+	if (journal_each(m->journal, true, true, held_collect, &l) < 0) {
+		log_error("journal: cannot read the held devices: %s", journal_errmsg(m->journal));
+		*held_left = 1;
+		return;
+	}
+	double start = mono();
+	size_t watching = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		struct held *h = &l.v[i];
+		const char *gw = waits_for(c, h);
+		if (gw) {
+			h->st = 2;
+			snprintf(h->err, sizeof h->err,
+				 "its gateway %s is not connected at the "
+				 "destination",
+				 gw);
+			continue;
+		}
+		double iv = arrival_interval(h->export);
+		if (iv <= 0)
+			iv = FALLBACK_INTERVAL;
+		h->limit = c->cfg->o.wait > 0 ? (double)c->cfg->o.wait : 3 * iv;
+		h->poll = c->cfg->o.interval > 0 ? (double)c->cfg->o.interval : iv < 60 ? iv : 60;
+		watching++;
+	}
+	if (watching)
+		log_info("cut-over: watching %zu device%s until each is heard at the destination, "
+			 "then %s",
+			 watching, watching == 1 ? "" : "s",
+			 m->keep_source ? "leaving it frozen at the source"
+					: "deleting it at the source");
+	progress_start("heard", !c->cfg->o.quiet && !c->cfg->o.verbose);
+	progress_set_total(watching);
+	size_t heard = 0;
+	while (!migration_stopped(m)) {
+		double now = mono(), next = -1;
+		for (size_t i = 0; i < l.n && !migration_stopped(m); i++) {
+			struct held *h = &l.v[i];
+			if (h->st != 0)
+				continue;
+			if (now > start + h->limit) {
+				h->st = -1;
+				continue;
+			}
+			if (h->next <= now) {
+				long long dst = -1;
+				double when;
+				int r = arrival_ask(m->dest, h->dest_id, h->fcnt, &dst, &when,
+						    h->err, sizeof h->err);
+				h->next = mono() + h->poll;
+				if (r == 1) {
+					h->st = 1;
+					heard++;
+					progress_update(heard, 0, h->dev);
+					release(c, h);
+					continue;
+				}
+				if (r < 0) {
+					h->st = -1;
+					continue;
+				}
+			}
+			double at = h->next < start + h->limit ? h->next : start + h->limit;
+			if (next < 0 || at < next)
+				next = at;
+		}
+		if (next < 0)
+			break;
+		while (!g_interrupted && mono() < next)
+			stop_sleep_ms(100);
+	}
+	progress_end();
+	*held_left = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		struct held *h = &l.v[i];
+		if (h->st != 1) {
+			char msg[800];
+			if (h->st == 2)
+				snprintf(msg, sizeof msg, "%s", h->err);
+			else
+				snprintf(msg, sizeof msg,
+					 "not heard at the destination within %.0f s%s%s", h->limit,
+					 h->err[0] ? ": " : "", h->err);
+			if (!g_interrupted) {
+				log_error(
+				    "device \"%s\": held: %s; it stays frozen at the source "
+				    "and live at the destination ('ttn-lw-migrate resume' "
+				    "tries again, 'restore --from-destination' sends it back)",
+				    h->dev, msg);
+				journal_fail(m->journal, h->app, h->dev, msg);
+			}
+			(*held_left)++;
+		}
+		free(h->app);
+		free(h->dev);
+		free(h->dest_id);
+		json_decref(h->export);
+		json_decref(h->gateways);
+	}
+	free(l.v);
+}
+
+int cutover_run(struct migration *m, const struct config *cfg, struct cutover_summary *sum)
+{
+	struct cut c = {.m = m, .cfg = cfg, .ops = m->ops->gateways};
+	char e[768];
+	struct src_err se = {0};
+	memset(sum, 0, sizeof *sum);
+	int rc = -1;
+	if (migration_stopped(m))
+		return -1;
+	if (c.ops->open(cfg, &c.src, &se) < 0) {
+		log_error("cut-over: the source's gateways: %s", se.msg);
+		return -1;
+	}
+	if (gwdest_open(cfg, &c.dest, e, sizeof e) < 0) {
+		log_error("cut-over: the destination's gateways: %s", e);
+		goto out;
+	}
+	if (gw_keys_open(&c.keys, cfg, c.dest, e, sizeof e) < 0) {
+		log_error("cut-over: %s", e);
+		goto out;
+	}
+	c.keys_open = true;
+	if (gw_phase(&c) < 0)
+		goto out;
+	dev_phase(&c, &sum->held);
+	sum->gateways = c.gw_total;
+	sum->connected = c.gw_connected;
+	sum->gw_failed = c.gw_failed;
+	rc = sum->held || c.gw_failed ? -1 : 0;
+out:
+	if (c.keys_open)
+		gw_keys_close(&c.keys);
+	gwdest_close(c.dest);
+	if (c.src)
+		c.ops->close(c.src);
+	return rc;
+}

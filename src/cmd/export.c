@@ -465,6 +465,7 @@ static int run_plan(const struct invocation *inv, struct config *cfg)
 	}
 	precheck_init(&pre, r.prefix, cfg->o.force, dest_api(dest), dest_app_id(dest), false);
 	precheck_coverage(&pre, cfg);
+	pre.gateways_move = true;
 	pre.keep_all = true;
 	r.pre = &pre;
 	progress_start("planning", !cfg->o.quiet && !cfg->o.verbose);

@@ -229,8 +229,10 @@ void precheck_summary(struct precheck *p)
 			strbuf_addstr(&sb, json_string_value(g));
 		}
 		log_info("coverage: A %zu, B %zu, C %zu, D %zu; the gateways that hear the moved "
-			 "devices (move them too: tts gateways switch, gateways import): %s",
+			 "devices (%s): %s",
 			 p->cov_n[0], p->cov_n[1], p->cov_n[2], p->cov_n[3],
+			 p->gateways_move ? "moved with them: --with-gateways"
+					  : "move them too: tts gateways switch, gateways import",
 			 sb.len ? sb.buf : "none");
 		strbuf_release(&sb);
 	}

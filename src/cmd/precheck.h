@@ -30,6 +30,7 @@ struct precheck {
 	 * each gateway asked once (cov_rights caches the answers); cov_src NULL:
 	 * offline (every gateway counts as movable). */
 	bool coverage;
+	bool gateways_move; /* --with-gateways: the summary says they move along */
 	struct coverage_source *cov_src;
 	json_t *cov_rights;
 	json_t *cov_plan; /* the gateways that hear moved devices, first heard first */

@@ -45,7 +45,8 @@ static char *url_host(const char *url)
 	return n ? strndup(h, n) : NULL;
 }
 
-int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_t errlen)
+static int open_dest(const struct config *cfg, bool account, struct gw_dest **out, char *err,
+		     size_t errlen)
 {
 	*out = NULL;
 	struct gw_dest *d = calloc(1, sizeof *d);
@@ -53,7 +54,9 @@ int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_
 		return -1;
 	const char *u = cfg_str(cfg, "dest", "user-id"),
 		   *o = cfg_str(cfg, "dest", "organization-id");
-	if (!u == !o) {
+	/* A reader without an account: the account is never used. */
+	bool none = !account && !u && !o;
+	if (!none && !u == !o) {
 		snprintf(
 		    err, errlen,
 		    "%s: set DEST_TTS_USER_ID/--dest.user-id or "
@@ -62,7 +65,7 @@ int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_
 		    u ? "give only one account" : "no destination account");
 		goto fail;
 	}
-	if (!tgw_valid_id(u ? u : o)) {
+	if (!none && !tgw_valid_id(u ? u : o)) {
 		snprintf(err, errlen, "--dest.%s %.40s: not a valid ID",
 			 u ? "user-id" : "organization-id", u ? u : o);
 		goto fail;
@@ -70,7 +73,10 @@ int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_
 	d->user = u ? strdup(u) : NULL;
 	d->org = o ? strdup(o) : NULL;
 	d->acct = (struct tgw_account){d->user, d->org};
-	snprintf(d->account, sizeof d->account, "%s %s", u ? "user" : "organization", u ? u : o);
+	snprintf(d->account, sizeof d->account, "%s %s", u ? "user" : "organization",
+		 u   ? u
+		 : o ? o
+		     : "(none)");
 	const char *gsa = cfg_str(cfg, "dest", "gateway-server-address");
 	const char *url = cfg_str(cfg, "dest", "api-url");
 	if (!url)
@@ -89,6 +95,26 @@ int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_
 fail:
 	gwdest_close(d);
 	return -1;
+}
+
+int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_t errlen)
+{
+	return open_dest(cfg, true, out, err, errlen);
+}
+
+int gwdest_open_reader(const struct config *cfg, struct gw_dest **out, char *err, size_t errlen)
+{
+	return open_dest(cfg, false, out, err, errlen);
+}
+
+int gwdest_set_server_address(struct gw_dest *d, const char *host)
+{
+	char *h = strdup(host);
+	if (!h)
+		return -1;
+	free(d->server_address);
+	d->server_address = h;
+	return 0;
 }
 
 const char *gwdest_server_address(const struct gw_dest *d)

@@ -17,9 +17,13 @@
 struct gw_dest;
 
 int gwdest_open(const struct config *cfg, struct gw_dest **out, char *err, size_t errlen);
+/* The same for reading only (watch: connection stats); no account needed. */
+int gwdest_open_reader(const struct config *cfg, struct gw_dest **out, char *err, size_t errlen);
 void gwdest_close(struct gw_dest *d);
 /* The Gateway Server host gateways are pointed at. */
 const char *gwdest_server_address(const struct gw_dest *d);
+/* Replaces the Gateway Server host (a resumed run's, from its journal). */
+int gwdest_set_server_address(struct gw_dest *d, const char *host);
 /* "user alice" or "organization acme". */
 const char *gwdest_account(const struct gw_dest *d);
 

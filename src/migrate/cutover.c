@@ -502,6 +502,10 @@ int cutover_run(struct migration *m, const struct config *cfg, struct cutover_su
 		log_error("cut-over: the destination's gateways: %s", e);
 		goto out;
 	}
+	if (m->gw_server_address && gwdest_set_server_address(c.dest, m->gw_server_address) < 0) {
+		log_error("cut-over: out of memory");
+		goto out;
+	}
 	if (gw_keys_open(&c.keys, cfg, c.dest, e, sizeof e) < 0) {
 		log_error("cut-over: %s", e);
 		goto out;

@@ -388,6 +388,23 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 					     "gateways need not move");
 		return -1;
 	}
+	/* The gateways' address at the destination is the run's: a resumed
+	 * run registers and switches them to the same host. */
+	const char *gsa = cfg_str(cfg, "dest", "gateway-server-address");
+	if (m->with_gateways && (v = journal_meta_get(m->journal, "gateway_server_address"))) {
+		if (gsa && strcmp(gsa, v) != 0) {
+			snprintf(err, errlen,
+				 "--dest.gateway-server-address %.100s: the journal's run uses "
+				 "%.100s; nothing was changed",
+				 gsa, v);
+			free(v);
+			return -1;
+		}
+		m->gw_server_address = v;
+	} else if (m->with_gateways && gsa && !(m->gw_server_address = strdup(gsa))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (!m->ops->retire_device)
 		log_info("the source is read-only: each device is exported, then created and "
 			 "verified at the destination; nothing changes at the source");
@@ -410,6 +427,8 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	    journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "") < 0 ||
 	    journal_meta_set(m->journal, "order", migration_order_name(m->order)) < 0 ||
 	    (m->with_gateways && journal_meta_set(m->journal, "with_gateways", "1") < 0) ||
+	    (m->gw_server_address &&
+	     journal_meta_set(m->journal, "gateway_server_address", m->gw_server_address) < 0) ||
 	    journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest)) < 0) {
 		snprintf(err, errlen, "journal: cannot record the run's settings: %s",
 			 journal_errmsg(m->journal));
@@ -427,6 +446,7 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	 * (Packet Broker routes its DevAddr back to the source). */
 	if (m->ops->gateways)
 		precheck_coverage(&m->pre, cfg);
+	m->pre.gateways_move = m->with_gateways;
 	return 0;
 }
 
@@ -439,6 +459,8 @@ void migration_close_ends(struct migration *m)
 	if (m->src)
 		m->ops->close(m->src);
 	free(m->owned_prefix);
+	free(m->gw_server_address);
+	m->gw_server_address = NULL;
 	m->dest = NULL;
 	m->src = NULL;
 	m->owned_prefix = NULL;

@@ -40,7 +40,10 @@ struct migration {
 	struct precheck pre; /* the checks, before anything changes at the source */
 	bool force_identity; /* --force-identity: act even on another run's journal */
 	bool with_gateways;  /* --with-gateways: verified devices are held (cutover.c) */
-	pthread_mutex_t mu;  /* guards the counters and stop: devices run on worker threads */
+	/* --dest.gateway-server-address of the run (the journal's on resume),
+	 * or NULL: the destination API URL's host. */
+	char *gw_server_address;
+	pthread_mutex_t mu; /* guards the counters and stop: devices run on worker threads */
 	size_t done, failed, skipped, held;
 	/* Set when going on would repeat the same failure on every device (a
 	 * key without a right) or the journal cannot be written: no device

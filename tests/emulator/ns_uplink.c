@@ -119,6 +119,24 @@ static const char *gateway_check(struct emu *e, const char *gw, json_t **eui)
 	return why;
 }
 
+/* The Gateway Server counts every uplink a connected gateway forwards,
+ * whatever the NS makes of it (GatewayConnectionStats.uplink_count, a
+ * uint64: a JSON string in TTS's encoding). */
+static void gateway_count_uplink(struct emu *e, const char *gw)
+{
+	char now[32];
+	emu_now(now);
+	pthread_rwlock_wrlock(&e->gw->lock);
+	json_t *st = json_object_get(e->gw->stats, gw);
+	if (json_is_object(st)) {
+		const char *n = json_string_value(json_object_get(st, "uplink_count"));
+		json_object_set_new(st, "uplink_count",
+				    json_sprintf("%lld", (n ? strtoll(n, NULL, 10) : 0) + 1));
+		json_object_set_new(st, "last_uplink_received_at", json_string(now));
+	}
+	pthread_rwlock_unlock(&e->gw->lock);
+}
+
 static const char *jstr(const json_t *o, const char *a, const char *b, const char *c)
 {
 	const json_t *v = json_object_get(o, a);
@@ -256,6 +274,7 @@ static void uplink(struct emu *e, const char *gw, const char *body, size_t body_
 		json_decref(b);
 		return;
 	}
+	gateway_count_uplink(e, gw);
 
 	const char *reason = "no_session_for_dev_addr";
 	json_t *candidates = json_array();

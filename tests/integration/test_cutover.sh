@@ -65,7 +65,7 @@ setup() {
 		sleep 0.05
 	done
 	"$BIN" tts application roof --dry-run >"$TMP/devs.jsonl" 2>/dev/null
-	FCNT=100
+	echo 100 >"$TMP/fcnt"
 	send_all >/dev/null
 }
 stop_emus() {
@@ -73,17 +73,18 @@ stop_emus() {
 	return 0
 }
 
-# send_all: one uplink per device (FCnt $FCNT, then FCNT+1), each through its gateway, tried at
-# both networks; one JSON line per uplink, with the gateway and where it was connected then.
+# send_all: one uplink per device (the FCnt in $TMP/fcnt, then one more: the traffic loop runs
+# in a subshell), each through its gateway, tried at both networks; one JSON line per uplink.
 send_all() {
-	local d gw
+	local d gw FCNT
+	FCNT=$(cat "$TMP/fcnt")
 	for d in cut-000001 cut-000002 cut-000003 cut-000004; do
 		gw=$(gateway_of "$d")
 		jq -c --arg d "$d" 'select(.ids.device_id == $d)' "$TMP/devs.jsonl" >"$TMP/one.jsonl"
 		"$SIM" --emu "$SRC" --emu "$DST" --gateway "$gw" --count 1 --f-cnt "$FCNT" "$TMP/one.jsonl" |
 			jq -c --arg gw "$gw" '. + {gateway: $gw}'
 	done
-	FCNT=$((FCNT + 1))
+	echo $((FCNT + 1)) >"$TMP/fcnt"
 }
 # traffic: uplinks every 0.3 s into $TMP/traffic.jsonl until $TMP/stop-traffic exists.
 traffic() {
@@ -97,9 +98,9 @@ traffic() {
 }
 # operator: when the tool says what to change on gw-udp, do it (the gateway now talks to the
 # Cloud's Gateway Server instead of the Sandbox's).
-operator() {
+operator() { # FILE...: the tool's stdout files to watch
 	(for _ in $(seq 1 600); do
-		if grep -q "gateway gw-udp (Semtech UDP): on the gateway, set server_address to cloud.example" "$1" 2>/dev/null; then
+		if grep -qs "gateway gw-udp (Semtech UDP): on the gateway, set server_address to cloud.example" "$@"; then
 			curl -s -X POST "$SRC/_emulator/gateways/gw-udp/connection" -d '{"connected":false}' >/dev/null
 			curl -s -X POST "$DST/_emulator/gateways/gw-udp/connection" -d '{"connected":true,"protocol":"udp"}' >/dev/null
 			exit 0
@@ -142,3 +143,105 @@ assert_contains "cut-over: the class C device refused with its rule" "$TMP/cut.e
 assert_contains "cut-over: both gateways connected, nothing held" "$TMP/cut.err" \
 	"cut-over: gateways connected at the destination 2 of 2 (failed 0); devices still held 0"
 assert_contains "cut-over: 3 devices verified" "$TMP/cut.err" "migrated (verified) 3"
+
+# ---- the traffic: no uplink of a moved device lost to the order of the steps ---------------------
+# An uplink is lost when no network accepted it although its gateway was connected to one (that
+# network refused it for another reason: an unknown device, a bad MIC, an old FCnt). While the
+# operator moves gw-udp it is connected nowhere for an instant: such uplinks are counted apart.
+CLASS_A='["cut-000001","cut-000002","cut-000003"]'
+traffic_report() { # FILE → {sent, lost, nowhere, twice} for the class A devices
+	jq -s --argjson a "$CLASS_A" '[.[] | select(.device_id as $d | $a | index($d))] |
+		{sent: length,
+		 lost: [.[] | select((.accepted_by | length) == 0 and
+			([.refused[] | select(startswith("gateway_") | not)] | length) > 0)] | length,
+		 nowhere: [.[] | select((.accepted_by | length) == 0 and
+			([.refused[] | select(startswith("gateway_") | not)] | length) == 0)] | length,
+		 twice: [.[] | select((.accepted_by | length) > 1)] | length}' "$1"
+}
+rep=$(traffic_report "$TMP/traffic.jsonl")
+assert_eq "traffic: uplinks were sent through the cut-over" true "$(jq '.sent >= 9' <<<"$rep")"
+assert_eq "traffic: no uplink of a class A device lost ($rep)" 0 "$(jq .lost <<<"$rep")"
+assert_eq "traffic: no uplink accepted by both networks" 0 "$(jq .twice <<<"$rep")"
+echo "    traffic through the cut-over: $rep" >&2
+
+# after: the moved devices are heard by the destination only, the class C one by the source only.
+send_all >"$TMP/after.jsonl"
+send_all >>"$TMP/after.jsonl"
+assert_eq "after: class A uplinks accepted by the destination only" 6 \
+	"$(jq -s --arg d "$DST" --argjson a "$CLASS_A" '[.[] | select((.device_id as $x | $a | index($x)) and .accepted_by == [$d])] | length' "$TMP/after.jsonl")"
+assert_eq "after: the class C device's uplinks accepted by the source only" 2 \
+	"$(jq -s --arg s "$SRC" '[.[] | select(.device_id == "cut-000004" and .accepted_by == [$s])] | length' "$TMP/after.jsonl")"
+
+# the end state: the source copies gone, the class C device untouched and unfrozen; the gateways
+# registered at the destination with their settings, gateway_server_address the destination's.
+end_state() { # → one line to compare across runs
+	local src dst
+	src=$(emu_devices "$SRC")
+	dst=$(emu_devices "$DST")
+	jq -nc --argjson s "$src" --argjson d "$dst" '{
+		src: [$s.is[].ids.device_id] | sort,
+		src_frozen: [$s.ns[] | select(.mac_settings.schedule_downlinks == false) | .ids.device_id],
+		dst: [$d.ns[] | select(.session.dev_addr != null) | .ids.device_id] | sort}'
+}
+assert_eq "end: devices at each side, nothing frozen" \
+	'{"src":["cut-000004"],"src_frozen":[],"dst":["cut-000001","cut-000002","cut-000003"]}' "$(end_state)"
+gw_at_dst() {
+	curl -s -H "Authorization: Bearer $CAROL" \
+		"$DST/api/v3/gateways/$1?field_mask=ids,name,attributes,gateway_server_address,frequency_plan_ids,enforce_duty_cycle,antennas,location_public" |
+		jq -c '{eui: .ids.eui, name, gsa: .gateway_server_address, fp: .frequency_plan_ids,
+			dc: .enforce_duty_cycle, lat: .antennas[0].location.latitude, site: .attributes.site,
+			lp: .location_public}'
+}
+assert_eq "end: gw-cups at the destination with its settings" \
+	'{"eui":"00800000A0000020","name":"Roof","gsa":"cloud.example","fp":["EU_863_870_TTN"],"dc":true,"lat":52.1,"site":"roof","lp":true}' \
+	"$(gw_at_dst gw-cups)"
+assert_eq "end: gw-udp at the destination" '"cloud.example"' "$(gw_at_dst gw-udp | jq .gsa)"
+assert_eq "end: bob-gw not at the destination" 404 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CAROL" "$DST/api/v3/gateways/bob-gw")"
+assert_eq "end: the journal's gateways connected" "gw-cups|connected gw-udp|connected" \
+	"$(sqlite3 "$TMP/cut.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
+KEYS="$TMP/state/ttn-lw-migrate/gateway-keys.txt"
+assert_eq "end: the keys file is 0600" 600 "$(stat -c %a "$KEYS")"
+
+# watch: every moved device heard at the destination, every gateway connected with its uplinks.
+run_cut watch --journal "$TMP/cut.db" --wait 5 --interval 1
+assert_rc "watch: exit 0 (all arrived, all connected)" 0
+assert_contains "watch: 3 of 3 arrived" "$OUT" "arrived   3 of 3 devices"
+assert_contains "watch: 2 of 2 gateways" "$OUT" "connected 2 of 2 gateways at the destination"
+assert_eq "watch: gw-cups connected, journal connected, its uplinks counted" "connected connected yes" \
+	"$(awk '$1 == "gw-cups" { print $2, $3, ($4 > 0 ? "yes" : "no") }' "$OUT")"
+run_cut watch --journal "$TMP/cut.db" --wait 5 --interval 1 --format json
+assert_eq "watch --format json: the gateways" '[["gw-cups","connected"],["gw-udp","connected"]]' \
+	"$(jq -c '[.gateways[] | [.gateway_id, .state]]' "$OUT")"
+cp "$OUT" "$TMP/watch.json"
+
+# ---- kill -9 at any point, then resume: the same end, still nothing lost ------------------------
+# Each run is killed after K requests (the tool's test hook), then `resume` finishes it.
+for k in 5 20 35 45 50 55 65 70; do
+	setup
+	traffic
+	operator "$TMP/k$k.out" "$TMP/k$k-r.out"
+	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" "${CUT[@]}" --journal "$TMP/k$k.db" \
+		>"$TMP/k$k.out" 2>"$TMP/k$k.err"; exit $?) 2>/dev/null
+	krc=$?
+	"$BIN" resume --journal "$TMP/k$k.db" --gateway-timeout 30 --wait 20 --interval 1 \
+		>"$TMP/k$k-r.out" 2>"$TMP/k$k-r.err"
+	rrc=$?
+	sleep 1
+	touch "$TMP/stop-traffic"
+	wait "$TRAFFIC_PID" "$OP_PID" 2>/dev/null
+	cat "$TMP/k$k.out" "$TMP/k$k.err" "$TMP/k$k-r.out" "$TMP/k$k-r.err" >>"$ALL"
+	rep=$(traffic_report "$TMP/traffic.jsonl")
+	[ "$krc $rrc" == "137 1" ] || tail -3 "$TMP/k$k.err" "$TMP/k$k-r.err" >&2
+	assert_eq "kill after $k: killed (137) then resumed (1: the class C device)" "137 1" "$krc $rrc"
+	assert_eq "kill after $k: the same end" \
+		'{"src":["cut-000004"],"src_frozen":[],"dst":["cut-000001","cut-000002","cut-000003"]}' "$(end_state)"
+	assert_eq "kill after $k: gateways connected" "gw-cups|connected gw-udp|connected" \
+		"$(sqlite3 "$TMP/k$k.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "kill after $k: no uplink lost ($rep)" 0 "$(jq .lost <<<"$rep")"
+done
+
+# ---- no secret printed --------------------------------------------------------------------------
+for s in "$ALICE" "$CAROL" "$BOB" "$CUPS_KEY" "$LNS_KEY" $(grep -o 'NNSXS\.[A-Z0-9]*\.[A-Z0-9]*' "$KEYS"); do
+	assert_not_contains "no secret in the output (${s:0:12}...)" "$ALL" "$s"
+done

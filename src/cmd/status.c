@@ -11,6 +11,17 @@ struct each_ctx {
 	json_t *report;
 };
 
+/* One line per gateway of the cut-over: its state, protocol and last error. */
+static int print_gw(void *ud, const struct jgateway *g)
+{
+	(*(long *)ud)++;
+	printf("gateway   %s: %s%s%s%s\n", g->id, gstate_name(g->state), g->protocol ? " (" : "",
+	       g->protocol ? g->protocol : "", g->protocol ? ")" : "");
+	if (g->error && g->state != G_CONNECTED)
+		printf("gateway   %s: %s\n", g->id, g->error);
+	return 0;
+}
+
 /* status reads: no run lock (a run may be going on), no transaction. */
 static int open_journal_arg(const struct config *cfg, struct journal **j, char **path)
 {
@@ -101,8 +112,12 @@ int cmd_status(const struct invocation *inv)
 			       json_string_value(json_object_get(d, "device_id")),
 			       json_string_value(json_object_get(d, "state")), err);
 	}
+	long gws = 0;
+	bool gw_bad = journal_gw_each(j, print_gw, &gws) < 0;
+	if (gw_bad)
+		log_error("journal %s: its gateways cannot be read: %s", path, journal_errmsg(j));
 	const char *report = cfg.o.report;
-	int rc = report && migration_report(j, report) < 0 ? EXIT_FAILED : EXIT_OK;
+	int rc = gw_bad || (report && migration_report(j, report) < 0) ? EXIT_FAILED : EXIT_OK;
 	if (cfg.o.verify && verify_journal(j, path) != EXIT_OK)
 		rc = EXIT_FAILED;
 	json_decref(c.report);

@@ -94,6 +94,15 @@ struct emu_config {
 	unsigned gateway_limit;	   /* --gateway-limit: 0 = none */
 	const char *seed_gateways; /* --seed-gateways FILE */
 	bool cups_uri_update;	   /* --cups-uri-update: gcs.basic-station.allow-cups-uri-update */
+	/* Packet Broker (ns_uplink.c): --pb-route P/N=URL, this deployment as a
+	 * Forwarder with a routing policy towards the Home Network at URL,
+	 * whose DevAddr block is P/N; --pb-tenant, --pb-cluster: its identity. */
+	struct emu_pb_route {
+		char prefix[24];
+		char *home;
+	} * pb_routes;
+	size_t npb_routes;
+	const char *pb_tenant, *pb_cluster;
 };
 
 /* ---- store -------------------------------------------------------------- */

@@ -3,6 +3,7 @@
 #include "gw.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,11 @@ static const struct option_doc {
      "every API request with method M whose path contains SUB answers status S\n"
      "(pkg/emulator:injected_refusal); repeatable"},
     {"net-id", "HEX", "NetID served by GET /api/v3/ns/net_id (default 000013)"},
+    {"pb-route", "P/N=URL",
+     "Packet Broker: uplinks of this deployment's gateways with a DevAddr in P/N go\n"
+     "to the Home Network (another emulator) at URL; repeatable"},
+    {"pb-tenant", "ID", "Packet Broker tenant of this deployment (default ttn)"},
+    {"pb-cluster", "ID", "Packet Broker cluster of this deployment (default emulator)"},
     {"dev-addr-prefix", "P/N",
      "DevAddr prefix, repeatable (default: the NetID's block, e.g. 26000000/7)"},
     {"tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)"},
@@ -138,6 +144,35 @@ static int add_prefix(struct emu_config *c, const char *spec)
 	return 0;
 }
 
+/* --pb-route P/N=URL. */
+static int add_pb_route(struct emu_config *c, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	unsigned long len;
+	char lenbuf[3] = "";
+	if (!eq || eq - spec < 10 || eq - spec > 11 || spec[8] != '/' ||
+	    strncmp(eq + 1, "http", 4) != 0)
+		return -1;
+	memcpy(lenbuf, spec + 9, (size_t)(eq - spec - 9));
+	if (!parse_uint(lenbuf, 32, &len))
+		return -1;
+	char addr[9];
+	snprintf(addr, sizeof addr, "%.8s", spec);
+	if (!upper_hex(addr, 8))
+		return -1;
+	struct emu_pb_route *r = realloc(c->pb_routes, (c->npb_routes + 1) * sizeof *r);
+	if (!r)
+		return -1;
+	c->pb_routes = r;
+	r += c->npb_routes;
+	snprintf(r->prefix, sizeof r->prefix, "%s/%lu", addr, len);
+	r->home = strdup(eq + 1);
+	if (!r->home)
+		return -1;
+	c->npb_routes++;
+	return 0;
+}
+
 /* The NetID's own DevAddr block: type prefix, then the NwkID (LoRaWAN Backend Interfaces). */
 static void default_prefix(struct emu_config *c)
 {
@@ -167,6 +202,9 @@ static void free_config(struct emu_config *c)
 	free(c->rl_classes);
 	emu_free_list(c->reject_paths);
 	emu_free_list(c->prefixes);
+	for (size_t i = 0; i < c->npb_routes; i++)
+		free(c->pb_routes[i].home);
+	free(c->pb_routes);
 	for (size_t i = 0; i < c->nfail_routes; i++) {
 		free(c->fail_routes[i].method);
 		free(c->fail_routes[i].substring);
@@ -406,6 +444,12 @@ static int parse_args(struct emu_config *c, int argc, char **argv)
 			ok = strlen(val) == 6 && upper_hex(c->net_id, 6);
 		} else if (!strcmp(name, "dev-addr-prefix")) {
 			ok = add_prefix(c, val) == 0;
+		} else if (!strcmp(name, "pb-route")) {
+			ok = add_pb_route(c, val) == 0;
+		} else if (!strcmp(name, "pb-tenant")) {
+			c->pb_tenant = val;
+		} else if (!strcmp(name, "pb-cluster")) {
+			c->pb_cluster = val;
 		} else if ((ok = parse_uint(val, 1000000000ul, &u))) {
 			if (!strcmp(name, "port"))
 				ok = u <= 65535, c->port = (unsigned)u;
@@ -448,6 +492,8 @@ int main(int argc, char **argv)
 	c->retry_after = 1;
 	c->log_max = 100000;
 	snprintf(c->net_id, sizeof c->net_id, "000013");
+	c->pb_tenant = "ttn";
+	c->pb_cluster = "emulator";
 
 	int rc = parse_args(c, argc, argv);
 	if (rc == 0 && c->nkeys == 0)
@@ -468,6 +514,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	emu_rand_init();
 	json_object_seed(0);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* Packet Broker forwarding (ns_uplink.c) */
 
 	pthread_mutex_init(&e.rl_lock, NULL);
 	pthread_mutex_init(&e.log_lock, NULL);

@@ -10,6 +10,7 @@
  * mac_state.recent_uplinks (at most 20, gateways.md §5.1). The crypto is the
  * emulator's own (lw_crypto.c), not the tool's.
  */
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #define RECENT_UPLINKS 20     /* grpc_gsns.go recentUplinkCount */
 #define MAX_FCNT_GAP   16384u /* LoRaWAN 1.0.x MAX_FCNT_GAP */
 #define UPLINK_LOG_MAX 10000
+#define PB_GATEWAY_ID  "packetbroker" /* pkg/packetbroker/ids.go */
 
 /* The uplink log and counts of this process: {"devices":{"app/dev":{…}},"log":[…]}. */
 static pthread_mutex_t ul_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -102,8 +104,9 @@ static json_t *ul_dump(bool clear)
 	return out;
 }
 
-/* The gateway exists (not deleted) and has a live connection. */
-static const char *gateway_check(struct emu *e, const char *gw, json_t **eui)
+/* The gateway exists (not deleted) and has a live connection; *no_pb: its
+ * disable_packet_broker_forwarding. */
+static const char *gateway_check(struct emu *e, const char *gw, json_t **eui, bool *no_pb)
 {
 	const char *why = NULL;
 	pthread_rwlock_rdlock(&e->gw->lock);
@@ -113,8 +116,10 @@ static const char *gateway_check(struct emu *e, const char *gw, json_t **eui)
 		why = "gateway_not_found";
 	else if (!st || !json_object_get(st, "connected_at"))
 		why = "gateway_not_connected";
-	else
+	else {
 		*eui = json_incref(json_object_get(json_object_get(g, "ids"), "eui"));
+		*no_pb = json_is_true(json_object_get(g, "disable_packet_broker_forwarding"));
+	}
 	pthread_rwlock_unlock(&e->gw->lock);
 	return why;
 }
@@ -218,6 +223,10 @@ static json_t *recent_uplink(const struct frame *f, uint32_t fcnt, const char *a
 	if (json_is_string(eui))
 		json_object_set(gids, "eui", eui);
 	json_t *md = json_pack("{s:o}", "gateway_ids", gids);
+	/* Through Packet Broker: the pseudo gateway, an empty marker (the NS
+	 * keeps no forwarder details in mac_state: toMACStateRxMetadata). */
+	if (strcmp(gw, PB_GATEWAY_ID) == 0)
+		json_object_set_new(md, "packet_broker", json_object());
 	json_t *v;
 	if ((v = json_object_get(body, "rssi")) && json_is_number(v))
 		json_object_set(md, "channel_rssi", v);
@@ -244,38 +253,22 @@ static json_t *recent_uplink(const struct frame *f, uint32_t fcnt, const char *a
 			 "rx_metadata", md, "received_at", now, "correlation_ids", corr);
 }
 
-static void uplink(struct emu *e, const char *gw, const char *body, size_t body_len,
-		   struct emu_resp *rs)
+/*
+ * The Network Server's part, for an uplink that reached it from gateway gw
+ * (PB_GATEWAY_ID when through Packet Broker): the first session whose MIC
+ * matches takes it. Returns the answer ({"accepted",…}) and its status.
+ */
+static json_t *ns_handle(struct emu *e, const char *gw, json_t *eui, const struct frame *f,
+			 const json_t *b, int *status)
 {
-	json_error_t je;
-	json_t *b = json_loadb(body ? body : "", body_len, 0, &je);
-	const char *b64 = json_string_value(json_object_get(b, "phy_payload"));
-	struct frame f;
-	if (!json_is_object(b) || !b64 || !parse_frame(b64, &f)) {
-		emu_resp_json(rs, 400,
-			      json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_phy_payload"));
-		ul_record(gw, NULL, -1, NULL, "bad_phy_payload", NULL);
-		json_decref(b);
-		return;
-	}
 	/* TxDr and TxCh of the 1.1 B1 block: what the gateway's metadata gives TTS. */
 	json_t *drv = json_object_get(b, "data_rate_index"),
 	       *chv = json_object_get(b, "channel_index");
 	uint8_t dr = (uint8_t)(drv ? json_integer_value(drv) : 5);
 	uint8_t ch = (uint8_t)(chv ? json_integer_value(chv) : 0);
 	char addr[9];
-	snprintf(addr, sizeof addr, "%08X", (unsigned)f.dev_addr);
-	json_t *eui = NULL;
-	const char *why = gateway_check(e, gw, &eui);
-	if (why) {
-		emu_resp_json(rs, strcmp(why, "gateway_not_found") == 0 ? 404 : 409,
-			      json_pack("{s:b, s:s}", "accepted", 0, "reason", why));
-		ul_record(gw, addr, -1, NULL, why, NULL);
-		json_decref(b);
-		return;
-	}
-	gateway_count_uplink(e, gw);
-
+	snprintf(addr, sizeof addr, "%08X", (unsigned)f->dev_addr);
+	json_t *ans = NULL;
 	const char *reason = "no_session_for_dev_addr";
 	json_t *candidates = json_array();
 	char *winner = NULL;
@@ -297,17 +290,17 @@ static void uplink(struct emu *e, const char *gw, const char *body, size_t body_
 		    (uint32_t)json_integer_value(json_object_get(sess, "last_f_cnt_up"));
 		bool fresh =
 		    last == 0 && json_array_size(json_object_get(ms, "recent_uplinks")) == 0;
-		uint32_t same = (last & 0xFFFF0000u) | f.fcnt16, next = same + 0x10000u;
+		uint32_t same = (last & 0xFFFF0000u) | f->fcnt16, next = same + 0x10000u;
 		bool matched = false;
 		uint32_t fcnt = 0;
-		if ((same > last || (fresh && same == last)) && mic_ok(dev, &f, same, dr, ch)) {
+		if ((same > last || (fresh && same == last)) && mic_ok(dev, f, same, dr, ch)) {
 			matched = true;
 			fcnt = same;
 		} else if (same <= last && next - last <= MAX_FCNT_GAP && next > last &&
-			   mic_ok(dev, &f, next, dr, ch)) {
+			   mic_ok(dev, f, next, dr, ch)) {
 			matched = true;
 			fcnt = next;
-		} else if (same <= last && mic_ok(dev, &f, same, dr, ch)) {
+		} else if (same <= last && mic_ok(dev, f, same, dr, ch)) {
 			reason = "fcnt_replay"; /* an FCnt this session has had */
 			continue;
 		}
@@ -330,7 +323,7 @@ static void uplink(struct emu *e, const char *gw, const char *body, size_t body_
 		size_t i;
 		json_t *old;
 		json_array_foreach(ru, i, old) json_object_del(old, "correlation_ids");
-		json_array_append_new(ru, recent_uplink(&f, fcnt, addr, gw, eui, b, now));
+		json_array_append_new(ru, recent_uplink(f, fcnt, addr, gw, eui, b, now));
 		while (json_array_size(ru) > RECENT_UPLINKS)
 			json_array_remove(ru, 0);
 		json_object_set_new(dev, "updated_at", json_string(now));
@@ -342,20 +335,190 @@ static void uplink(struct emu *e, const char *gw, const char *body, size_t body_
 	if (winner) {
 		char *slash = strchr(winner, '/');
 		*slash = '\0';
-		emu_resp_json(rs, 200,
-			      json_pack("{s:b, s:s, s:s, s:s, s:I}", "accepted", 1,
-					"application_id", winner, "device_id", slash + 1,
-					"dev_addr", addr, "f_cnt", (json_int_t)won_fcnt));
+		ans = json_pack("{s:b, s:s, s:s, s:s, s:I}", "accepted", 1, "application_id",
+				winner, "device_id", slash + 1, "dev_addr", addr, "f_cnt",
+				(json_int_t)won_fcnt);
+		*status = 200;
 		*slash = '/';
 		ul_record(gw, addr, won_fcnt, winner, NULL, NULL);
 	} else {
-		emu_resp_json(rs, 409,
-			      json_pack("{s:b, s:s, s:s}", "accepted", 0, "reason", reason,
-					"dev_addr", addr));
-		ul_record(gw, addr, f.fcnt16, NULL, reason, candidates);
+		ans =
+		    json_pack("{s:b, s:s, s:s}", "accepted", 0, "reason", reason, "dev_addr", addr);
+		*status = 409;
+		ul_record(gw, addr, f->fcnt16, NULL, reason, candidates);
 	}
 	free(winner);
 	json_decref(candidates);
+	return ans;
+}
+
+/* ---- Packet Broker ---------------------------------------------------------- */
+
+static bool in_prefix(uint32_t addr, const char *spec)
+{
+	unsigned long base, len;
+	if (sscanf(spec, "%8lx/%lu", &base, &len) != 2 || len > 32)
+		return false;
+	uint32_t mask = len == 0 ? 0 : 0xFFFFFFFFu << (32 - len);
+	return (addr & mask) == ((uint32_t)base & mask);
+}
+
+static size_t discard(char *p, size_t sz, size_t n, void *ud)
+{
+	json_t *acc = ud;
+	const char *have = json_string_value(acc);
+	size_t l = strlen(have);
+	if (l < 4096) {
+		char *buf = malloc(l + sz * n + 1);
+		if (buf) {
+			memcpy(buf, have, l);
+			memcpy(buf + l, p, sz * n);
+			buf[l + sz * n] = 0;
+			json_string_set(acc, buf);
+			free(buf);
+		}
+	}
+	return sz * n;
+}
+
+/*
+ * The Forwarder side (GS upstream "packetbroker", PBA PublishUplink): an
+ * uplink of a connected gateway whose disable_packet_broker_forwarding is
+ * off goes, unfiltered, to Packet Broker, whose router hands it to every
+ * Home Network a --pb-route names for its DevAddr (the Forwarder's routing
+ * policy towards that network and the network's DevAddr block, in one).
+ * Returns [{"home","accepted",…}] for the routes taken.
+ */
+static json_t *pb_forward(struct emu *e, const char *gw, const json_t *eui, const struct frame *f,
+			  const json_t *b)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < e->cfg.npb_routes; i++) {
+		const struct emu_pb_route *r = &e->cfg.pb_routes[i];
+		if (!in_prefix(f->dev_addr, r->prefix))
+			continue;
+		json_t *msg = json_deep_copy(b);
+		json_object_set_new(msg, "forwarder_net_id", json_string(e->cfg.net_id));
+		json_object_set_new(msg, "forwarder_tenant_id", json_string(e->cfg.pb_tenant));
+		json_object_set_new(msg, "forwarder_cluster_id", json_string(e->cfg.pb_cluster));
+		json_object_set_new(msg, "forwarder_gateway_id", json_string(gw));
+		if (json_is_string(eui))
+			json_object_set(msg, "forwarder_gateway_eui", (json_t *)eui);
+		char *body = json_dumps(msg, JSON_COMPACT);
+		json_decref(msg);
+		char url[1024];
+		snprintf(url, sizeof url, "%s/_emulator/packetbroker/uplink", r->home);
+		json_t *acc = json_string("");
+		CURL *c = curl_easy_init();
+		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+		CURLcode rc = CURLE_FAILED_INIT;
+		if (c && body) {
+			curl_easy_setopt(c, CURLOPT_URL, url);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+			curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+			curl_easy_setopt(c, CURLOPT_WRITEDATA, acc);
+			curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+			curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+			rc = curl_easy_perform(c);
+		}
+		curl_slist_free_all(h);
+		if (c)
+			curl_easy_cleanup(c);
+		free(body);
+		json_t *a = rc == CURLE_OK ? json_loads(json_string_value(acc), 0, NULL) : NULL;
+		json_decref(acc);
+		if (!json_is_object(a)) {
+			json_decref(a);
+			a = json_pack("{s:b, s:s}", "accepted", 0, "reason", "home_unreachable");
+		}
+		json_object_set_new(a, "home", json_string(r->home));
+		json_array_append_new(out, a);
+	}
+	return out;
+}
+
+/*
+ * The Home Network side (PBA subscription, then GsNs.HandleUplink): only
+ * DevAddrs of this network's blocks (its subscription filter); a copy of
+ * this network's own traffic (forwarder NetID and cluster its own) is
+ * dropped as the NS's filterMetadata would; the rest reaches the NS from
+ * the pseudo gateway "packetbroker", without an EUI.
+ */
+static void pb_uplink(struct emu *e, const char *body, size_t body_len, struct emu_resp *rs)
+{
+	json_error_t je;
+	json_t *b = json_loadb(body ? body : "", body_len, 0, &je);
+	const char *b64 = json_string_value(json_object_get(b, "phy_payload"));
+	struct frame f;
+	if (!json_is_object(b) || !b64 || !parse_frame(b64, &f)) {
+		emu_resp_json(rs, 400,
+			      json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_phy_payload"));
+		json_decref(b);
+		return;
+	}
+	char addr[9];
+	snprintf(addr, sizeof addr, "%08X", (unsigned)f.dev_addr);
+	bool mine = false;
+	for (char **p = e->cfg.prefixes; p && *p; p++)
+		mine |= in_prefix(f.dev_addr, *p);
+	const char *fnet = json_string_value(json_object_get(b, "forwarder_net_id")),
+		   *fcl = json_string_value(json_object_get(b, "forwarder_cluster_id"));
+	const char *why = !mine ? "not_subscribed"
+			  : fnet && fcl && strcasecmp(fnet, e->cfg.net_id) == 0 &&
+				  strcmp(fcl, e->cfg.pb_cluster) == 0
+			      ? "own_traffic"
+			      : NULL;
+	if (why) {
+		emu_resp_json(rs, 409, json_pack("{s:b, s:s}", "accepted", 0, "reason", why));
+		ul_record(PB_GATEWAY_ID, addr, -1, NULL, why, NULL);
+		json_decref(b);
+		return;
+	}
+	int status = 500;
+	json_t *ans = ns_handle(e, PB_GATEWAY_ID, NULL, &f, b, &status);
+	emu_resp_json(rs, status, ans);
+	json_decref(b);
+}
+
+static void uplink(struct emu *e, const char *gw, const char *body, size_t body_len,
+		   struct emu_resp *rs)
+{
+	json_error_t je;
+	json_t *b = json_loadb(body ? body : "", body_len, 0, &je);
+	const char *b64 = json_string_value(json_object_get(b, "phy_payload"));
+	struct frame f;
+	if (!json_is_object(b) || !b64 || !parse_frame(b64, &f)) {
+		emu_resp_json(rs, 400,
+			      json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_phy_payload"));
+		ul_record(gw, NULL, -1, NULL, "bad_phy_payload", NULL);
+		json_decref(b);
+		return;
+	}
+	char addr[9];
+	snprintf(addr, sizeof addr, "%08X", (unsigned)f.dev_addr);
+	json_t *eui = NULL;
+	bool no_pb = false;
+	const char *why = gateway_check(e, gw, &eui, &no_pb);
+	if (why) {
+		emu_resp_json(rs, strcmp(why, "gateway_not_found") == 0 ? 404 : 409,
+			      json_pack("{s:b, s:s}", "accepted", 0, "reason", why));
+		ul_record(gw, addr, -1, NULL, why, NULL);
+		json_decref(b);
+		return;
+	}
+	gateway_count_uplink(e, gw);
+	/* gs.forward: the cluster's NS takes every DevAddr (00000000/0), Packet
+	 * Broker too when this deployment has a route (gateways.md §6). */
+	int status = 500;
+	json_t *ans = ns_handle(e, gw, eui, &f, b, &status);
+	if (!no_pb && e->cfg.npb_routes) {
+		json_t *pb = pb_forward(e, gw, eui, &f, b);
+		if (json_array_size(pb))
+			json_object_set(ans, "packet_broker", pb);
+		json_decref(pb);
+	}
+	emu_resp_json(rs, status, ans);
 	json_decref(eui);
 	json_decref(b);
 }
@@ -364,6 +527,13 @@ bool emu_uplink_admin(struct emu *e, const char *method, const char *url, const 
 		      size_t body_len, struct emu_resp *rs)
 {
 	static const char base[] = "/_emulator/gateways/", suffix[] = "/uplink";
+	if (strcmp(url, "/_emulator/packetbroker/uplink") == 0) {
+		if (strcmp(method, "POST") != 0)
+			emu_resp_gw(rs, 405, 12, "Method Not Allowed");
+		else
+			pb_uplink(e, body, body_len, rs);
+		return true;
+	}
 	if (strcmp(url, "/_emulator/uplinks") == 0) {
 		bool del = strcmp(method, "DELETE") == 0;
 		if (del || strcmp(method, "GET") == 0)

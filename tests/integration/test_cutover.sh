@@ -6,7 +6,12 @@
 #     Procedure A without touching it;
 #   - gw-udp: a Semtech UDP gateway the tool cannot reach: the operator is told what to change
 #     (here the test plays the operator when the line appears);
-#   - bob-gw: a foreign gateway (another user's): a device heard only by it is class C and stays.
+#   - bob-gw: a foreign gateway (another user's): a device heard only by it is class C and stays;
+#   - comm-gw: a gateway of a third network, whose uplinks reach the Sandbox through Packet
+#     Broker (heard by "packetbroker"): a device heard only so is class C too and stays.
+# The Sandbox forwards the Cloud's DevAddr block to the Cloud through Packet Broker (on by
+# default); the Cloud does not forward the Sandbox's (off by default): so a moved device, which
+# keeps its Sandbox DevAddr, is heard at the Cloud only through the gateways moved with it.
 # Checked: the plan (--dry-run) changes nothing; every uplink sent while a gateway is connected
 # somewhere is accepted by the network it reached (no uplink lost to the order of the steps);
 # after the cut-over the moved devices are accepted by the destination only, the source copies
@@ -26,9 +31,18 @@ cat >"$TMP/gws.jsonl" <<'EOF2'
 {"gateway":{"ids":{"gateway_id":"gw-udp","eui":"00800000A0000021"},"name":"Barn","gateway_server_address":"sandbox.example","frequency_plan_ids":["EU_863_870_TTN"]},"owner":{"user_id":"alice"},"connection":{"protocol":"udp","connected":true}}
 {"gateway":{"ids":{"gateway_id":"bob-gw","eui":"00800000B0000021"},"name":"Bob's","gateway_server_address":"sandbox.example"},"owner":{"user_id":"bob"},"connection":{"protocol":"udp","connected":true}}
 EOF2
-# cut-000001..2 heard by gw-cups, cut-000003 by gw-udp, cut-000004 by bob-gw only (class C).
-"$FIX/gen-devices.sh" 4 roof cut >"$TMP/seed.jsonl"
-gateway_of() { case $1 in cut-000001 | cut-000002) echo gw-cups ;; cut-000003) echo gw-udp ;; *) echo bob-gw ;; esac; }
+# cut-000001..2 heard by gw-cups, cut-000003 by gw-udp, cut-000004 by bob-gw only, cut-000005
+# through Packet Broker only (both class C).
+"$FIX/gen-devices.sh" 5 roof cut >"$TMP/seed.jsonl"
+echo '{"gateway":{"ids":{"gateway_id":"comm-gw","eui":"00800000D0000001"}},"owner":{"user_id":"dave"},"connection":{"protocol":"udp","connected":true}}' >"$TMP/comm-gws.jsonl"
+gateway_of() {
+	case $1 in
+	cut-000001 | cut-000002) echo gw-cups ;;
+	cut-000003) echo gw-udp ;;
+	cut-000004) echo bob-gw ;;
+	*) echo comm-gw ;;
+	esac
+}
 
 export TTS_USER_ID=alice TTS_APP_ID=roof TTS_APP_API_KEY=$KEY TTS_API_KEY=$ALICE
 export DEST_TTS_USER_ID=carol DEST_TTS_APP_ID=roof DEST_TTS_APP_API_KEY=$KEY DEST_TTS_API_KEY=$CAROL
@@ -44,11 +58,16 @@ run_cut() {
 # their gateways (the coverage).
 setup() {
 	stop_emus
+	start_emu DST --api-key "$KEY" --user-key "$CAROL=carol" --dev-addr-prefix 260E0000/16 \
+		--pb-tenant acme --pb-cluster tti-eu1
+	DST_PID=${T_PIDS[-1]}
 	start_emu SRC --api-key "$KEY" --seed "$TMP/seed.jsonl" --seed-gateways "$TMP/gws.jsonl" \
+		--pb-route "260E0000/16=$DST" --pb-cluster ttn-eu1 \
 		--user-key "$ALICE=alice" --user-key "$BOB=bob"
 	SRC_PID=${T_PIDS[-1]}
-	start_emu DST --api-key "$KEY" --user-key "$CAROL=carol"
-	DST_PID=${T_PIDS[-1]}
+	start_emu OTHER --seed-gateways "$TMP/comm-gws.jsonl" --pb-route "26000000/7=$SRC" \
+		--pb-tenant other --pb-cluster other-eu1
+	OTHER_PID=${T_PIDS[-1]}
 	export TTS_API_URL=$SRC DEST_TTS_API_URL=$DST
 	local A="Authorization: Bearer $ALICE" g=$SRC/api/v3/gateways/gw-cups
 	CUPS_KEY=$(curl -s -X POST -H "$A" "$g/api-keys" \
@@ -69,7 +88,7 @@ setup() {
 	send_all >/dev/null
 }
 stop_emus() {
-	[ -n "${SRC_PID:-}" ] && kill "$SRC_PID" "$DST_PID" 2>/dev/null
+	[ -n "${SRC_PID:-}" ] && kill "$SRC_PID" "$DST_PID" "$OTHER_PID" 2>/dev/null
 	return 0
 }
 
@@ -78,10 +97,10 @@ stop_emus() {
 send_all() {
 	local d gw FCNT
 	FCNT=$(cat "$TMP/fcnt")
-	for d in cut-000001 cut-000002 cut-000003 cut-000004; do
+	for d in cut-000001 cut-000002 cut-000003 cut-000004 cut-000005; do
 		gw=$(gateway_of "$d")
 		jq -c --arg d "$d" 'select(.ids.device_id == $d)' "$TMP/devs.jsonl" >"$TMP/one.jsonl"
-		"$SIM" --emu "$SRC" --emu "$DST" --gateway "$gw" --count 1 --f-cnt "$FCNT" "$TMP/one.jsonl" |
+		"$SIM" --emu "$SRC" --emu "$DST" --emu "$OTHER" --gateway "$gw" --count 1 --f-cnt "$FCNT" "$TMP/one.jsonl" |
 			jq -c --arg gw "$gw" '. + {gateway: $gw}'
 	done
 	echo $((FCNT + 1)) >"$TMP/fcnt"
@@ -119,7 +138,7 @@ emu_clear_requests "$SRC"
 emu_clear_requests "$DST"
 run_cut "${CUT[@]}" --dry-run --journal "$TMP/plan.db"
 assert_rc "--dry-run: exit 0" 0
-assert_contains "--dry-run: the devices' classes" "$OUT" "plan: 4 devices read, 1 refused by a check (they stay where they are); coverage A 3, B 0, C 1, D 0"
+assert_contains "--dry-run: the devices' classes" "$OUT" "plan: 5 devices read, 2 refused by a check (they stay where they are); coverage A 3, B 0, C 2, D 0"
 assert_contains "--dry-run: gw-cups by Procedure A" "$OUT" \
 	"gateway gw-cups: register at the destination (cloud.example), then switch: by the source's CUPS (Procedure A), without touching it"
 assert_contains "--dry-run: gw-udp by the operator" "$OUT" \
@@ -140,6 +159,8 @@ wait "$TRAFFIC_PID" "$OP_PID" 2>/dev/null
 cat "$TMP/cut.out" "$TMP/cut.err" >>"$ALL"
 assert_eq "cut-over: exit 1 (the class C device is refused and stays)" 1 "$rc"
 assert_contains "cut-over: the class C device refused with its rule" "$TMP/cut.err" 'device "cut-000004"'
+assert_contains "cut-over: the device heard only through Packet Broker refused" "$TMP/cut.err" \
+	'device "cut-000005": refused by the destination: class C: none of its'
 assert_contains "cut-over: both gateways connected, nothing held" "$TMP/cut.err" \
 	"cut-over: gateways connected at the destination 2 of 2 (failed 0); devices still held 0"
 assert_contains "cut-over: 3 devices verified" "$TMP/cut.err" "migrated (verified) 3"
@@ -169,8 +190,10 @@ send_all >"$TMP/after.jsonl"
 send_all >>"$TMP/after.jsonl"
 assert_eq "after: class A uplinks accepted by the destination only" 6 \
 	"$(jq -s --arg d "$DST" --argjson a "$CLASS_A" '[.[] | select((.device_id as $x | $a | index($x)) and .accepted_by == [$d])] | length' "$TMP/after.jsonl")"
-assert_eq "after: the class C device's uplinks accepted by the source only" 2 \
-	"$(jq -s --arg s "$SRC" '[.[] | select(.device_id == "cut-000004" and .accepted_by == [$s])] | length' "$TMP/after.jsonl")"
+assert_eq "after: the class C devices' uplinks accepted by the source only" 4 \
+	"$(jq -s --arg s "$SRC" '[.[] | select((.device_id == "cut-000004" or .device_id == "cut-000005") and .accepted_by == [$s])] | length' "$TMP/after.jsonl")"
+assert_eq "after: cut-000005's reach the source through Packet Broker" 2 \
+	"$(jq -s --arg s "$SRC" '[.[] | select(.device_id == "cut-000005" and .packet_broker[$s] == "accepted")] | length' "$TMP/after.jsonl")"
 
 # the end state: the source copies gone, the class C device untouched and unfrozen; the gateways
 # registered at the destination with their settings, gateway_server_address the destination's.
@@ -184,7 +207,7 @@ end_state() { # → one line to compare across runs
 		dst: [$d.ns[] | select(.session.dev_addr != null) | .ids.device_id] | sort}'
 }
 assert_eq "end: devices at each side, nothing frozen" \
-	'{"src":["cut-000004"],"src_frozen":[],"dst":["cut-000001","cut-000002","cut-000003"]}' "$(end_state)"
+	'{"src":["cut-000004","cut-000005"],"src_frozen":[],"dst":["cut-000001","cut-000002","cut-000003"]}' "$(end_state)"
 gw_at_dst() {
 	curl -s -H "Authorization: Bearer $CAROL" \
 		"$DST/api/v3/gateways/$1?field_mask=ids,name,attributes,gateway_server_address,frequency_plan_ids,enforce_duty_cycle,antennas,location_public" |
@@ -202,6 +225,12 @@ assert_eq "end: the journal's gateways connected" "gw-cups|connected gw-udp|conn
 	"$(sqlite3 "$TMP/cut.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
 KEYS="$TMP/state/ttn-lw-migrate/gateway-keys.txt"
 assert_eq "end: the keys file is 0600" 600 "$(stat -c %a "$KEYS")"
+
+# status: the journal's devices and gateways.
+run_cut status --journal "$TMP/cut.db"
+assert_contains "status: the held devices released" "$OUT" "held      0"
+assert_contains "status: gw-cups connected by CUPS" "$OUT" "gateway   gw-cups: connected (cups)"
+assert_contains "status: gw-udp connected by UDP" "$OUT" "gateway   gw-udp: connected (udp)"
 
 # watch: every moved device heard at the destination, every gateway connected with its uplinks.
 run_cut watch --journal "$TMP/cut.db" --wait 5 --interval 1
@@ -235,7 +264,7 @@ for k in 5 20 35 45 50 55 65 70; do
 	[ "$krc $rrc" == "137 1" ] || tail -3 "$TMP/k$k.err" "$TMP/k$k-r.err" >&2
 	assert_eq "kill after $k: killed (137) then resumed (1: the class C device)" "137 1" "$krc $rrc"
 	assert_eq "kill after $k: the same end" \
-		'{"src":["cut-000004"],"src_frozen":[],"dst":["cut-000001","cut-000002","cut-000003"]}' "$(end_state)"
+		'{"src":["cut-000004","cut-000005"],"src_frozen":[],"dst":["cut-000001","cut-000002","cut-000003"]}' "$(end_state)"
 	assert_eq "kill after $k: gateways connected" "gw-cups|connected gw-udp|connected" \
 		"$(sqlite3 "$TMP/k$k.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
 	assert_eq "kill after $k: no uplink lost ($rep)" 0 "$(jq .lost <<<"$rep")"

@@ -12,7 +12,10 @@
  * key(s), FCnt last_f_cnt_up+1, +2, … (--f-cnt F: from F; --replay: the
  * last_f_cnt_up itself; --bad-mic: a flipped MIC bit). Every URL is tried for
  * every uplink; one JSON line per uplink on stdout:
- *   {"device_id","application_id","f_cnt","accepted_by":[URL…],"refused":{URL:reason}}
+ *   {"device_id","application_id","f_cnt","accepted_by":[URL…],"refused":{URL:reason},
+ *    "packet_broker":{HOME:"accepted"|reason}}
+ * (packet_broker: what a deployment forwarded to the Home Network HOME; a
+ * Home Network that accepted is in accepted_by.)
  * Exit: 0 when every uplink was accepted by at least one network, 1 when not,
  * 2 on bad input. Keys are never printed. The crypto is tests/emulator/lw_crypto.c.
  */
@@ -76,8 +79,9 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
 }
 
 /* POSTs body to URL; the answer's "accepted" and "reason". */
-static bool post_uplink(CURL *c, const char *base, const char *gw, const char *body, char *reason,
-			size_t cap)
+/* One uplink through gateway gw at the deployment base: the answer
+ * ({"accepted",…,"packet_broker":[…]}), or NULL when unreachable. */
+static json_t *post_uplink(CURL *c, const char *base, const char *gw, const char *body)
 {
 	char url[1024];
 	snprintf(url, sizeof url, "%s/_emulator/gateways/%s/uplink", base, gw);
@@ -92,18 +96,24 @@ static bool post_uplink(CURL *c, const char *base, const char *gw, const char *b
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	CURLcode rc = curl_easy_perform(c);
 	curl_slist_free_all(h);
-	bool ok = false;
-	if (rc != CURLE_OK) {
-		snprintf(reason, cap, "unreachable");
-	} else {
-		json_t *a = json_loads(json_string_value(acc), 0, NULL);
-		ok = json_is_true(json_object_get(a, "accepted"));
-		const char *r = json_string_value(json_object_get(a, "reason"));
-		snprintf(reason, cap, "%s", r ? r : (ok ? "" : "bad_answer"));
-		json_decref(a);
+	json_t *a = NULL;
+	if (rc == CURLE_OK) {
+		a = json_loads(json_string_value(acc), 0, NULL);
+		if (!json_is_object(a)) {
+			json_decref(a);
+			a = json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_answer");
+		}
 	}
 	json_decref(acc);
-	return ok;
+	return a;
+}
+
+static bool listed(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+	return false;
 }
 
 static int hexbytes(const char *hex, uint8_t *out, size_t cap, size_t *n)
@@ -191,19 +201,44 @@ static int run_device(CURL *c, const json_t *dev, const struct opts *o, int *all
 					"rssi", o->rssi, "snr", o->snr, "frequency", o->frequency,
 					"data_rate_index", o->dr, "channel_index", o->ch);
 		char *body = json_dumps(req, JSON_COMPACT);
-		json_t *acc = json_array(), *ref = json_object();
+		json_t *acc = json_array(), *ref = json_object(), *pb = json_object();
 		for (size_t k = 0; k < o->nemus; k++) {
-			char reason[64];
-			if (post_uplink(c, o->emus[k], o->gateway, body, reason, sizeof reason))
+			json_t *a = post_uplink(c, o->emus[k], o->gateway, body);
+			const char *r = json_string_value(json_object_get(a, "reason"));
+			if (json_is_true(json_object_get(a, "accepted")))
 				json_array_append_new(acc, json_string(o->emus[k]));
 			else
-				json_object_set_new(ref, o->emus[k], json_string(reason));
+				json_object_set_new(ref, o->emus[k],
+						    json_string(!a  ? "unreachable"
+								: r ? r
+								    : "?"));
+			/* What that deployment forwarded through Packet Broker. */
+			size_t hi;
+			json_t *h;
+			json_array_foreach(json_object_get(a, "packet_broker"), hi, h)
+			{
+				const char *home = json_string_value(json_object_get(h, "home"));
+				bool ok = json_is_true(json_object_get(h, "accepted"));
+				const char *hr = json_string_value(json_object_get(h, "reason"));
+				if (!home)
+					continue;
+				json_object_set_new(pb, home,
+						    json_string(ok   ? "accepted"
+								: hr ? hr
+								     : "?"));
+				if (ok && !listed(acc, home))
+					json_array_append_new(acc, json_string(home));
+			}
+			json_decref(a);
 		}
 		if (json_array_size(acc) == 0)
 			*all_ok = 0;
 		json_t *line =
 		    json_pack("{s:s?, s:s?, s:I, s:o, s:o}", "device_id", id, "application_id", app,
 			      "f_cnt", (json_int_t)fcnt, "accepted_by", acc, "refused", ref);
+		if (json_object_size(pb))
+			json_object_set(line, "packet_broker", pb);
+		json_decref(pb);
 		if (!o->quiet) {
 			char *s = json_dumps(line, JSON_COMPACT);
 			puts(s);

@@ -175,7 +175,8 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 SCOPE_SOURCE | SCOPE_DEST, false},
     [CMD_RESTORE] =
 	{CMD_RESTORE, "restore",
-	 "restore [--journal FILE] [--from-destination] DEVICE-ID|APP-ID/DEVICE-ID...",
+	 "restore [--journal FILE] [--from-destination] [--gateway ID|all]... "
+	 "[DEVICE-ID|APP-ID/DEVICE-ID...]",
 	 "put devices of the journal back at the source",
 	 "Puts devices back into the source, each as a journaled transaction: first a\n"
 	 "read checks that the source takes it back (the key works, the same EUIs),\n"
@@ -187,7 +188,13 @@ const struct cmd_spec cmd_specs[CMD_NCOMMANDS] = {
 	 "refused, saying where it lives: the export's frame counters are behind the\n"
 	 "destination's. --from-destination takes its current session from the\n"
 	 "destination instead. A device that never reached the destination gets back\n"
-	 "exactly what was exported (or is only unfrozen).\n",
+	 "exactly what was exported (or is only unfrozen).\n"
+	 "--gateway puts back a gateway of a cut-over (--with-gateways), after the\n"
+	 "devices: one moved by the source's CUPS gets the source's LNS settings the\n"
+	 "journal recorded before the switch; for any other one you are told what to\n"
+	 "change back on it. At the destination it is deleted if this journal's run\n"
+	 "registered it (its ID stays taken there), else left, its LNS key without\n"
+	 "LINK. Held devices stay held until restored themselves.\n",
 	 G(HELP) | G(LOG) | G(REQUESTS) | G(JOURNAL) | G(IDENTITY) | G(PREFIX) | G(RESTORE),
 	 SCOPE_SOURCE | SCOPE_DEST, false},
     [CMD_HELP] = {CMD_HELP, "help", "help", "this help", "Prints the overview of the commands.\n",

@@ -148,6 +148,11 @@ static const struct cmd_opt restore_opts[] = {
     OPT_BOOLEAN(0, "from-destination", from_destination,
 		"For a device live at the destination, take its current session from there, "
 		"delete it there, then put it back at the source"),
+    OPT_REPEAT("gateway", restore_gateways, "ID",
+	       "A gateway of the cut-over (--with-gateways) to put back, after the devices "
+	       "named: the source's CUPS settings as recorded, or what to change on the gateway; "
+	       "deleted at the destination if the run registered it ('all': every gateway of "
+	       "the journal); repeatable"),
     OPT_END,
 };
 

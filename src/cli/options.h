@@ -69,7 +69,8 @@ struct cli_values {
 	const char *dest_net_id;
 	const char *format;
 	bool verify, from_destination;
-	const char *verify_mode; /* response | read-back */
+	struct opt_list restore_gateways; /* restore --gateway */
+	const char *verify_mode;	  /* response | read-back */
 	bool with_secrets;
 	const char *keys_file;
 	bool coverage;
@@ -134,7 +135,7 @@ struct config {
 	struct opt_value *vals;
 	size_t nvals;
 	struct cli_values o;
-	void *owned[8]; /* storage of the lists */
+	void *owned[24]; /* storage of the lists: 3 blocks per OPT_LIST option (args.c) */
 	size_t nowned;
 };
 

@@ -28,6 +28,7 @@ static int find_cb(void *ud, const struct jdevice *d)
 		f->found.export = json_incref(d->export);
 		f->found.frozen_from = json_incref(d->frozen_from);
 		f->found.restore = json_incref(d->restore);
+		f->found.gateways = json_incref(d->gateways);
 	}
 	return 0;
 }
@@ -62,14 +63,15 @@ int cmd_restore(const struct invocation *inv)
 {
 	char e[512];
 	struct dest *dest = NULL;
-	if (inv->nitems == 0) {
-		log_error("restore: name the devices to put back (see --help)");
-		return EXIT_USAGE;
-	}
 	struct journal_run jr;
 	int rc = journal_run_open(inv, &jr);
 	if (rc != EXIT_OK)
 		goto done;
+	if (inv->nitems == 0 && jr.cfg.o.restore_gateways.n == 0) {
+		log_error("restore: name the devices (or --gateway) to put back (see --help)");
+		rc = EXIT_USAGE;
+		goto done;
+	}
 	if (dest_open(&jr.cfg, "dest", NULL, &dest, e, sizeof e) < 0) {
 		log_error("%s", e);
 		rc = EXIT_USAGE;
@@ -98,6 +100,11 @@ int cmd_restore(const struct invocation *inv)
 	for (size_t i = 0; i < inv->nitems && !g_interrupted; i++)
 		if (restore_one(&ctx, inv->items[i]) < 0)
 			rc = EXIT_FAILED;
+	/* The gateways after the devices: a device put back at the source is
+	 * heard there as soon as its gateway is. */
+	if (jr.cfg.o.restore_gateways.n && !g_interrupted &&
+	    restore_gateways(&jr.cfg, jr.j, jr.ops, &jr.cfg.o.restore_gateways) < 0)
+		rc = EXIT_FAILED;
 	if (journal_broken(jr.j))
 		rc = EXIT_FAILED;
 	if (g_interrupted)

@@ -675,3 +675,14 @@ int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errle
 	json_decref(keys);
 	return rc;
 }
+
+int gwdest_delete(struct gw_dest *d, const char *id, char *err, size_t errlen)
+{
+	struct tgw_error e = {0};
+	if (tgw_delete(&d->api, id, &e) < 0) {
+		gw_say(err, errlen, id, "deleting it at the destination", &e);
+		tgw_error_clear(&e);
+		return -1;
+	}
+	return 0;
+}

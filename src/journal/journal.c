@@ -69,7 +69,8 @@ static const char schema[] = "PRAGMA busy_timeout=5000;"
 			     " gateway_id TEXT NOT NULL UNIQUE,"
 			     " state TEXT NOT NULL DEFAULT 'planned',"
 			     " protocol TEXT, record TEXT, since TEXT, error TEXT,"
-			     " attempts INTEGER NOT NULL DEFAULT 0, updated_at TEXT);";
+			     " attempts INTEGER NOT NULL DEFAULT 0, updated_at TEXT,"
+			     " created INTEGER NOT NULL DEFAULT 0);";
 
 /* Journals written before the create-first order lack frozen_from, those
  * before the journaled restore restore and dest_dev, those before schema 1

@@ -218,6 +218,7 @@ struct jgateway {
 	char *since;
 	char *error;
 	long attempts;
+	bool created; /* registered at the destination by this journal's run */
 };
 void jgateway_free(struct jgateway *g);
 
@@ -227,6 +228,7 @@ struct gwrite {
 	const char *since;
 	const char *error;
 	bool attempt;
+	bool created; /* sets created (never clears it) */
 };
 /* As journal_move, for gateway id: 0, JOURNAL_CONFLICT or -1. */
 int journal_gw_move(struct journal *j, const char *id, enum gstate from, enum gstate to,
@@ -234,7 +236,8 @@ int journal_gw_move(struct journal *j, const char *id, enum gstate from, enum gs
 int journal_gw_fail(struct journal *j, const char *id, const char *error);
 /* 1 found, 0 not, -1 error. */
 int journal_gw_get(struct journal *j, const char *id, struct jgateway *out);
-/* Every gateway in the order added; cb must not call the journal. */
+/* Every gateway, by id (devices add them concurrently: no order of theirs
+ * is stable); cb must not call the journal. */
 typedef int (*journal_gw_cb)(void *ud, const struct jgateway *g);
 int journal_gw_each(struct journal *j, journal_gw_cb cb, void *ud);
 

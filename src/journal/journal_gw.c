@@ -39,7 +39,7 @@ void jgateway_free(struct jgateway *g)
 	memset(g, 0, sizeof *g);
 }
 
-#define GW_COLUMNS "gateway_id, state, protocol, record, since, error, attempts"
+#define GW_COLUMNS "gateway_id, state, protocol, record, since, error, attempts, created"
 
 static char *dup_col(sqlite3_stmt *st, int i)
 {
@@ -58,6 +58,7 @@ static void gw_fill(sqlite3_stmt *st, struct jgateway *g)
 	g->since = dup_col(st, 4);
 	g->error = dup_col(st, 5);
 	g->attempts = (long)sqlite3_column_int64(st, 6);
+	g->created = sqlite3_column_int(st, 7) != 0;
 }
 
 int journal_gw_move(struct journal *j, const char *id, enum gstate from, enum gstate to,
@@ -69,16 +70,25 @@ int journal_gw_move(struct journal *j, const char *id, enum gstate from, enum gs
 	char ts[32];
 	jnl_now(ts, sizeof ts);
 	char *rec = w->record ? json_dumps(w->record, JSON_COMPACT) : NULL;
-	const char *p[] = {id,	     gstate_name(from), gstate_name(to),	w->protocol, rec,
-			   w->since, w->error,		w->attempt ? "1" : "0", ts};
+	const char *p[] = {id,
+			   gstate_name(from),
+			   gstate_name(to),
+			   w->protocol,
+			   rec,
+			   w->since,
+			   w->error,
+			   w->attempt ? "1" : "0",
+			   ts,
+			   w->created ? "1" : "0"};
 	int changed = 0;
 	pthread_mutex_lock(&j->mu);
 	int rc = jnl_exec(j,
 			  "UPDATE gateways SET state = ?3, protocol = COALESCE(?4, protocol), "
 			  "record = COALESCE(?5, record), since = COALESCE(?6, since), error = ?7, "
-			  "attempts = attempts + CAST(?8 AS INTEGER), updated_at = ?9 "
+			  "attempts = attempts + CAST(?8 AS INTEGER), updated_at = ?9, "
+			  "created = MAX(created, CAST(?10 AS INTEGER)) "
 			  "WHERE gateway_id = ?1 AND state = ?2",
-			  9, p, &changed);
+			  10, p, &changed);
 	if (rc < 0)
 		jnl_broke(j);
 	pthread_mutex_unlock(&j->mu);
@@ -130,8 +140,8 @@ int journal_gw_each(struct journal *j, journal_gw_cb cb, void *ud)
 {
 	sqlite3_stmt *st;
 	pthread_mutex_lock(&j->mu);
-	if (sqlite3_prepare_v2(j->db, "SELECT " GW_COLUMNS " FROM gateways ORDER BY seq", -1, &st,
-			       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(j->db, "SELECT " GW_COLUMNS " FROM gateways ORDER BY gateway_id", -1,
+			       &st, NULL) != SQLITE_OK) {
 		pthread_mutex_unlock(&j->mu);
 		return -1;
 	}

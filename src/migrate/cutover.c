@@ -112,7 +112,11 @@ static int gw_create(struct cut *c, const char *id)
 	log_info("gateway %s: %s under %s, %d API key%s written to %s", id,
 		 oc == GWD_CREATED ? "created" : "already there", gwdest_account(c->dest), keys,
 		 keys == 1 ? "" : "s", c->keys.path);
-	return gw_move(c, id, G_PLANNED, G_CREATED, &(struct gwrite){.protocol = proto});
+	/* Only a gateway this run created is deleted by restore; one found
+	 * there (an earlier registration, or a create whose record a crash
+	 * lost) is left. */
+	return gw_move(c, id, G_PLANNED, G_CREATED,
+		       &(struct gwrite){.protocol = proto, .created = oc == GWD_CREATED});
 }
 
 /* What the operator changes on a gateway the tool cannot switch. */

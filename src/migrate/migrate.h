@@ -148,6 +148,11 @@ struct restore_ctx {
 };
 int restore_device(struct restore_ctx *rc, const struct jdevice *d);
 
+/* restore --gateway ID... ("all": every one of the journal): the cut-over's
+ * gateways put back (restore_gw.c). 0 when every one is restored. */
+int restore_gateways(const struct config *cfg, struct journal *j, const struct source_ops *ops,
+		     const struct opt_list *ids);
+
 /* Lays saved's values (or, with frozen, the frozen ones) over dev: what the
  * export would hold had the source not been frozen. */
 void migration_thaw(json_t *dev, const json_t *saved, bool frozen);

@@ -234,7 +234,8 @@ static int plan(struct restore *r)
 	if (check_source(r, &intact) < 0)
 		return -1;
 	enum jstate s = r->state;
-	bool live = s == J_CREATED || s == J_VERIFIED || s == J_COPIED || s == J_RETIRING;
+	bool live =
+	    s == J_CREATED || s == J_VERIFIED || s == J_COPIED || s == J_RETIRING || s == J_HELD;
 	bool maybe = s == J_RETIRED || s == J_CREATING;
 	if (s != J_EXPORTED)
 		find_dest_id(r);

@@ -170,6 +170,19 @@ int tgw_update(struct tts_api *api, const char *id, const json_t *gw, const json
 	return rc;
 }
 
+int tgw_delete(struct tts_api *api, const char *id, struct tgw_error *err)
+{
+	struct strbuf p = STRBUF_INIT;
+	strbuf_addf(&p, "/gateways/%s", id);
+	int rc = call(api, "DELETE", p.buf, NULL, NULL, NULL, err);
+	strbuf_release(&p);
+	if (rc < 0 && err->e.status == 404) {
+		tgw_error_clear(err);
+		return 0;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 int tgw_key_create(struct tts_api *api, const char *id, const char *name, const char *const *rights,
 		   json_t **out, struct tgw_error *err)
 {

@@ -45,6 +45,9 @@ int tgw_get(struct tts_api *api, const char *id, const char *mask, json_t **out,
 /* POST {"gateway": gw} under the account; *out the created gateway. */
 int tgw_create(struct tts_api *api, const struct tgw_account *acct, const json_t *gw, json_t **out,
 	       struct tgw_error *err);
+/* DELETE /gateways/{id} (a soft delete: the ID stays taken; the EUI is
+ * released). 0 also when it is already gone (404). */
+int tgw_delete(struct tts_api *api, const char *id, struct tgw_error *err);
 /* PUT with {"gateway": gw, "field_mask": {"paths": paths}}. */
 int tgw_update(struct tts_api *api, const char *id, const json_t *gw, const json_t *paths,
 	       struct tgw_error *err);

@@ -270,6 +270,48 @@ for k in 5 20 35 45 50 55 65 70; do
 	assert_eq "kill after $k: no uplink lost ($rep)" 0 "$(jq .lost <<<"$rep")"
 done
 
+# ---- a gateway that does not connect, then restore: devices and gateways back at the source ------
+# The operator never changes gw-udp: its device stays held (frozen at the source, live at the
+# destination); restore puts the devices back, then the gateways: gw-cups by the source's CUPS
+# (Procedure A undone), gw-udp by telling the operator; both deleted at the destination.
+setup
+gw_src() { curl -s -H "Authorization: Bearer $ALICE" "$SRC/api/v3/gateways/$1?field_mask=gateway_server_address" | jq -r .gateway_server_address; }
+traffic
+run_cut "${CUT[@]}" --journal "$TMP/rb.db" --gateway-timeout 3
+touch "$TMP/stop-traffic"
+wait "$TRAFFIC_PID" 2>/dev/null
+assert_contains "timeout: gw-udp not connected" "$ERR" "gateway gw-udp: not connected to the destination after 3 s"
+assert_contains "timeout: its device held" "$ERR" 'device "cut-000003": held: its gateway gw-udp is not connected at the destination'
+assert_eq "timeout: gw-cups points at the destination" cloud.example "$(gw_src gw-cups)"
+run_cut status --journal "$TMP/rb.db"
+assert_contains "status: one device held" "$OUT" "held      1"
+assert_contains "status: gw-udp switched, not connected" "$OUT" "gateway   gw-udp: switched (udp)"
+run_cut restore --journal "$TMP/rb.db" --from-destination cut-000001 cut-000003 --gateway all
+assert_rc "restore: exit 0" 0
+assert_contains "restore: the operator told to point gw-udp back" "$OUT" \
+	"gateway gw-udp (Semtech UDP): on the gateway, set its server back to sandbox.example"
+assert_contains "restore: the device left at the destination is named" "$ERR" \
+	'device "cut-000002": still at the destination (verified), but its gateway gw-cups goes back to the source'
+assert_eq "restore: gw-cups points at the source again" sandbox.example "$(gw_src gw-cups)"
+assert_eq "restore: both deleted at the destination" "404 404" \
+	"$(for g in gw-cups gw-udp; do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $CAROL" "$DST/api/v3/gateways/$g"; done | sed 's/ $//')"
+assert_eq "restore: the journal's gateways restored" "gw-cups|restored gw-udp|restored" \
+	"$(sqlite3 "$TMP/rb.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
+for _ in $(seq 1 100); do # simgw follows the source's CUPS back
+	[ "$(curl -s "$SRC/_emulator/gateways" | jq '.connection_stats["gw-cups"].disconnected_at == null and .connection_stats["gw-cups"].connected_at != null')" == true ] && break
+	sleep 0.05
+done
+curl -s -X POST "$SRC/_emulator/gateways/gw-udp/connection" -d '{"connected":true,"protocol":"udp"}' >/dev/null
+"$BIN" tts application roof --dry-run >"$TMP/devs.jsonl" 2>/dev/null # the sessions now at the source
+send_all >"$TMP/back.jsonl"
+assert_eq "after restore: cut-000001 and cut-000003 heard by the source again" \
+	"$(jq -nc --arg s "$SRC" '[[$s],[$s]]')" \
+	"$(jq -sc '[.[] | select(.device_id == "cut-000001" or .device_id == "cut-000003") | .accepted_by]' "$TMP/back.jsonl")"
+restore_rc=$?
+run_cut restore --journal "$TMP/rb.db" --gateway gw-cups
+assert_rc "restore again: done already, exit 0" 0
+assert_contains "restore again: says so" "$ERR" "gateway gw-cups: already restored"
+
 # ---- no secret printed --------------------------------------------------------------------------
 for s in "$ALICE" "$CAROL" "$BOB" "$CUPS_KEY" "$LNS_KEY" $(grep -o 'NNSXS\.[A-Z0-9]*\.[A-Z0-9]*' "$KEYS"); do
 	assert_not_contains "no secret in the output (${s:0:12}...)" "$ALL" "$s"

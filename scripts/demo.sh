@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make demo: two local emulated The Things Stack deployments ("Sandbox" with
 # an application of devices that have active sessions, "Cloud" empty), then
-# the seed's workflow with ttn-lw-migrate, showing each step; at the end a
-# Basic Station gateway moved through its CUPS and the devices' uplinks heard
-# by the Cloud.
+# the seed's workflow with ttn-lw-migrate, showing each step; at the end the
+# whole cut-over (--with-gateways) under live traffic: a Basic Station gateway
+# moved through its CUPS, a UDP one by the operator, the devices' uplinks
+# heard by the Cloud, and a device no movable gateway hears left in place.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
@@ -81,11 +82,18 @@ echo
 echo "A migrated session, read back from the Cloud (keys shortened):"
 curl -s "$CLOUD2/_emulator/devices" | jq -c '.ns[0] | {device: .ids.device_id, dev_addr: .session.dev_addr, f_cnt_up: .session.last_f_cnt_up, f_nwk_s_int_key: (.session.keys.f_nwk_s_int_key.key[0:6] + "..."), channels: (.mac_state.current_parameters.channels | length)}'
 
-say "5. The gateway moves too, and the devices are heard at the destination"
-# A Basic Station gateway on the Sandbox's CUPS (tests/simgw) and devices sending uplinks
-# with their real sessions through it (tests/simdev): the definition of done.
-"$ROOT/tests/fixtures/gen-devices.sh" 3 roof roof >"$WORK/roof.jsonl"
-printf '%s\n' '{"gateway":{"ids":{"gateway_id":"gw-roof","eui":"00800000A00000F1"},"name":"Roof","attributes":{"cups-last-seen":"2026-01-01T00:00:00Z"},"gateway_server_address":"sandbox.example","frequency_plan_ids":["EU_863_870_TTN"],"enforce_duty_cycle":true},"owner":{"user_id":"alice"}}' >"$WORK/roof-gw.jsonl"
+say "5. The whole cut-over: the devices and the gateways that hear them, proven by traffic"
+# gw-roof: a Basic Station on the Sandbox's CUPS (tests/simgw), moved by Procedure A without
+# touching it; gw-barn: a Semtech UDP gateway (the operator is told what to change; here the
+# demo plays the operator); bob-gw: another user's gateway. Devices keep sending uplinks with
+# their real sessions (tests/simdev) through the whole cut-over: the definition of done.
+"$ROOT/tests/fixtures/gen-devices.sh" 4 roof roof >"$WORK/roof.jsonl"
+cat >"$WORK/roof-gw.jsonl" <<'GWS'
+{"gateway":{"ids":{"gateway_id":"gw-roof","eui":"00800000A00000F1"},"name":"Roof","attributes":{"cups-last-seen":"2026-01-01T00:00:00Z"},"gateway_server_address":"sandbox.example","frequency_plan_ids":["EU_863_870_TTN"],"enforce_duty_cycle":true,"antennas":[{"gain":3,"location":{"latitude":52.1,"longitude":4.3,"altitude":10,"source":"SOURCE_REGISTRY"}}]},"owner":{"user_id":"alice"}}
+{"gateway":{"ids":{"gateway_id":"gw-barn","eui":"00800000A00000F2"},"name":"Barn","gateway_server_address":"sandbox.example","frequency_plan_ids":["EU_863_870_TTN"]},"owner":{"user_id":"alice"},"connection":{"protocol":"udp","connected":true}}
+{"gateway":{"ids":{"gateway_id":"bob-gw","eui":"00800000B00000F3"},"name":"Bob's"},"owner":{"user_id":"bob"},"connection":{"protocol":"udp","connected":true}}
+GWS
+gw_of() { case $1 in roof-000001 | roof-000002) echo gw-roof ;; roof-000003) echo gw-barn ;; *) echo bob-gw ;; esac; }
 ALICE=NNSXS.ALICE.DEMOSECRET CAROL=NNSXS.CAROL.DEMOSECRET
 start sandbox3 "$WORK/roof.jsonl" --api-key NNSXS.EMULATOR.SECRET --seed-gateways "$WORK/roof-gw.jsonl" --user-key "$ALICE=alice"
 SANDBOX3=$URL
@@ -96,33 +104,59 @@ CUPS_KEY=$(api POST /api-keys '{"name":"cups","rights":["RIGHT_GATEWAY_INFO","RI
 LNS_KEY=$(api POST /api-keys '{"name":"lns","rights":["RIGHT_GATEWAY_INFO","RIGHT_GATEWAY_LINK"]}' | jq -r .key)
 api PUT "" "{\"gateway\":{\"lbs_lns_secret\":{\"value\":\"$(printf %s "$LNS_KEY" | base64 -w0)\"}},\"field_mask\":{\"paths\":[\"lbs_lns_secret\"]}}" >/dev/null
 "$BUILD/simgw" --eui 00800000A00000F1 --cups "$SANDBOX3" --cups-key "$CUPS_KEY" --lns "sandbox.example=$SANDBOX3" \
-	--lns "cloud.example=$CLOUD3" --seconds 120 --tick-ms 100 >"$WORK/simgw.log" 2>&1 &
+	--lns "cloud.example=$CLOUD3" --seconds 300 --tick-ms 100 >"$WORK/simgw.log" 2>&1 &
 PIDS+=($!)
 sleep 1
 echo "gw-roof (Basic Station, CUPS at the Sandbox): $(jq -r 'select(.event == "connected") | "connected to " + .tc_uri' "$WORK/simgw.log" | tail -n1)"
 export TTS_API_URL=$SANDBOX3 TTS_APP_ID=roof TTS_API_KEY=$ALICE TTS_USER_ID=alice
 export DEST_TTS_API_URL=$CLOUD3 DEST_TTS_APP_ID=roof DEST_TTS_API_KEY=$CAROL DEST_TTS_USER_ID=carol
-uplinks() { # WHEN: one uplink per device through gw-roof; who accepted it
-	"$BIN" tts application roof --dry-run 2>/dev/null >"$WORK/roof-now.jsonl"
-	"$BUILD/simdev" --emu "$SANDBOX3" --emu "$CLOUD3" --gateway gw-roof --count 1 \
-		--f-cnt "$1" "$WORK/roof-now.jsonl" |
-		jq -r --arg s "$SANDBOX3" --arg c "$CLOUD3" '"  " + .device_id + " FCnt " + (.f_cnt | tostring) + ": " +
-			(if (.accepted_by | index($c)) then "heard by the Cloud" elif (.accepted_by | index($s)) then "heard by the Sandbox" else "lost" end)'
+echo 100 >"$WORK/fcnt"
+uplinks() { # PHASE: one uplink per device through its gateway, tried at both stacks
+	local f d
+	f=$(cat "$WORK/fcnt")
+	"$BIN" tts application roof --dry-run 2>/dev/null >"$WORK/roof-now.jsonl" || true
+	for d in roof-000001 roof-000002 roof-000003 roof-000004; do
+		jq -c --arg d "$d" 'select(.ids.device_id == $d)' "$WORK/roof-now.jsonl" >"$WORK/one.jsonl"
+		[ -s "$WORK/one.jsonl" ] || jq -c --arg d "$d" 'select(.ids.device_id == $d)' "$WORK/roof.jsonl" >"$WORK/one.jsonl"
+		"$BUILD/simdev" --emu "$SANDBOX3" --emu "$CLOUD3" --gateway "$(gw_of "$d")" --count 1 \
+			--f-cnt "$f" "$WORK/one.jsonl" | jq -c --arg p "$1" '. + {phase: $p}' || true
+	done
+	echo $((f + 1)) >"$WORK/fcnt"
 }
-echo "uplinks before the move:"
-uplinks 100
+verdict() { jq -r --arg s "$SANDBOX3" --arg c "$CLOUD3" '"  " + .device_id + " FCnt " + (.f_cnt | tostring) + ": " +
+	(if (.accepted_by | index($c)) then "heard by the Cloud" elif (.accepted_by | index($s)) then "heard by the Sandbox" else "lost" end)'; }
+echo "uplinks before (each device's recent uplinks name its gateway: the coverage):"
+uplinks before | tee "$WORK/traffic.jsonl" | verdict
+CUT=(tts application roof --to-dest --with-gateways --dest.gateway-server-address cloud.example --journal roof.db --wait 30 --interval 1)
 show() { printf '$ %s\n' "$*"; }
-show "$BIN" tts application roof --to-dest --keep-source --journal roof.db
-"$BIN" tts application roof --to-dest --keep-source --journal roof.db 2>&1 | grep -E 'coverage:|migrated' | cut -c1-200
-echo "(--keep-source: the Sandbox copies stay, frozen; the Cloud copies now serve the devices)"
-run "$BIN" tts gateways gw-roof -o gateways.json 2>/dev/null
-show "$BIN" gateways import gateways.json --dest.gateway-server-address cloud.example
-"$BIN" gateways import gateways.json --dest.gateway-server-address cloud.example 2>&1 | tail -n1 | cut -c1-160
-show "$BIN" tts gateways switch gw-roof --gateway-timeout 30
-"$BIN" tts gateways switch gw-roof --gateway-timeout 30 2>&1 | tail -n2 | cut -c1-160
-echo "uplinks after the move:"
-uplinks 200
-run "$BIN" watch --journal roof.db --wait 5 2>/dev/null | tail -n 6
-
+run "$BIN" "${CUT[@]}" --dry-run 2>/dev/null | cut -c1-170
+# traffic every 0.5 s during the cut-over; the operator acts on gw-barn when told to
+(while [ ! -e "$WORK/stop" ]; do uplinks during >>"$WORK/traffic.jsonl"; sleep 0.5; done) &
+TRAFFIC=$!
+(for _ in $(seq 1 600); do
+	if grep -qs "gateway gw-barn (Semtech UDP): on the gateway" "$WORK/cut.out"; then
+		sleep 1
+		curl -s -X POST "$SANDBOX3/_emulator/gateways/gw-barn/connection" -d '{"connected":false}' >/dev/null
+		curl -s -X POST "$CLOUD3/_emulator/gateways/gw-barn/connection" -d '{"connected":true,"protocol":"udp"}' >/dev/null
+		echo "(the operator has set gw-barn's server_address to cloud.example)"
+		exit 0
+	fi
+	sleep 0.1
+done) &
+OPERATOR=$!
+show "$BIN" "${CUT[@]}"
+"$BIN" "${CUT[@]}" >"$WORK/cut.out" 2>"$WORK/cut.err" || true
+touch "$WORK/stop"
+wait "$TRAFFIC" "$OPERATOR" 2>/dev/null || true
+cut -c1-170 "$WORK/cut.out"
+grep -E 'refused by the destination|gateway gw-|cut-over:|migrated' "$WORK/cut.err" | sed 's/^ttn-lw-migrate: //' | cut -c1-170
+echo "uplinks after:"
+uplinks after | tee -a "$WORK/traffic.jsonl" | verdict
+echo "every uplink sent, by phase (lost: refused where its gateway was connected; a gateway"
+echo "that reconnects is for a moment connected to neither stack, counted apart):"
+jq -rs --arg s "$SANDBOX3" --arg c "$CLOUD3" '. as $all | ["before", "during", "after"][] as $p |
+	[$all[] | select(.phase == $p)] | "  \($p): \(length) uplinks, heard by the Sandbox \([.[] | select(.accepted_by | index($s))] | length), by the Cloud \([.[] | select(.accepted_by | index($c))] | length), lost \([.[] | select(.accepted_by == [] and ([.refused[] | select(startswith("gateway_") | not)] | length) > 0)] | length), gateway reconnecting \([.[] | select(.accepted_by == [] and ([.refused[] | select(startswith("gateway_") | not)] | length) == 0)] | length)"' "$WORK/traffic.jsonl"
+run "$BIN" watch --journal roof.db --wait 5 --interval 1 2>/dev/null || true
+echo "(roof-000004 is heard only by bob-gw, which alice cannot move: class C, its session stays at the Sandbox)"
 echo
 echo "Done. Work files are in $WORK"

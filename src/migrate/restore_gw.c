@@ -39,8 +39,8 @@ static char *source_address(struct gwr *r, const char *id)
 	struct src_err se = {0};
 	if (r->ops->export_gateway(r->src, id, &gw, &se) < 0)
 		return NULL;
-	const char *a =
-	    json_string_value(json_object_get(json_object_get(gw, "gateway"), "gateway_server_address"));
+	const char *a = json_string_value(
+	    json_object_get(json_object_get(gw, "gateway"), "gateway_server_address"));
 	if (!a)
 		a = json_string_value(json_object_get(gw, "gateway_server_address"));
 	char *out = a ? strdup(a) : NULL;
@@ -76,7 +76,8 @@ static int restore_one(struct gwr *r, const char *id)
 		char *addr = source_address(r, id);
 		printf("gateway %s (%s): on the gateway, set its server back to %s (the source's "
 		       "Gateway Server), then restart it\n",
-		       id, g.protocol && strcmp(g.protocol, "udp") == 0 ? "Semtech UDP" : g.protocol,
+		       id,
+		       g.protocol && strcmp(g.protocol, "udp") == 0 ? "Semtech UDP" : g.protocol,
 		       addr ? addr : "the address it had");
 		fflush(stdout);
 		free(addr);
@@ -165,7 +166,8 @@ int restore_gateways(const struct config *cfg, struct journal *j, const struct s
 		if (strcmp(ids->v[i], "all") == 0) {
 			every = true;
 			if (journal_gw_each(j, collect, &all) < 0) {
-				log_error("journal: cannot read the gateways: %s", journal_errmsg(j));
+				log_error("journal: cannot read the gateways: %s",
+					  journal_errmsg(j));
 				return -1;
 			}
 			break;

@@ -200,6 +200,11 @@ static const struct cmd_opt cutover_opts[] = {
 		"the operator, told what to change); each device is deleted at the source only "
 		"once its gateways are connected at the destination and it has been heard "
 		"there. With --dry-run: the plan, changing nothing"),
+    OPT_BOOLEAN(0, "delete-source-gateways", delete_source_gateways,
+		"--with-gateways: once every device that depends on a gateway has left the "
+		"source, delete that gateway at the source. Refused for a gateway moved by "
+		"the source's CUPS (Procedure A): it keeps asking that CUPS, so its source "
+		"registration and CUPS key must stay"),
     OPT_END,
 };
 static const struct cmd_opt switch_opts[] = {

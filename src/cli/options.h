@@ -55,6 +55,7 @@ struct cli_values {
 	long retries, timeout, concurrency;
 	const char *output;
 	bool dry_run, redact, fail_fast, check, to_dest, keep_source, with_gateways;
+	bool delete_source_gateways;
 	const char *source, *frequency_plans_url;
 	const char *journal;
 	bool force_identity;

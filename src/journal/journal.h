@@ -206,8 +206,20 @@ long journal_check(struct journal *j, journal_check_cb cb, void *ud);
  *   connected  connected at the destination with a connection newer than
  *              since: its devices may leave the source
  *   restored   put back (restore): the source's settings as recorded
+ *   source-deleted  connected, and deleted at the source
+ *              (--delete-source-gateways, once no device depending on it
+ *              was left there); restore cannot put it back
  */
-enum gstate { G_PLANNED, G_CREATED, G_SWITCHING, G_SWITCHED, G_CONNECTED, G_RESTORED, G_NSTATES };
+enum gstate {
+	G_PLANNED,
+	G_CREATED,
+	G_SWITCHING,
+	G_SWITCHED,
+	G_CONNECTED,
+	G_RESTORED,
+	G_SOURCE_DELETED,
+	G_NSTATES
+};
 const char *gstate_name(enum gstate s);
 
 struct jgateway {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const gstate_names[G_NSTATES] = {"planned",	"created",   "switching",
-						    "switched", "connected", "restored"};
+static const char *const gstate_names[G_NSTATES] = {
+    "planned", "created", "switching", "switched", "connected", "restored", "source-deleted"};
 
 const char *gstate_name(enum gstate s)
 {

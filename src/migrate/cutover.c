@@ -299,7 +299,7 @@ static int gw_phase(struct cut *c)
 	for (size_t i = 0; i < l.ids.n; i++) {
 		struct jgateway g;
 		if (journal_gw_get(c->m->journal, strlist_get(&l.ids, i), &g) == 1) {
-			c->gw_connected += g.state == G_CONNECTED;
+			c->gw_connected += g.state == G_CONNECTED || g.state == G_SOURCE_DELETED;
 			jgateway_free(&g);
 		}
 	}
@@ -358,7 +358,7 @@ static const char *waits_for(struct cut *c, const struct held *h)
 		const char *id = json_string_value(g);
 		if (!id || journal_gw_get(c->m->journal, id, &jg) != 1)
 			return id ? id : "?";
-		bool up = jg.state == G_CONNECTED;
+		bool up = jg.state == G_CONNECTED || jg.state == G_SOURCE_DELETED;
 		jgateway_free(&jg);
 		if (!up)
 			return id;
@@ -489,6 +489,90 @@ static void dev_phase(struct cut *c, size_t *held_left)
 	free(l.v);
 }
 
+/* ---- --delete-source-gateways ---------------------------------------------- */
+
+struct users {
+	const char *id;
+	size_t left; /* devices depending on it not yet gone from the source */
+};
+
+static int count_users(void *ud, const struct jdevice *d)
+{
+	struct users *u = ud;
+	size_t i;
+	json_t *g;
+	bool gone = d->state == J_VERIFIED || d->state == J_REFUSED || d->state == J_RESTORED;
+	if (gone || !d->gateways)
+		return 0;
+	json_array_foreach(d->gateways, i, g)
+	{
+		if (json_string_value(g) && strcmp(json_string_value(g), u->id) == 0)
+			u->left++;
+	}
+	return 0;
+}
+
+/* A connected gateway none of whose devices is still held goes from the
+ * source; one moved by Procedure A never does (it keeps asking the
+ * source's CUPS). -1 when one was refused or failed. */
+static int delete_sources(struct cut *c)
+{
+	struct gwlist l = {0};
+	int rc = 0;
+	if (!c->ops->delete_gateway) {
+		log_error("--delete-source-gateways: the source cannot delete gateways");
+		return -1;
+	}
+	if (journal_gw_each(c->m->journal, gw_collect, &l) < 0)
+		return -1;
+	for (size_t i = 0; i < l.ids.n && !migration_stopped(c->m); i++) {
+		const char *id = strlist_get(&l.ids, i);
+		struct jgateway g;
+		struct src_err se = {0};
+		if (journal_gw_get(c->m->journal, id, &g) != 1)
+			continue;
+		bool cups = g.protocol && strcmp(g.protocol, "cups") == 0;
+		enum gstate st = g.state;
+		jgateway_free(&g);
+		if (st != G_CONNECTED)
+			continue;
+		if (cups) {
+			log_error(
+			    "gateway %s: not deleted at the source (--delete-source-gateways): "
+			    "it was moved by the source's CUPS and asks that CUPS at every "
+			    "start, so its source registration and CUPS key must stay; to "
+			    "delete it, first point the gateway's cups.uri at the destination "
+			    "(the keys file has its cups.key)",
+			    id);
+			rc = -1;
+			continue;
+		}
+		struct users u = {.id = id};
+		if (journal_each(c->m->journal, true, true, count_users, &u) < 0) {
+			rc = -1;
+			continue;
+		}
+		if (u.left) {
+			log_warn("gateway %s: kept at the source: %zu of its devices are still "
+				 "there",
+				 id, u.left);
+			continue;
+		}
+		if (c->ops->delete_gateway(c->src, id, &se) < 0) {
+			log_error("%s", se.msg);
+			rc = -1;
+			continue;
+		}
+		if (gw_move(c, id, G_CONNECTED, G_SOURCE_DELETED, NULL) < 0) {
+			rc = -1;
+			continue;
+		}
+		log_info("gateway %s: deleted at the source (--delete-source-gateways)", id);
+	}
+	strlist_free(&l.ids);
+	return rc;
+}
+
 int cutover_run(struct migration *m, const struct config *cfg, struct cutover_summary *sum)
 {
 	struct cut c = {.m = m, .cfg = cfg, .ops = m->ops->gateways};
@@ -518,10 +602,11 @@ int cutover_run(struct migration *m, const struct config *cfg, struct cutover_su
 	if (gw_phase(&c) < 0)
 		goto out;
 	dev_phase(&c, &sum->held);
+	int del = m->delete_source_gateways && !migration_stopped(m) ? delete_sources(&c) : 0;
 	sum->gateways = c.gw_total;
 	sum->connected = c.gw_connected;
 	sum->gw_failed = c.gw_failed;
-	rc = sum->held || c.gw_failed ? -1 : 0;
+	rc = sum->held || c.gw_failed || del < 0 ? -1 : 0;
 out:
 	if (c.keys_open)
 		gw_keys_close(&c.keys);

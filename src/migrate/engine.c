@@ -381,6 +381,17 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 		free(v);
 	}
 	m->with_gateways |= cfg->o.with_gateways;
+	if ((v = journal_meta_get(m->journal, "delete_source_gateways"))) {
+		m->delete_source_gateways |= strcmp(v, "1") == 0;
+		free(v);
+	}
+	m->delete_source_gateways |= cfg->o.delete_source_gateways;
+	if (m->delete_source_gateways && !m->with_gateways) {
+		snprintf(err, errlen,
+			 "--delete-source-gateways: only with --with-gateways; "
+			 "nothing was changed");
+		return -1;
+	}
 	if (m->with_gateways && (!m->ops->gateways || m->order != ORDER_CREATE_FIRST)) {
 		snprintf(err, errlen, "--with-gateways: %s; nothing was changed",
 			 !m->ops->gateways ? "the source has no gateways (only tts has)"
@@ -427,6 +438,8 @@ int migration_open_ends(struct migration *m, const struct config *cfg, const cha
 	    journal_meta_set(m->journal, "prefix", m->prefix ? m->prefix : "") < 0 ||
 	    journal_meta_set(m->journal, "order", migration_order_name(m->order)) < 0 ||
 	    (m->with_gateways && journal_meta_set(m->journal, "with_gateways", "1") < 0) ||
+	    (m->delete_source_gateways &&
+	     journal_meta_set(m->journal, "delete_source_gateways", "1") < 0) ||
 	    (m->gw_server_address &&
 	     journal_meta_set(m->journal, "gateway_server_address", m->gw_server_address) < 0) ||
 	    journal_meta_set(m->journal, "destination_application", dest_app_id(m->dest)) < 0) {

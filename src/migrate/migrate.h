@@ -36,10 +36,11 @@ struct migration {
 	char *owned_prefix; /* read back from the journal */
 	bool force;
 	bool keep_source;
-	bool read_back;	     /* --verify read-back: read NS, AS, JS back after the create */
-	struct precheck pre; /* the checks, before anything changes at the source */
-	bool force_identity; /* --force-identity: act even on another run's journal */
-	bool with_gateways;  /* --with-gateways: verified devices are held (cutover.c) */
+	bool read_back;		     /* --verify read-back: read NS, AS, JS back after the create */
+	struct precheck pre;	     /* the checks, before anything changes at the source */
+	bool force_identity;	     /* --force-identity: act even on another run's journal */
+	bool with_gateways;	     /* --with-gateways: verified devices are held (cutover.c) */
+	bool delete_source_gateways; /* --delete-source-gateways (the journal's on resume) */
 	/* --dest.gateway-server-address of the run (the journal's on resume),
 	 * or NULL: the destination API URL's host. */
 	char *gw_server_address;

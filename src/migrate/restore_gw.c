@@ -65,6 +65,14 @@ static int restore_one(struct gwr *r, const char *id)
 		rc = 0;
 		goto out;
 	}
+	if (g.state == G_SOURCE_DELETED) {
+		log_error(
+		    "gateway %s: deleted at the source (--delete-source-gateways): restore it "
+		    "there first (within 24 h of the delete: POST "
+		    "/api/v3/gateways/%s/restore with RIGHT_GATEWAY_DELETE), then point it back",
+		    id, id);
+		goto out;
+	}
 	bool cups = g.protocol && strcmp(g.protocol, "cups") == 0;
 	if (g.state >= G_SWITCHING && cups && g.record) {
 		if (r->ops->lns_restore(r->src, id, g.record, &se) < 0) {

@@ -85,6 +85,9 @@ struct src_gateway_ops {
 			 const char *key, const json_t *state, struct src_err *err);
 	int (*lns_restore)(struct src_gateways *g, const char *id, const json_t *state,
 			   struct src_err *err);
+	/* Deletes gateway id at the source (--delete-source-gateways; done when
+	 * already gone); NULL when the source cannot. */
+	int (*delete_gateway)(struct src_gateways *g, const char *id, struct src_err *err);
 };
 
 struct source_ops {

@@ -357,6 +357,16 @@ static int gw_lns_restore(struct src_gateways *g, const char *id, const json_t *
 		       json_object_get(state, "link_keys"), false, err);
 }
 
+static int gw_delete(struct src_gateways *g, const char *id, struct src_err *err)
+{
+	struct tgw_error e = {0};
+	int rc = tgw_delete(&g->api, id, &e);
+	if (rc < 0)
+		say(err, "delete", id, &e);
+	tgw_error_clear(&e);
+	return rc;
+}
+
 const struct src_gateway_ops tts_gateway_ops = {
     .open = gw_open,
     .list = gw_list,
@@ -365,4 +375,5 @@ const struct src_gateway_ops tts_gateway_ops = {
     .lns_read = gw_lns_read,
     .lns_point = gw_lns_point,
     .lns_restore = gw_lns_restore,
+    .delete_gateway = gw_delete,
 };

@@ -312,6 +312,31 @@ run_cut restore --journal "$TMP/rb.db" --gateway gw-cups
 assert_rc "restore again: done already, exit 0" 0
 assert_contains "restore again: says so" "$ERR" "gateway gw-cups: already restored"
 
+# ---- --delete-source-gateways: the UDP gateway goes from the source, the CUPS one may not -------
+setup
+traffic
+operator "$TMP/del.out"
+"$BIN" "${CUT[@]}" --journal "$TMP/del.db" --delete-source-gateways >"$TMP/del.out" 2>"$TMP/del.err"
+rc=$?
+touch "$TMP/stop-traffic"
+wait "$TRAFFIC_PID" "$OP_PID" 2>/dev/null
+cat "$TMP/del.out" "$TMP/del.err" >>"$ALL"
+assert_eq "--delete-source-gateways: exit 1 (the CUPS gateway refused, the class C devices)" 1 "$rc"
+assert_contains "--delete-source-gateways: gw-udp deleted at the source" "$TMP/del.err" \
+	"gateway gw-udp: deleted at the source (--delete-source-gateways)"
+assert_contains "--delete-source-gateways: gw-cups refused, with the reason" "$TMP/del.err" \
+	"gateway gw-cups: not deleted at the source (--delete-source-gateways): it was moved by the source's CUPS"
+assert_eq "--delete-source-gateways: at the source gw-udp is gone, gw-cups is there" "404 200" \
+	"$(for g in gw-udp gw-cups; do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $ALICE" "$SRC/api/v3/gateways/$g"; done | sed 's/ $//')"
+assert_eq "--delete-source-gateways: the journal" "gw-cups|connected gw-udp|source-deleted" \
+	"$(sqlite3 "$TMP/del.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
+run_cut restore --journal "$TMP/del.db" --gateway gw-udp
+assert_rc "restore of a gateway deleted at the source: refused (exit 1)" 1
+assert_contains "restore: says how to get it back" "$ERR" \
+	"gateway gw-udp: deleted at the source (--delete-source-gateways): restore it there first"
+run_cut tts application roof --delete-source-gateways --journal "$TMP/x.db" --to-dest
+assert_rc "--delete-source-gateways without --with-gateways: usage" 2
+
 # ---- no secret printed --------------------------------------------------------------------------
 for s in "$ALICE" "$CAROL" "$BOB" "$CUPS_KEY" "$LNS_KEY" $(grep -o 'NNSXS\.[A-Z0-9]*\.[A-Z0-9]*' "$KEYS"); do
 	assert_not_contains "no secret in the output (${s:0:12}...)" "$ALL" "$s"

@@ -34,26 +34,13 @@ void coverage_free(struct coverage *cv)
 	free(cv);
 }
 
-static bool has_right(const json_t *rights, const char *name)
-{
-	size_t i;
-	json_t *r;
-	json_array_foreach(rights, i, r)
-	{
-		const char *s = json_string_value(r);
-		if (s && strcmp(s, name) == 0)
-			return true;
-	}
-	return false;
-}
-
 enum cov_owner coverage_owner_of(const json_t *rights)
 {
 	if (!json_is_array(rights) || json_array_size(rights) == 0)
 		return COV_FOREIGN;
-	if (has_right(rights, "RIGHT_GATEWAY_ALL") || has_right(rights, "RIGHT_ALL") ||
-	    (has_right(rights, "RIGHT_GATEWAY_SETTINGS_BASIC") &&
-	     has_right(rights, "RIGHT_GATEWAY_DELETE")))
+	if (jp_array_has(rights, "RIGHT_GATEWAY_ALL") || jp_array_has(rights, "RIGHT_ALL") ||
+	    (jp_array_has(rights, "RIGHT_GATEWAY_SETTINGS_BASIC") &&
+	     jp_array_has(rights, "RIGHT_GATEWAY_DELETE")))
 		return COV_MOVABLE;
 	return COV_VISIBLE;
 }

@@ -433,6 +433,23 @@ static void plan_gateway(const struct src_gateway_ops *ops, struct src_gateways 
 	json_decref(gw);
 }
 
+/* A run that only reads the source (--check, the plan): opened with no
+ * retirement; -1 logged. */
+static int open_reader(struct run *r, const struct invocation *inv, struct config *cfg)
+{
+	struct src_err err = {0};
+	r->concurrency = cfg_concurrency(cfg);
+	r->prefix = cfg->o.dev_id_prefix;
+	r->default_app = items_app(cfg, inv->src);
+	if (inv->src->open(cfg, &r->src, &err) < 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
+	if (inv->src->set_retire_delete)
+		inv->src->set_retire_delete(r->src, false);
+	return 0;
+}
+
 /* --to-dest --with-gateways --dry-run: the cut-over's plan; reads only. */
 static int run_plan(const struct invocation *inv, struct config *cfg)
 {
@@ -449,15 +466,8 @@ static int run_plan(const struct invocation *inv, struct config *cfg)
 		log_error("--with-gateways: the source has no gateways (only tts has)");
 		return EXIT_USAGE;
 	}
-	r.concurrency = cfg_concurrency(cfg);
-	r.prefix = cfg->o.dev_id_prefix;
-	r.default_app = items_app(cfg, inv->src);
-	if (inv->src->open(cfg, &r.src, &err) < 0) {
-		log_error("%s", err.msg);
+	if (open_reader(&r, inv, cfg) < 0)
 		return EXIT_USAGE;
-	}
-	if (inv->src->set_retire_delete)
-		inv->src->set_retire_delete(r.src, false);
 	if (dest_open(cfg, "dest", NULL, &dest, e, sizeof e) < 0 ||
 	    gwdest_open(cfg, &gd, e, sizeof e) < 0 || ops->open(cfg, &g, &err) < 0) {
 		log_error("%s", err.msg[0] ? err.msg : e);
@@ -595,16 +605,8 @@ static int run_check(const struct invocation *inv, struct config *cfg)
 	struct run r = {.ops = inv->src, .mu = PTHREAD_MUTEX_INITIALIZER};
 	struct precheck pre;
 	struct dest *dest = NULL;
-	struct src_err err = {0};
-	r.concurrency = cfg_concurrency(cfg);
-	r.prefix = cfg->o.dev_id_prefix;
-	r.default_app = items_app(cfg, inv->src);
-	if (inv->src->open(cfg, &r.src, &err) < 0) {
-		log_error("%s", err.msg);
+	if (open_reader(&r, inv, cfg) < 0)
 		return EXIT_USAGE;
-	}
-	if (inv->src->set_retire_delete)
-		inv->src->set_retire_delete(r.src, false);
 	/* With a destination configured, its blocks and devices are checked too. */
 	if (cfg_str(cfg, "dest", "api-url") && dest_open(cfg, "dest", NULL, &dest, e, sizeof e) < 0)
 		log_warn("checks: destination not used: %s", e);

@@ -195,3 +195,16 @@ void jp_describe_unquoted(const json_t *v, char *buf, size_t len)
 			 : json_is_array(v) ? "array"
 					    : "value");
 }
+
+bool jp_array_has(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+	{
+		const char *x = json_string_value(v);
+		if (x && strcmp(x, s) == 0)
+			return true;
+	}
+	return false;
+}

@@ -45,6 +45,9 @@ void jp_leaf_paths(const json_t *obj, const char *prefix, json_t *out);
 /* "an object", "an array", "a string", "a number", "a boolean" or "null". */
 const char *jp_type_name(const json_t *v);
 
+/* Whether the array arr holds the string s (rights lists, id lists). */
+bool jp_array_has(const json_t *arr, const char *s);
+
 /* What a value that must not be quoted is, for a message: "a string of 34
  * characters", "a JSON object". A mistyped key is still mostly the key. */
 void jp_describe_unquoted(const json_t *v, char *buf, size_t len);

@@ -649,19 +649,8 @@ int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errle
 	int rc = 0;
 	json_array_foreach(keys, i, k)
 	{
-		json_t *r = json_object_get(k, "rights"), *want = json_array();
-		bool link = false;
-		size_t j;
-		json_t *v;
-		json_array_foreach(r, j, v)
-		{
-			if (strcmp(json_string_value(v), "RIGHT_GATEWAY_LINK") == 0)
-				link = true;
-			else
-				json_array_append(want, v);
-		}
-		if (!json_array_size(want))
-			json_array_append_new(want, json_string("RIGHT_GATEWAY_INFO"));
+		json_t *r = json_object_get(k, "rights"), *want = tgw_rights_without_link(r);
+		bool link = jp_array_has(r, "RIGHT_GATEWAY_LINK");
 		const char *kid = json_string_value(json_object_get(k, "id"));
 		if (link && kid && tgw_key_set_rights(&d->api, id, kid, want, &e) < 0) {
 			gw_say(err, errlen, id, "taking LINK from its LNS key", &e);

@@ -682,34 +682,50 @@ static int journal_fail_locked(struct journal *j, const char *app, const char *d
 	return changed == 1 ? 0 : JOURNAL_CONFLICT;
 }
 
-int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb, void *ud)
+int jnl_rows(struct journal *j, const char *sql, int (*row)(sqlite3_stmt *st, void *ud), void *ud)
 {
 	sqlite3_stmt *st;
-	const char *sql = unfinished_only ? "SELECT " DEVICE_COLUMNS " FROM devices WHERE state "
-					    "NOT IN ('verified', 'restored') ORDER BY seq"
-					  : "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY seq";
 	pthread_mutex_lock(&j->mu);
 	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		pthread_mutex_unlock(&j->mu);
 		return -1;
 	}
-	/* Rows are handed out one at a time, under the lock: memory does not
-	 * grow with the journal, and cb must not call the journal. */
 	int rc, out = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct jdevice d;
-		fill(st, &d, with_export);
-		if (cb(ud, &d) < 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, ud) < 0) {
 			out = -1;
-		jdevice_free(&d);
-		if (out < 0)
 			break;
-	}
+		}
 	if (out == 0 && rc != SQLITE_DONE)
 		out = -1;
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&j->mu);
 	return out;
+}
+
+struct each {
+	bool with_export;
+	journal_cb cb;
+	void *ud;
+};
+
+static int each_row(sqlite3_stmt *st, void *ud)
+{
+	struct each *e = ud;
+	struct jdevice d;
+	fill(st, &d, e->with_export);
+	int rc = e->cb(e->ud, &d);
+	jdevice_free(&d);
+	return rc < 0 ? -1 : 0;
+}
+
+int journal_each(struct journal *j, bool unfinished_only, bool with_export, journal_cb cb, void *ud)
+{
+	const char *sql = unfinished_only ? "SELECT " DEVICE_COLUMNS " FROM devices WHERE state "
+					    "NOT IN ('verified', 'restored') ORDER BY seq"
+					  : "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY seq";
+	struct each e = {with_export, cb, ud};
+	return jnl_rows(j, sql, each_row, &e);
 }
 
 static int journal_counts_locked(struct journal *j, long counts[J_NSTATES], long *failed)

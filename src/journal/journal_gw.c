@@ -136,28 +136,23 @@ int journal_gw_get(struct journal *j, const char *id, struct jgateway *out)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+struct gw_each {
+	journal_gw_cb cb;
+	void *ud;
+};
+
+static int gw_row(sqlite3_stmt *st, void *ud)
+{
+	struct gw_each *e = ud;
+	struct jgateway g;
+	gw_fill(st, &g);
+	int rc = e->cb(e->ud, &g);
+	jgateway_free(&g);
+	return rc < 0 ? -1 : 0;
+}
+
 int journal_gw_each(struct journal *j, journal_gw_cb cb, void *ud)
 {
-	sqlite3_stmt *st;
-	pthread_mutex_lock(&j->mu);
-	if (sqlite3_prepare_v2(j->db, "SELECT " GW_COLUMNS " FROM gateways ORDER BY gateway_id", -1,
-			       &st, NULL) != SQLITE_OK) {
-		pthread_mutex_unlock(&j->mu);
-		return -1;
-	}
-	int rc, out = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct jgateway g;
-		gw_fill(st, &g);
-		if (cb(ud, &g) < 0)
-			out = -1;
-		jgateway_free(&g);
-		if (out < 0)
-			break;
-	}
-	if (out == 0 && rc != SQLITE_DONE)
-		out = -1;
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&j->mu);
-	return out;
+	struct gw_each e = {cb, ud};
+	return jnl_rows(j, "SELECT " GW_COLUMNS " FROM gateways ORDER BY gateway_id", gw_row, &e);
 }

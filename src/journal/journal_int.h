@@ -27,5 +27,9 @@ int jnl_exec(struct journal *j, const char *sql, int n, const char *const *param
 int jnl_broke(struct journal *j);
 /* The current UTC time, RFC 3339 to the second. */
 void jnl_now(char *buf, size_t n);
+/* Prepares sql and calls row for each result row, under mu: rows are handed
+ * out one at a time (memory does not grow with the journal; row's callback
+ * must not call the journal). Stops at the first row returning -1. 0 or -1. */
+int jnl_rows(struct journal *j, const char *sql, int (*row)(sqlite3_stmt *st, void *ud), void *ud);
 
 #endif

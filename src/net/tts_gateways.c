@@ -170,6 +170,22 @@ int tgw_update(struct tts_api *api, const char *id, const json_t *gw, const json
 	return rc;
 }
 
+json_t *tgw_rights_without_link(const json_t *rights)
+{
+	json_t *want = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(rights, i, v)
+	{
+		const char *r = json_string_value(v);
+		if (r && strcmp(r, "RIGHT_GATEWAY_LINK") != 0)
+			json_array_append(want, v);
+	}
+	if (!json_array_size(want))
+		json_array_append_new(want, json_string("RIGHT_GATEWAY_INFO"));
+	return want;
+}
+
 int tgw_delete(struct tts_api *api, const char *id, struct tgw_error *err)
 {
 	struct strbuf p = STRBUF_INIT;

@@ -45,6 +45,10 @@ int tgw_get(struct tts_api *api, const char *id, const char *mask, json_t **out,
 /* POST {"gateway": gw} under the account; *out the created gateway. */
 int tgw_create(struct tts_api *api, const struct tgw_account *acct, const json_t *gw, json_t **out,
 	       struct tgw_error *err);
+/* A key's rights without RIGHT_GATEWAY_LINK (a new array), never empty: TTS
+ * deletes a key given no rights, so INFO (harmless) is left then. */
+json_t *tgw_rights_without_link(const json_t *rights);
+
 /* DELETE /gateways/{id} (a soft delete: the ID stays taken; the EUI is
  * released). 0 also when it is already gone (404). */
 int tgw_delete(struct tts_api *api, const char *id, struct tgw_error *err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/lorawan.h"
+#include "core/jsonpath.h"
 #include "core/strbuf.h"
 #include "net/tts_config.h"
 #include "net/tts_gateways.h"
@@ -202,18 +203,6 @@ static int gw_export(struct src_gateways *g, const char *id, json_t **out, struc
 
 /* ---- Procedure A (gateways.md §3.2) ------------------------------------------------ */
 
-static bool has(const json_t *rights, const char *r)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(rights, i, v)
-	{
-		if (strcmp(json_string_value(v), r) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int gw_lns_read(struct src_gateways *g, const char *id, json_t **state, struct src_err *err)
 {
 	*state = NULL;
@@ -255,8 +244,8 @@ static int gw_lns_read(struct src_gateways *g, const char *id, json_t **state, s
 	json_array_foreach(keys, i, k)
 	{
 		json_t *r = json_object_get(k, "rights");
-		if (has(r, "RIGHT_GATEWAY_LINK") || has(r, "RIGHT_GATEWAY_ALL") ||
-		    has(r, "RIGHT_ALL"))
+		if (jp_array_has(r, "RIGHT_GATEWAY_LINK") || jp_array_has(r, "RIGHT_GATEWAY_ALL") ||
+		    jp_array_has(r, "RIGHT_ALL"))
 			json_array_append_new(
 			    link,
 			    json_pack("{s:O,s:O}", "id", json_object_get(k, "id"), "rights", r));
@@ -308,7 +297,7 @@ static int set_lns(struct src_gateways *g, const char *id, const char *address, 
 	{
 		const char *kid = json_string_value(json_object_get(k, "id"));
 		const json_t *r = json_object_get(k, "rights");
-		if (has(r, "RIGHT_GATEWAY_ALL") || has(r, "RIGHT_ALL")) {
+		if (jp_array_has(r, "RIGHT_GATEWAY_ALL") || jp_array_has(r, "RIGHT_ALL")) {
 			if (take_link)
 				log_warn(
 				    "gateway %s: API key %s has all rights; LINK is left on it "
@@ -316,17 +305,9 @@ static int set_lns(struct src_gateways *g, const char *id, const char *address, 
 				    id, kid ? kid : "?");
 			continue;
 		}
-		json_t *want = json_array();
-		size_t j;
-		json_t *v;
-		json_array_foreach(r, j, v)
-		{
-			if (!take_link || strcmp(json_string_value(v), "RIGHT_GATEWAY_LINK") != 0)
-				json_array_append(want, v);
-		}
-		/* Never none: TTS deletes a key given no rights; INFO is harmless. */
-		if (!json_array_size(want))
-			json_array_append_new(want, json_string("RIGHT_GATEWAY_INFO"));
+		/* Giving back: the recorded rights as they were (never none). */
+		json_t *want = take_link || !json_array_size(r) ? tgw_rights_without_link(r)
+								: json_deep_copy(r);
 		rc = kid ? tgw_key_set_rights(&g->api, id, kid, want, &e) : -1;
 		json_decref(want);
 		if (rc < 0) {

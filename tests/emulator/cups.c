@@ -229,13 +229,8 @@ static void update_info(struct emu *e, const char *authorization, const char *bo
 		for (const char *const *r =
 			 (const char *const[]){"RIGHT_GATEWAY_INFO", "RIGHT_GATEWAY_SETTINGS_BASIC",
 					       "RIGHT_GATEWAY_READ_SECRETS", NULL};
-		     *r && ok; r++) {
-			bool has = false;
-			size_t i;
-			json_t *v;
-			json_array_foreach(rights, i, v) has |= !strcmp(json_string_value(v), *r);
-			ok = has;
-		}
+		     *r && ok; r++)
+			ok = emu_rights_have(rights, *r);
 	}
 	if (!ok) {
 		pthread_rwlock_unlock(&g->lock);
@@ -359,11 +354,7 @@ done:
 static bool may_link(struct emu_gw *g, const struct emu_caller *who, const char *id)
 {
 	json_t *rights = emu_gw_rights(g, who, id, false);
-	size_t i;
-	json_t *v;
-	bool link = false;
-	json_array_foreach(rights, i, v) link |=
-	    !strcmp(json_string_value(v), "RIGHT_GATEWAY_LINK");
+	bool link = emu_rights_have(rights, "RIGHT_GATEWAY_LINK");
 	json_decref(rights);
 	return link;
 }

@@ -71,6 +71,8 @@ bool emu_caller_has(const struct emu_caller *c, const char *right);
 bool emu_right_known(const char *right);
 /* proto3 booleans of a Gateway: absent → false. */
 void emu_gw_default_bools(json_t *gw);
+/* Whether the rights array holds right. */
+bool emu_rights_have(const json_t *rights, const char *right);
 /* The admin route's connection update (lock held). */
 int emu_gw_conn_seed(struct emu_gw *g, const char *id, const json_t *conn, char *err,
 		     size_t errcap);

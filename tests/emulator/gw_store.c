@@ -97,13 +97,14 @@ bool emu_right_known(const char *right)
 	return in_list(gateway_rights, right) || in_list(other_rights, right);
 }
 
-static bool key_lists(const json_t *rights, const char *r)
+bool emu_rights_have(const json_t *rights, const char *right)
 {
 	size_t i;
 	json_t *v;
 	json_array_foreach(rights, i, v)
 	{
-		if (strcmp(json_string_value(v), r) == 0)
+		const char *r = json_string_value(v);
+		if (r && strcmp(r, right) == 0)
 			return true;
 	}
 	return false;
@@ -113,7 +114,7 @@ bool emu_caller_has(const struct emu_caller *c, const char *right)
 {
 	if (!c->rights)
 		return true;
-	if (key_lists(c->rights, right) || key_lists(c->rights, "RIGHT_ALL"))
+	if (emu_rights_have(c->rights, right) || emu_rights_have(c->rights, "RIGHT_ALL"))
 		return true;
 	static const char *const families[][2] = {{"RIGHT_GATEWAY_", "RIGHT_GATEWAY_ALL"},
 						  {"RIGHT_USER_", "RIGHT_USER_ALL"},
@@ -121,11 +122,11 @@ bool emu_caller_has(const struct emu_caller *c, const char *right)
 						  {"RIGHT_APPLICATION_", "RIGHT_APPLICATION_ALL"}};
 	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
 		if (strncmp(right, families[i][0], strlen(families[i][0])) == 0 &&
-		    key_lists(c->rights, families[i][1]))
+		    emu_rights_have(c->rights, families[i][1]))
 			return true;
 	/* Implied rights: LINK implies INFO (rights.proto). */
 	return strcmp(right, "RIGHT_GATEWAY_INFO") == 0 &&
-	       key_lists(c->rights, "RIGHT_GATEWAY_LINK");
+	       emu_rights_have(c->rights, "RIGHT_GATEWAY_LINK");
 }
 
 json_t *emu_gw_rights(const struct emu_gw *g, const struct emu_caller *c, const char *gtw_id,

@@ -352,6 +352,22 @@ static json_t *ns_handle(struct emu *e, const char *gw, json_t *eui, const struc
 	return ans;
 }
 
+/* The request body of an uplink, its frame in *f; NULL (answered 400
+ * bad_phy_payload, and logged as from gw) when it holds no data uplink. */
+static json_t *load_uplink(const char *gw, const char *body, size_t body_len, struct frame *f,
+			   struct emu_resp *rs)
+{
+	json_error_t je;
+	json_t *b = json_loadb(body ? body : "", body_len, 0, &je);
+	const char *b64 = json_string_value(json_object_get(b, "phy_payload"));
+	if (json_is_object(b) && b64 && parse_frame(b64, f))
+		return b;
+	emu_resp_json(rs, 400, json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_phy_payload"));
+	ul_record(gw, NULL, -1, NULL, "bad_phy_payload", NULL);
+	json_decref(b);
+	return NULL;
+}
+
 /* ---- Packet Broker ---------------------------------------------------------- */
 
 static bool in_prefix(uint32_t addr, const char *spec)
@@ -447,16 +463,10 @@ static json_t *pb_forward(struct emu *e, const char *gw, const json_t *eui, cons
  */
 static void pb_uplink(struct emu *e, const char *body, size_t body_len, struct emu_resp *rs)
 {
-	json_error_t je;
-	json_t *b = json_loadb(body ? body : "", body_len, 0, &je);
-	const char *b64 = json_string_value(json_object_get(b, "phy_payload"));
 	struct frame f;
-	if (!json_is_object(b) || !b64 || !parse_frame(b64, &f)) {
-		emu_resp_json(rs, 400,
-			      json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_phy_payload"));
-		json_decref(b);
+	json_t *b = load_uplink(PB_GATEWAY_ID, body, body_len, &f, rs);
+	if (!b)
 		return;
-	}
 	char addr[9];
 	snprintf(addr, sizeof addr, "%08X", (unsigned)f.dev_addr);
 	bool mine = false;
@@ -484,17 +494,10 @@ static void pb_uplink(struct emu *e, const char *body, size_t body_len, struct e
 static void uplink(struct emu *e, const char *gw, const char *body, size_t body_len,
 		   struct emu_resp *rs)
 {
-	json_error_t je;
-	json_t *b = json_loadb(body ? body : "", body_len, 0, &je);
-	const char *b64 = json_string_value(json_object_get(b, "phy_payload"));
 	struct frame f;
-	if (!json_is_object(b) || !b64 || !parse_frame(b64, &f)) {
-		emu_resp_json(rs, 400,
-			      json_pack("{s:b, s:s}", "accepted", 0, "reason", "bad_phy_payload"));
-		ul_record(gw, NULL, -1, NULL, "bad_phy_payload", NULL);
-		json_decref(b);
+	json_t *b = load_uplink(gw, body, body_len, &f, rs);
+	if (!b)
 		return;
-	}
 	char addr[9];
 	snprintf(addr, sizeof addr, "%08X", (unsigned)f.dev_addr);
 	json_t *eui = NULL;

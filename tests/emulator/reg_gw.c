@@ -140,18 +140,6 @@ static bool listed(const char *const *l, const char *s)
 	return false;
 }
 
-static bool has_right(const json_t *rights, const char *r)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(rights, i, v)
-	{
-		if (is(json_string_value(v), r))
-			return true;
-	}
-	return false;
-}
-
 /* The mask names one of these fields or a path below one. */
 static bool mask_touches(const json_t *mask, const char *const *fields)
 {
@@ -192,7 +180,7 @@ static bool require(struct emu_resp *rs, const char *uid, const json_t *have,
 {
 	json_t *missing = json_array();
 	for (; *need; need++)
-		if (!has_right(have, *need))
+		if (!emu_rights_have(have, *need))
 			json_array_append_new(missing, json_string(*need));
 	if (json_array_size(missing) == 0 && json_array_size(have) > 0) {
 		json_decref(missing);
@@ -811,7 +799,7 @@ static void gw_get(struct gcall *c, const char *id)
 	json_t *rights = emu_gw_rights(g, &c->who, id, false);
 	bool pub = false;
 	json_t *gw = json_object_get(g->gws, id);
-	if (!has_right(rights, "RIGHT_GATEWAY_INFO")) {
+	if (!emu_rights_have(rights, "RIGHT_GATEWAY_INFO")) {
 		if (!only_public(c->mask)) {
 			require_one(c->rs, id, rights, "RIGHT_GATEWAY_INFO");
 			goto out;
@@ -947,9 +935,9 @@ static void gw_list(struct gcall *c, int kind, const char *acct)
 		size_t at = order && *order == '-' ? n - 1 - i : i;
 		json_t *view = gw_view(rows[at].gw, c->mask);
 		json_t *rights = emu_gw_rights(g, &c->who, rows[at].id, deleted);
-		if (!has_right(rights, "RIGHT_GATEWAY_INFO"))
+		if (!emu_rights_have(rights, "RIGHT_GATEWAY_INFO"))
 			public_safe(view);
-		if (!has_right(rights, "RIGHT_GATEWAY_READ_SECRETS"))
+		if (!emu_rights_have(rights, "RIGHT_GATEWAY_READ_SECRETS"))
 			for (const char *const *s = gw_secrets; *s; s++)
 				json_object_del(view, *s);
 		json_decref(rights);
@@ -998,9 +986,9 @@ static void gw_update(struct gcall *c, const char *id)
 	const char *owner = json_string_value(json_object_get(g->owner, id));
 	size_t i;
 	json_t *p;
-	if (!has_right(rights, "RIGHT_GATEWAY_SETTINGS_BASIC")) {
+	if (!emu_rights_have(rights, "RIGHT_GATEWAY_SETTINGS_BASIC")) {
 		/* A LINK key may update antennas and attributes (status messages). */
-		bool link_only = has_right(rights, "RIGHT_GATEWAY_LINK");
+		bool link_only = emu_rights_have(rights, "RIGHT_GATEWAY_LINK");
 		json_array_foreach(c->mask, i, p)
 		{
 			link_only &= listed((const char *const[]){"antennas", "attributes", NULL},
@@ -1160,9 +1148,9 @@ static bool require_rights(struct emu_resp *rs, const char *id, const json_t *ha
 	json_array_foreach(want, i, v)
 	{
 		const char *r = json_string_value(v);
-		bool ok =
-		    has_right(have, r) || ((is(r, "RIGHT_GATEWAY_ALL") || is(r, "RIGHT_ALL")) &&
-					   json_array_size(have) == EMU_GATEWAY_NRIGHTS);
+		bool ok = emu_rights_have(have, r) ||
+			  ((is(r, "RIGHT_GATEWAY_ALL") || is(r, "RIGHT_ALL")) &&
+			   json_array_size(have) == EMU_GATEWAY_NRIGHTS);
 		if (!ok)
 			json_array_append_new(missing, json_string(r));
 	}
@@ -1353,12 +1341,12 @@ static void key_one(struct gcall *c, const char *id, const char *kid, const char
 		/* The caller needs every right it adds and every right it removes. */
 		json_array_foreach(want, i, v)
 		{
-			if (!has_right(old, json_string_value(v)))
+			if (!emu_rights_have(old, json_string_value(v)))
 				json_array_append(changed, v);
 		}
 		json_array_foreach(old, i, v)
 		{
-			if (!has_right(want, json_string_value(v)))
+			if (!emu_rights_have(want, json_string_value(v)))
 				json_array_append(changed, v);
 		}
 		bool ok = json_array_size(want) == 0 || require_rights(c->rs, id, have, changed);
@@ -1373,8 +1361,9 @@ static void key_one(struct gcall *c, const char *id, const char *kid, const char
 		}
 		json_object_set(meta, "rights", want);
 		/* Without LINK the key no longer holds its LNS connection. */
-		if (!has_right(want, "RIGHT_GATEWAY_LINK") &&
-		    !has_right(want, "RIGHT_GATEWAY_ALL") && !has_right(want, "RIGHT_ALL"))
+		if (!emu_rights_have(want, "RIGHT_GATEWAY_LINK") &&
+		    !emu_rights_have(want, "RIGHT_GATEWAY_ALL") &&
+		    !emu_rights_have(want, "RIGHT_ALL"))
 			emu_lns_drop(g, NULL, kid);
 	}
 	if (put) {

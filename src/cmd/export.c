@@ -576,9 +576,7 @@ static int run_migration(const struct invocation *inv, struct config *cfg)
 			 "%zu; now their gateways",
 			 inv->src->name, m.held, r.failed);
 		cut_failed = cutover_run(&m, cfg, &cs) < 0;
-		log_info("cut-over: gateways connected at the destination %zu of %zu (failed "
-			 "%zu); devices still held %zu",
-			 cs.connected, cs.gateways, cs.gw_failed, cs.held);
+		cutover_report(&cs);
 	}
 	log_info("%s: migrated (verified) %zu, already done %zu, failed %zu, in %.1f s, %ld "
 		 "requests",

@@ -93,12 +93,10 @@ int cmd_resume(const struct invocation *inv)
 	strlist_free(&f.apps);
 	strlist_free(&f.devs);
 	if (m.with_gateways && !g_interrupted) {
-		struct cutover_summary cs;
+		struct cutover_summary cs = {0};
 		if (cutover_run(&m, cfg, &cs) < 0)
 			rc = EXIT_FAILED;
-		log_info("cut-over: gateways connected at the destination %zu of %zu (failed "
-			 "%zu); devices still held %zu",
-			 cs.connected, cs.gateways, cs.gw_failed, cs.held);
+		cutover_report(&cs);
 	}
 	log_info("resume: verified %zu, failed %zu, in %.1f s, %ld requests", m.done, m.failed,
 		 progress_elapsed(), http_requests_sent());

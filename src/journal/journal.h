@@ -203,8 +203,9 @@ long journal_check(struct journal *j, journal_check_cb cb, void *ud);
  *              Other protocols: the operator has been told what to change
  *   switched   the source hands it the destination (or the operator was
  *              told); since: its destination connection before, or NULL
- *   connected  connected at the destination with a connection newer than
- *              since: its devices may leave the source
+ *              (kept for the record)
+ *   connected  connected at the destination: its devices may leave the
+ *              source once each has been heard there
  *   restored   put back (restore): the source's settings as recorded
  *   source-deleted  connected, and deleted at the source
  *              (--delete-source-gateways, once no device depending on it

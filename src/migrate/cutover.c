@@ -24,6 +24,7 @@
  * leaves its devices held: nothing is lost, `resume` tries again, `restore`
  * sends devices and gateways back.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ struct cut {
 	struct gw_dest *dest;
 	struct gw_keys keys;
 	bool keys_open;
+	int threads; /* --concurrency: held devices asked and released at once */
 	size_t gw_total, gw_connected, gw_failed;
 };
 
@@ -160,6 +162,9 @@ static int gw_switch(struct cut *c, const struct jgateway *g)
 			}
 			refused = gw_switch_refusal(st, why, sizeof why);
 		}
+		if (before)
+			log_info("gateway %s: already connected at the destination (since %s)", id,
+				 before);
 		/* What the source had goes to disk before it changes. */
 		int mv = gw_move(c, id, G_CREATED, G_SWITCHING,
 				 &(struct gwrite){.record = refused ? NULL : st,
@@ -240,7 +245,10 @@ static void gw_wait_all(struct cut *c, const struct strlist *ids)
 			char e[600];
 			if (journal_gw_get(c->m->journal, id, &g) != 1)
 				continue;
-			int r = gw_switch_connected(c->dest, id, g.since, e, sizeof e);
+			/* Any connection counts, also one older than the switch (the
+			 * operator was quicker): a device still leaves the source only
+			 * once the destination has heard it. */
+			int r = gw_switch_connected(c->dest, id, NULL, e, sizeof e);
 			jgateway_free(&g);
 			if (r < 0) {
 				log_warn("%s", e);
@@ -383,6 +391,47 @@ static void release(struct cut *c, struct held *h)
 	migrate_create_first(m, h->app, h->dev, J_RETIRING, json_incref(h->export), NULL);
 }
 
+/* One poll round over the held devices due now, on c->threads workers:
+ * each asks the destination about its device and, once it is heard,
+ * releases it; deletes of devices released together share batches (tts.c's
+ * journaled retire waits briefly for company). */
+struct round {
+	struct cut *c;
+	struct held **due;
+	size_t n, i;
+	pthread_mutex_t mu; /* guards heard */
+	size_t heard;
+};
+
+static void *round_next(void *ud)
+{
+	struct round *r = ud;
+	return r->i < r->n && !migration_stopped(r->c->m) ? r->due[r->i++] : NULL;
+}
+
+static void round_work(void *ud, void *item)
+{
+	struct round *r = ud;
+	struct held *h = item;
+	long long dst = -1;
+	double when;
+	int rc =
+	    arrival_ask(r->c->m->dest, h->dest_id, h->fcnt, &dst, &when, h->err, sizeof h->err);
+	h->next = mono() + h->poll;
+	if (rc < 0) {
+		h->st = -1;
+		return;
+	}
+	if (rc == 0)
+		return;
+	h->st = 1;
+	pthread_mutex_lock(&r->mu);
+	size_t n = ++r->heard;
+	pthread_mutex_unlock(&r->mu);
+	progress_update(n, 0, h->dev);
+	release(r->c, h);
+}
+
 static void dev_phase(struct cut *c, size_t *held_left)
 {
 	struct migration *m = c->m;
@@ -420,35 +469,26 @@ static void dev_phase(struct cut *c, size_t *held_left)
 					: "deleting it at the source");
 	progress_start("heard", !c->cfg->o.quiet && !c->cfg->o.verbose);
 	progress_set_total(watching);
-	size_t heard = 0;
-	while (!migration_stopped(m)) {
+	struct round r = {.c = c, .due = calloc(l.n ? l.n : 1, sizeof *r.due)};
+	pthread_mutex_init(&r.mu, NULL);
+	while (r.due && !migration_stopped(m)) {
+		/* The devices due now, asked (and released) by the workers. */
 		double now = mono(), next = -1;
-		for (size_t i = 0; i < l.n && !migration_stopped(m); i++) {
+		r.n = r.i = 0;
+		for (size_t i = 0; i < l.n; i++) {
+			struct held *h = &l.v[i];
+			if (h->st == 0 && now > start + h->limit)
+				h->st = -1;
+			else if (h->st == 0 && h->next <= now)
+				r.due[r.n++] = h;
+		}
+		if (r.n)
+			pool_run(r.n < (size_t)c->threads ? (int)r.n : c->threads, round_next,
+				 round_work, &r);
+		for (size_t i = 0; i < l.n; i++) {
 			struct held *h = &l.v[i];
 			if (h->st != 0)
 				continue;
-			if (now > start + h->limit) {
-				h->st = -1;
-				continue;
-			}
-			if (h->next <= now) {
-				long long dst = -1;
-				double when;
-				int r = arrival_ask(m->dest, h->dest_id, h->fcnt, &dst, &when,
-						    h->err, sizeof h->err);
-				h->next = mono() + h->poll;
-				if (r == 1) {
-					h->st = 1;
-					heard++;
-					progress_update(heard, 0, h->dev);
-					release(c, h);
-					continue;
-				}
-				if (r < 0) {
-					h->st = -1;
-					continue;
-				}
-			}
 			double at = h->next < start + h->limit ? h->next : start + h->limit;
 			if (next < 0 || at < next)
 				next = at;
@@ -458,6 +498,8 @@ static void dev_phase(struct cut *c, size_t *held_left)
 		while (!g_interrupted && mono() < next)
 			stop_sleep_ms(100);
 	}
+	pthread_mutex_destroy(&r.mu);
+	free(r.due);
 	progress_end();
 	*held_left = 0;
 	for (size_t i = 0; i < l.n; i++) {
@@ -575,7 +617,8 @@ static int delete_sources(struct cut *c)
 
 int cutover_run(struct migration *m, const struct config *cfg, struct cutover_summary *sum)
 {
-	struct cut c = {.m = m, .cfg = cfg, .ops = m->ops->gateways};
+	struct cut c = {
+	    .m = m, .cfg = cfg, .ops = m->ops->gateways, .threads = cfg_concurrency(cfg)};
 	char e[768];
 	struct src_err se = {0};
 	memset(sum, 0, sizeof *sum);
@@ -599,9 +642,13 @@ int cutover_run(struct migration *m, const struct config *cfg, struct cutover_su
 		goto out;
 	}
 	c.keys_open = true;
+	double t0 = mono();
 	if (gw_phase(&c) < 0)
 		goto out;
+	double t1 = mono();
 	dev_phase(&c, &sum->held);
+	sum->gw_seconds = t1 - t0;
+	sum->release_seconds = mono() - t1;
 	int del = m->delete_source_gateways && !migration_stopped(m) ? delete_sources(&c) : 0;
 	sum->gateways = c.gw_total;
 	sum->connected = c.gw_connected;
@@ -614,4 +661,12 @@ out:
 	if (c.src)
 		c.ops->close(c.src);
 	return rc;
+}
+
+void cutover_report(const struct cutover_summary *sum)
+{
+	log_info("cut-over: gateways connected at the destination %zu of %zu (failed %zu); "
+		 "devices still held %zu (gateways %.1f s, release %.1f s)",
+		 sum->connected, sum->gateways, sum->gw_failed, sum->held, sum->gw_seconds,
+		 sum->release_seconds);
 }

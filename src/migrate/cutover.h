@@ -13,7 +13,11 @@
 struct cutover_summary {
 	size_t gateways, connected, gw_failed;
 	size_t held; /* devices still held (a gateway not connected, not heard) */
+	double gw_seconds, release_seconds; /* the two phases' wall time */
 };
+
+/* The summary line (log_info) of a cut-over. */
+void cutover_report(const struct cutover_summary *sum);
 
 /* 0 when every gateway is connected and no device is left held, else -1
  * (each reason logged and recorded in the journal). */

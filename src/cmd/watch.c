@@ -103,6 +103,8 @@ static int collect_cb(void *ud, const struct jdevice *d)
 static int collect_gw(void *ud, const struct jgateway *g)
 {
 	struct watch *w = ud;
+	if (g->state == G_RESTORED)
+		return 0; /* put back at the source: not expected at the destination */
 	struct wgw *v = realloc(w->g, (w->ng + 1) * sizeof *v);
 	if (!v)
 		return -1;

@@ -675,3 +675,18 @@ int gwdest_delete(struct gw_dest *d, const char *id, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int gwdest_exists(struct gw_dest *d, const char *id, char *err, size_t errlen)
+{
+	json_t *gw = NULL;
+	struct tgw_error e = {0};
+	if (tgw_get(&d->api, id, "ids", &gw, &e) == 0) {
+		json_decref(gw);
+		return 1;
+	}
+	int rc = e.e.status == 404 ? 0 : -1;
+	if (rc < 0)
+		gw_say(err, errlen, id, "looking it up at the destination", &e);
+	tgw_error_clear(&e);
+	return rc;
+}

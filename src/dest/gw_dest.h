@@ -73,6 +73,10 @@ int gwdest_conn_stats(struct gw_dest *d, const char *id, json_t **stats, char *e
  * have it, so that the gateway drops the destination and asks CUPS again. */
 int gwdest_lns_revoke(struct gw_dest *d, const char *id, char *err, size_t errlen);
 
+/* Whether gateway id is registered at the destination: 1, 0 (not found,
+ * or deleted), -1 (err). */
+int gwdest_exists(struct gw_dest *d, const char *id, char *err, size_t errlen);
+
 /* Deletes gateway id at the destination (its keys go with it, so its
  * Gateway Server connection drops); done when already gone. */
 int gwdest_delete(struct gw_dest *d, const char *id, char *err, size_t errlen);

@@ -33,7 +33,12 @@ void jgateway_free(struct jgateway *g)
 	free(g->since);
 	free(g->error);
 	if (g->record) {
-		/* it holds the source's LNS key */
+		/* it holds the source's LNS key: wiped before it goes */
+		json_t *sec =
+		    json_object_get(json_object_get(g->record, "lbs_lns_secret"), "value");
+		if (json_is_string(sec) &&
+		    json_object_get(g->record, "lbs_lns_secret")->refcount == 1)
+			memset((char *)json_string_value(sec), 0, json_string_length(sec));
 		json_decref(g->record);
 	}
 	memset(g, 0, sizeof *g);

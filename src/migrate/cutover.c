@@ -101,6 +101,16 @@ static int gw_create(struct cut *c, const char *id)
 		json_decref(gw);
 		return gw_fail(c, id, e);
 	}
+	/* Whether this run registers it is decided, and recorded, before the
+	 * create: restore deletes at the destination only what this run made,
+	 * also after a kill between the create and its journal row. */
+	int ex = gwdest_exists(c->dest, id, e, sizeof e);
+	if (ex < 0 || (ex == 0 && gw_move(c, id, G_PLANNED, G_PLANNED,
+					  &(struct gwrite){.created = true}) < 0)) {
+		json_decref(body);
+		json_decref(gw);
+		return ex < 0 ? gw_fail(c, id, e) : -1;
+	}
 	gw_keys_start(&c->keys, gw);
 	const json_t *cur = c->keys.cur;
 	const char *proto = gwdest_uses_cups(cur) ? "cups" : gwdest_uses_udp(cur) ? "udp" : "other";
@@ -114,11 +124,7 @@ static int gw_create(struct cut *c, const char *id)
 	log_info("gateway %s: %s under %s, %d API key%s written to %s", id,
 		 oc == GWD_CREATED ? "created" : "already there", gwdest_account(c->dest), keys,
 		 keys == 1 ? "" : "s", c->keys.path);
-	/* Only a gateway this run created is deleted by restore; one found
-	 * there (an earlier registration, or a create whose record a crash
-	 * lost) is left. */
-	return gw_move(c, id, G_PLANNED, G_CREATED,
-		       &(struct gwrite){.protocol = proto, .created = oc == GWD_CREATED});
+	return gw_move(c, id, G_PLANNED, G_CREATED, &(struct gwrite){.protocol = proto});
 }
 
 /* What the operator changes on a gateway the tool cannot switch. */
@@ -267,7 +273,7 @@ static void gw_wait_all(struct cut *c, const struct strlist *ids)
 		if (!left || mono() >= end || !stop_sleep_ms(1000))
 			break;
 	}
-	for (size_t i = 0; i < n && !g_interrupted; i++) {
+	for (size_t i = 0; i < n && !migration_stopped(c->m); i++) {
 		if (done[i])
 			continue;
 		char msg[300];
@@ -282,6 +288,7 @@ static int gw_phase(struct cut *c)
 	struct gwlist l = {0};
 	if (journal_gw_each(c->m->journal, gw_collect, &l) < 0) {
 		log_error("journal: cannot read the gateways: %s", journal_errmsg(c->m->journal));
+		strlist_free(&l.ids);
 		return -1;
 	}
 	c->gw_total = l.ids.n;
@@ -322,7 +329,7 @@ struct held {
 	json_t *export, *gateways;
 	long long fcnt;
 	double limit, poll, next;
-	int st; /* 0 watching, 1 heard, -1 given up, 2 waits for a gateway */
+	int st; /* 0 watching, 1 heard, -1 given up, 2 waits for a gateway, 3 release failed */
 	char err[480];
 };
 
@@ -375,20 +382,22 @@ static const char *waits_for(struct cut *c, const struct held *h)
 }
 
 /* Heard at the destination: the source copy goes (or stays frozen). */
-static void release(struct cut *c, struct held *h)
+static int release(struct cut *c, struct held *h)
 {
 	struct migration *m = c->m;
 	if (m->keep_source) {
 		if (migration_move(m, h->app, h->dev, J_HELD, J_VERIFIED, NULL,
-				   "the arrival at the destination") == 0)
-			migration_bump(m, &m->done);
-		return;
+				   "the arrival at the destination") < 0)
+			return -1;
+		migration_bump(m, &m->done);
+		return 0;
 	}
 	if (migration_move(m, h->app, h->dev, J_HELD, J_RETIRING, NULL,
 			   "the arrival at the destination") < 0)
-		return;
-	/* The create-first order's own last step: the delete at the source. */
-	migrate_create_first(m, h->app, h->dev, J_RETIRING, json_incref(h->export), NULL);
+		return -1;
+	/* The create-first order's own last step: the delete at the source
+	 * (a failure is journaled there, the device left retiring). */
+	return migrate_create_first(m, h->app, h->dev, J_RETIRING, json_incref(h->export), NULL);
 }
 
 /* One poll round over the held devices due now, on c->threads workers:
@@ -429,7 +438,8 @@ static void round_work(void *ud, void *item)
 	size_t n = ++r->heard;
 	pthread_mutex_unlock(&r->mu);
 	progress_update(n, 0, h->dev);
-	release(r->c, h);
+	if (release(r->c, h) < 0)
+		h->st = 3; /* heard, but its release failed (journaled, logged) */
 }
 
 static void dev_phase(struct cut *c, size_t *held_left)
@@ -469,7 +479,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 					: "deleting it at the source");
 	progress_start("heard", !c->cfg->o.quiet && !c->cfg->o.verbose);
 	progress_set_total(watching);
-	struct round r = {.c = c, .due = calloc(l.n ? l.n : 1, sizeof *r.due)};
+	struct round r = {.c = c, .due = calloc(l.n ? l.n : 1, sizeof(struct held *))};
 	pthread_mutex_init(&r.mu, NULL);
 	while (r.due && !migration_stopped(m)) {
 		/* The devices due now, asked (and released) by the workers. */
@@ -504,7 +514,9 @@ static void dev_phase(struct cut *c, size_t *held_left)
 	*held_left = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		struct held *h = &l.v[i];
-		if (h->st != 1) {
+		if (h->st == 3) {
+			(*held_left)++; /* its own step logged and journaled why */
+		} else if (h->st != 1) {
 			char msg[800];
 			if (h->st == 2)
 				snprintf(msg, sizeof msg, "%s", h->err);
@@ -512,7 +524,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 				snprintf(msg, sizeof msg,
 					 "not heard at the destination within %.0f s%s%s", h->limit,
 					 h->err[0] ? ": " : "", h->err);
-			if (!g_interrupted) {
+			if (!migration_stopped(m)) {
 				log_error(
 				    "device \"%s\": held: %s; it stays frozen at the source "
 				    "and live at the destination ('ttn-lw-migrate resume' "
@@ -535,6 +547,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 
 struct users {
 	const char *id;
+	bool keep_source;
 	size_t left; /* devices depending on it not yet gone from the source */
 };
 
@@ -543,7 +556,10 @@ static int count_users(void *ud, const struct jdevice *d)
 	struct users *u = ud;
 	size_t i;
 	json_t *g;
-	bool gone = d->state == J_VERIFIED || d->state == J_REFUSED || d->state == J_RESTORED;
+	/* Gone from the source: verified and deleted there. A restored device
+	 * is back there; with --keep-source a verified one stays there frozen,
+	 * the way back if the destination fails it. */
+	bool gone = d->state == J_VERIFIED && !u->keep_source;
 	if (gone || !d->gateways)
 		return 0;
 	json_array_foreach(d->gateways, i, g)
@@ -565,8 +581,12 @@ static int delete_sources(struct cut *c)
 		log_error("--delete-source-gateways: the source cannot delete gateways");
 		return -1;
 	}
-	if (journal_gw_each(c->m->journal, gw_collect, &l) < 0)
+	if (journal_gw_each(c->m->journal, gw_collect, &l) < 0) {
+		log_error("--delete-source-gateways: journal: cannot read the gateways: %s",
+			  journal_errmsg(c->m->journal));
+		strlist_free(&l.ids);
 		return -1;
+	}
 	for (size_t i = 0; i < l.ids.n && !migration_stopped(c->m); i++) {
 		const char *id = strlist_get(&l.ids, i);
 		struct jgateway g;
@@ -576,9 +596,19 @@ static int delete_sources(struct cut *c)
 		bool cups = g.protocol && strcmp(g.protocol, "cups") == 0;
 		enum gstate st = g.state;
 		jgateway_free(&g);
-		if (st != G_CONNECTED)
+		/* source-deleted: recorded before the delete, which a resume
+		 * repeats (a gone gateway is done). */
+		if (st != G_CONNECTED && st != G_SOURCE_DELETED)
 			continue;
-		if (cups) {
+		/* Also a Basic Station whose Procedure A was refused (switched by
+		 * hand) may still ask the source's CUPS: its source says so. */
+		json_t *src_gw = NULL;
+		if (!cups && c->ops->export_gateway(c->src, id, &src_gw, &se) == 0) {
+			const json_t *inner = json_object_get(src_gw, "gateway");
+			cups = gwdest_uses_cups(inner ? inner : src_gw);
+		}
+		json_decref(src_gw);
+		if (cups && st == G_CONNECTED) {
 			log_error(
 			    "gateway %s: not deleted at the source (--delete-source-gateways): "
 			    "it was moved by the source's CUPS and asks that CUPS at every "
@@ -589,8 +619,11 @@ static int delete_sources(struct cut *c)
 			rc = -1;
 			continue;
 		}
-		struct users u = {.id = id};
-		if (journal_each(c->m->journal, true, true, count_users, &u) < 0) {
+		struct users u = {.id = id, .keep_source = c->m->keep_source};
+		if (st == G_CONNECTED &&
+		    journal_each(c->m->journal, false, false, count_users, &u) < 0) {
+			log_error("gateway %s: journal: cannot read its devices: %s", id,
+				  journal_errmsg(c->m->journal));
 			rc = -1;
 			continue;
 		}
@@ -600,12 +633,13 @@ static int delete_sources(struct cut *c)
 				 id, u.left);
 			continue;
 		}
-		if (c->ops->delete_gateway(c->src, id, &se) < 0) {
-			log_error("%s", se.msg);
+		if (st == G_CONNECTED && gw_move(c, id, G_CONNECTED, G_SOURCE_DELETED, NULL) < 0) {
 			rc = -1;
 			continue;
 		}
-		if (gw_move(c, id, G_CONNECTED, G_SOURCE_DELETED, NULL) < 0) {
+		se = (struct src_err){0};
+		if (c->ops->delete_gateway(c->src, id, &se) < 0) {
+			log_error("%s", se.msg);
 			rc = -1;
 			continue;
 		}
@@ -635,6 +669,14 @@ int cutover_run(struct migration *m, const struct config *cfg, struct cutover_su
 	}
 	if (m->gw_server_address && gwdest_set_server_address(c.dest, m->gw_server_address) < 0) {
 		log_error("cut-over: out of memory");
+		goto out;
+	}
+	/* The host the gateways are registered and switched to is the run's,
+	 * whatever a resume is given (engine.c compares). */
+	if (!m->gw_server_address && journal_meta_set(m->journal, "gateway_server_address",
+						      gwdest_server_address(c.dest)) < 0) {
+		log_error("cut-over: journal: cannot record the run's settings: %s",
+			  journal_errmsg(m->journal));
 		goto out;
 	}
 	if (gw_keys_open(&c.keys, cfg, c.dest, e, sizeof e) < 0) {

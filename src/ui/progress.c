@@ -15,6 +15,10 @@ static bool drawn;
 static const char *label;
 static size_t total;
 static struct timespec t0, last;
+/* The first progress_start of the process: a command's summary counts the
+ * whole run, not its last phase (a cut-over has three). */
+static struct timespec run0;
+static bool run0_set;
 
 static double since(const struct timespec *a, const struct timespec *b)
 {
@@ -44,6 +48,10 @@ void progress_start(const char *what, bool enabled)
 	total = 0;
 	drawn = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!run0_set) {
+		run0 = t0;
+		run0_set = true;
+	}
 	last = t0;
 	last.tv_sec -= 1;
 	bool hook = on;
@@ -63,7 +71,7 @@ double progress_elapsed(void)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&mu);
-	double d = since(&t0, &now);
+	double d = since(&run0, &now);
 	pthread_mutex_unlock(&mu);
 	return d;
 }

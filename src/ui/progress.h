@@ -12,6 +12,6 @@ void progress_start(const char *what, bool enabled);
 void progress_set_total(size_t total); /* 0 = unknown */
 void progress_update(size_t done, size_t failed, const char *current);
 void progress_end(void);
-double progress_elapsed(void); /* seconds since progress_start */
+double progress_elapsed(void); /* seconds since the process's first progress_start */
 
 #endif

@@ -268,7 +268,14 @@ for k in 5 20 35 45 50 55 65 70; do
 	assert_eq "kill after $k: gateways connected" "gw-cups|connected gw-udp|connected" \
 		"$(sqlite3 "$TMP/k$k.db" 'SELECT gateway_id, state FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
 	assert_eq "kill after $k: no uplink lost ($rep)" 0 "$(jq .lost <<<"$rep")"
+	# recorded before the create, so a kill between the two cannot hide it from restore
+	assert_eq "kill after $k: both gateways marked as registered by this run" "1 1" \
+		"$(sqlite3 "$TMP/k$k.db" 'SELECT created FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
 done
+run_cut resume --journal "$TMP/k70.db" --dest.gateway-server-address other.example
+assert_rc "resume with another --dest.gateway-server-address: refused" 2
+assert_contains "resume: names both addresses" "$ERR" \
+	"--dest.gateway-server-address other.example: the journal's run uses cloud.example"
 
 # ---- a gateway that does not connect, then restore: devices and gateways back at the source ------
 # The operator never changes gw-udp: its device stays held (frozen at the source, live at the

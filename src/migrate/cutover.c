@@ -679,11 +679,27 @@ int cutover_run(struct migration *m, const struct config *cfg, struct cutover_su
 			  journal_errmsg(m->journal));
 		goto out;
 	}
-	if (gw_keys_open(&c.keys, cfg, c.dest, e, sizeof e) < 0) {
+	/* The keys file is the run's too: the instructions of a resumed run
+	 * name the file that holds the keys of the gateways created before. */
+	char *kf = journal_meta_get(m->journal, "keys_file");
+	struct config kcfg = *cfg; /* shallow: only o.keys_file differs */
+	if (kf && *kf && !cfg->o.keys_file)
+		kcfg.o.keys_file = kf;
+	else if (kf && *kf && strcmp(kf, cfg->o.keys_file) != 0)
+		log_info("cut-over: new gateway keys go to %s (the run's earlier ones are in %s)",
+			 cfg->o.keys_file, kf);
+	int ko = gw_keys_open(&c.keys, &kcfg, c.dest, e, sizeof e);
+	free(kf);
+	if (ko < 0) {
 		log_error("cut-over: %s", e);
 		goto out;
 	}
 	c.keys_open = true;
+	if (journal_meta_set(m->journal, "keys_file", c.keys.path) < 0) {
+		log_error("cut-over: journal: cannot record the run's settings: %s",
+			  journal_errmsg(m->journal));
+		goto out;
+	}
 	double t0 = mono();
 	if (gw_phase(&c) < 0)
 		goto out;

@@ -250,7 +250,9 @@ for k in 5 20 35 45 50 55 65 70; do
 	setup
 	traffic
 	operator "$TMP/k$k.out" "$TMP/k$k-r.out"
-	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" "${CUT[@]}" --journal "$TMP/k$k.db" \
+	extra=()
+	[ "$k" = 45 ] && extra=(--keys-file "$TMP/k45-keys.txt") # resume must keep using it
+	(TTNM_TEST_KILL_AFTER_REQUESTS=$k "$BIN" "${CUT[@]}" "${extra[@]}" --journal "$TMP/k$k.db" \
 		>"$TMP/k$k.out" 2>"$TMP/k$k.err"; exit $?) 2>/dev/null
 	krc=$?
 	"$BIN" resume --journal "$TMP/k$k.db" --gateway-timeout 30 --wait 20 --interval 1 \
@@ -272,6 +274,8 @@ for k in 5 20 35 45 50 55 65 70; do
 	assert_eq "kill after $k: both gateways marked as registered by this run" "1 1" \
 		"$(sqlite3 "$TMP/k$k.db" 'SELECT created FROM gateways ORDER BY gateway_id' | tr '\n' ' ' | sed 's/ $//')"
 done
+assert_eq "resume keeps the run's --keys-file: both gateways' keys in it, 0600" "2 600" \
+	"$(grep -c '^### gateway' "$TMP/k45-keys.txt") $(stat -c %a "$TMP/k45-keys.txt")"
 run_cut resume --journal "$TMP/k70.db" --dest.gateway-server-address other.example
 assert_rc "resume with another --dest.gateway-server-address: refused" 2
 assert_contains "resume: names both addresses" "$ERR" \
@@ -345,6 +349,6 @@ run_cut tts application roof --delete-source-gateways --journal "$TMP/x.db" --to
 assert_rc "--delete-source-gateways without --with-gateways: usage" 2
 
 # ---- no secret printed --------------------------------------------------------------------------
-for s in "$ALICE" "$CAROL" "$BOB" "$CUPS_KEY" "$LNS_KEY" $(grep -o 'NNSXS\.[A-Z0-9]*\.[A-Z0-9]*' "$KEYS"); do
+for s in "$ALICE" "$CAROL" "$BOB" "$CUPS_KEY" "$LNS_KEY" $(grep -ho 'NNSXS\.[A-Z0-9]*\.[A-Z0-9]*' "$KEYS" "$TMP/k45-keys.txt"); do
 	assert_not_contains "no secret in the output (${s:0:12}...)" "$ALL" "$s"
 done

@@ -20,8 +20,7 @@
 #include "ui/progress.h"
 #include "ui/stop.h"
 
-#define FALLBACK_INTERVAL 900.0 /* a device's uplink interval when unknown */
-#define FALLBACK_POLL	  60.0	/* the poll interval then */
+#define FALLBACK_POLL 60.0 /* the poll interval then */
 
 enum wstate { W_NOT_YET, W_ARRIVED, W_GONE, W_NO_GATEWAY };
 static const char *const wstate_names[] = {"not yet", "arrived", "gone", "no gateway"};
@@ -57,13 +56,6 @@ struct watch {
 	struct wgw *g;
 	size_t ng;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static bool live(enum jstate s)
 {
@@ -328,7 +320,7 @@ static void print_json(const struct watch *w, double waited, double limit)
 static void sleep_until(double t)
 {
 	while (!g_interrupted) {
-		double left = t - mono();
+		double left = t - arrival_clock();
 		if (left <= 0)
 			return;
 		if (left > 0.2)
@@ -347,7 +339,7 @@ static void watch_loop(struct watch *w, struct dest *dest, struct gw_dest *gd, d
 	progress_set_total(w->n);
 	double gw_next = 0;
 	while (!g_interrupted) {
-		double now = mono(), next = -1;
+		double now = arrival_clock(), next = -1;
 		/* The gateways first: a device whose gateway is not connected is
 		 * asked anyway (it may be heard through another one). */
 		if (gd && gw_connected(w) < w->ng && now <= start + gw_limit) {
@@ -355,7 +347,7 @@ static void watch_loop(struct watch *w, struct dest *dest, struct gw_dest *gd, d
 				for (size_t i = 0; i < w->ng && !g_interrupted; i++)
 					if (!w->g[i].connected)
 						ask_gw(gd, &w->g[i]);
-				gw_next = mono() + gw_poll;
+				gw_next = arrival_clock() + gw_poll;
 			}
 			if (gw_connected(w) < w->ng)
 				next = gw_next < start + gw_limit ? gw_next : start + gw_limit;
@@ -366,7 +358,7 @@ static void watch_loop(struct watch *w, struct dest *dest, struct gw_dest *gd, d
 				continue;
 			if (x->next <= now) {
 				ask(dest, x);
-				x->next = mono() + x->poll;
+				x->next = arrival_clock() + x->poll;
 				progress_update(count(w, W_ARRIVED), count(w, W_GONE), x->dev);
 			}
 			/* The last ask falls at the limit, not after it. */
@@ -453,7 +445,7 @@ int cmd_watch(const struct invocation *inv)
 	for (size_t i = 0; i < w.n; i++) {
 		struct wdev *x = &w.v[i];
 		find_dest_id(dest, prefix, x);
-		double iv = x->interval > 0 ? x->interval : FALLBACK_INTERVAL;
+		double iv = x->interval > 0 ? x->interval : ARRIVAL_FALLBACK_INTERVAL;
 		if (iv > longest)
 			longest = iv;
 		x->limit = cfg.o.wait > 0 ? (double)cfg.o.wait : 3 * iv;
@@ -471,10 +463,10 @@ int cmd_watch(const struct invocation *inv)
 	else
 		log_info("watching %zu device%s%s for up to %.0f s", w.n, w.n == 1 ? "" : "s",
 			 w.ng ? " and the journal's gateways" : "", limit);
-	double start = mono();
+	double start = arrival_clock();
 	double gw_poll = cfg.o.interval > 0 ? (double)cfg.o.interval : 10;
 	watch_loop(&w, dest, gd, gw_poll, limit, start, !cfg.o.quiet && !cfg.o.verbose && !json);
-	double waited = mono() - start;
+	double waited = arrival_clock() - start;
 	if (json)
 		print_json(&w, waited, limit);
 	else

@@ -117,3 +117,10 @@ bool arrival_seen(long long exported_fcnt, const json_t *ns, const char *is_last
 		*when = at;
 	return heard;
 }
+
+double arrival_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}

@@ -8,6 +8,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* A device's uplink interval when its recent uplinks do not tell (s). */
+#define ARRIVAL_FALLBACK_INTERVAL 900.0
+
+/* Monotonic seconds: the clock watch and the cut-over pace their asks by. */
+double arrival_clock(void);
+
 /* Seconds since the epoch of an RFC 3339 time (fraction and offset
  * allowed), or -1 when s is not one. */
 double arrival_time(const char *s);

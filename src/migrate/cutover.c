@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/jsonpath.h"
 #include "core/pool.h"
@@ -44,8 +43,6 @@
 #include "ui/progress.h"
 #include "ui/stop.h"
 
-#define FALLBACK_INTERVAL 900.0 /* a device's uplink interval when unknown */
-
 struct cut {
 	struct migration *m;
 	const struct config *cfg;
@@ -57,13 +54,6 @@ struct cut {
 	int threads; /* --concurrency: held devices asked and released at once */
 	size_t gw_total, gw_connected, gw_failed;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int gw_fail(struct cut *c, const char *id, const char *msg)
 {
@@ -222,7 +212,7 @@ static int gw_collect(void *ud, const struct jgateway *g)
 static void gw_wait_all(struct cut *c, const struct strlist *ids)
 {
 	long timeout = c->cfg->o.gateway_timeout;
-	double end = mono() + (double)timeout;
+	double end = arrival_clock() + (double)timeout;
 	size_t n = ids->n;
 	bool *done = calloc(n ? n : 1, sizeof *done);
 	size_t left = 0;
@@ -270,7 +260,7 @@ static void gw_wait_all(struct cut *c, const struct strlist *ids)
 				left--;
 			}
 		}
-		if (!left || mono() >= end || !stop_sleep_ms(1000))
+		if (!left || arrival_clock() >= end || !stop_sleep_ms(1000))
 			break;
 	}
 	for (size_t i = 0; i < n && !migration_stopped(c->m); i++) {
@@ -426,7 +416,7 @@ static void round_work(void *ud, void *item)
 	double when;
 	int rc =
 	    arrival_ask(r->c->m->dest, h->dest_id, h->fcnt, &dst, &when, h->err, sizeof h->err);
-	h->next = mono() + h->poll;
+	h->next = arrival_clock() + h->poll;
 	if (rc < 0) {
 		h->st = -1;
 		return;
@@ -451,7 +441,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 		*held_left = 1;
 		return;
 	}
-	double start = mono();
+	double start = arrival_clock();
 	size_t watching = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		struct held *h = &l.v[i];
@@ -466,7 +456,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 		}
 		double iv = arrival_interval(h->export);
 		if (iv <= 0)
-			iv = FALLBACK_INTERVAL;
+			iv = ARRIVAL_FALLBACK_INTERVAL;
 		h->limit = c->cfg->o.wait > 0 ? (double)c->cfg->o.wait : 3 * iv;
 		h->poll = c->cfg->o.interval > 0 ? (double)c->cfg->o.interval : iv < 60 ? iv : 60;
 		watching++;
@@ -483,7 +473,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 	pthread_mutex_init(&r.mu, NULL);
 	while (r.due && !migration_stopped(m)) {
 		/* The devices due now, asked (and released) by the workers. */
-		double now = mono(), next = -1;
+		double now = arrival_clock(), next = -1;
 		r.n = r.i = 0;
 		for (size_t i = 0; i < l.n; i++) {
 			struct held *h = &l.v[i];
@@ -505,7 +495,7 @@ static void dev_phase(struct cut *c, size_t *held_left)
 		}
 		if (next < 0)
 			break;
-		while (!g_interrupted && mono() < next)
+		while (!g_interrupted && arrival_clock() < next)
 			stop_sleep_ms(100);
 	}
 	pthread_mutex_destroy(&r.mu);
@@ -603,10 +593,8 @@ static int delete_sources(struct cut *c)
 		/* Also a Basic Station whose Procedure A was refused (switched by
 		 * hand) may still ask the source's CUPS: its source says so. */
 		json_t *src_gw = NULL;
-		if (!cups && c->ops->export_gateway(c->src, id, &src_gw, &se) == 0) {
-			const json_t *inner = json_object_get(src_gw, "gateway");
-			cups = gwdest_uses_cups(inner ? inner : src_gw);
-		}
+		if (!cups && c->ops->export_gateway(c->src, id, &src_gw, &se) == 0)
+			cups = gwdest_uses_cups(src_gw);
 		json_decref(src_gw);
 		if (cups && st == G_CONNECTED) {
 			log_error(
@@ -700,13 +688,13 @@ int cutover_run(struct migration *m, const struct config *cfg, struct cutover_su
 			  journal_errmsg(m->journal));
 		goto out;
 	}
-	double t0 = mono();
+	double t0 = arrival_clock();
 	if (gw_phase(&c) < 0)
 		goto out;
-	double t1 = mono();
+	double t1 = arrival_clock();
 	dev_phase(&c, &sum->held);
 	sum->gw_seconds = t1 - t0;
-	sum->release_seconds = mono() - t1;
+	sum->release_seconds = arrival_clock() - t1;
 	int del = m->delete_source_gateways && !migration_stopped(m) ? delete_sources(&c) : 0;
 	sum->gateways = c.gw_total;
 	sum->connected = c.gw_connected;

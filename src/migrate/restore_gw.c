@@ -39,10 +39,8 @@ static char *source_address(struct gwr *r, const char *id)
 	struct src_err se = {0};
 	if (r->ops->export_gateway(r->src, id, &gw, &se) < 0)
 		return NULL;
-	const char *a = json_string_value(
-	    json_object_get(json_object_get(gw, "gateway"), "gateway_server_address"));
-	if (!a)
-		a = json_string_value(json_object_get(gw, "gateway_server_address"));
+	/* export_gateway's is the gateway itself, in TTS JSON */
+	const char *a = json_string_value(json_object_get(gw, "gateway_server_address"));
 	char *out = a ? strdup(a) : NULL;
 	json_decref(gw);
 	return out;
